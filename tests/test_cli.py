@@ -1,0 +1,80 @@
+"The installed console script, end to end in subprocesses."
+import json, os, signal, subprocess, sys, time
+import numpy as np, pandas as pd, pytest
+from PIL import Image
+from conftest import run_cli, shared
+
+def test_help_lists_subcommands():
+    r = run_cli('--help')
+    assert r.returncode == 0
+    for sub in ['demo', 'audit', 'train', 'predict', 'evaluate', 'robustness', 'traces extract']: assert f'  {sub} ' in r.stdout
+
+def test_sub_help_from_parameter_comments():
+    r = run_cli('train', '--help')
+    assert r.returncode == 0 and '--no-pretrained' in r.stdout and 'images per optimiser step' in r.stdout
+
+def test_unknown_subcommand_and_usage_error_exit_2():
+    assert run_cli('nope').returncode == 2
+    r = run_cli('predict')
+    assert r.returncode == 2 and 'Traceback' not in r.stderr
+
+def test_missing_folder_one_line(tmp_path):
+    r = run_cli('audit', tmp_path/'absent')
+    assert r.returncode == 2 and r.stderr.strip().count('\n') == 0 and 'no such folder' in r.stderr
+
+def test_audit_warns_on_png_vs_jpeg(tmp_path):
+    rng = np.random.default_rng(0)
+    for cls, ext in [('ai', 'png'), ('real', 'jpg')]:
+        (tmp_path/cls).mkdir()
+        for i in range(20): Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(tmp_path/cls/f'{i}.{ext}')
+    r = run_cli('audit', tmp_path)
+    assert r.returncode == 0 and 'WARNING' in r.stdout and 'format' in r.stdout
+
+def test_audit_faces_no_warning():
+    r = run_cli('audit', shared('faces'))
+    assert r.returncode == 0, r.stderr
+    assert 'no metadata shortcut found' in r.stdout and 'WARNING' not in r.stdout and '700' in r.stdout
+
+def test_train_predict_evaluate_traces(demo_data, tmp_path):
+    m = tmp_path/'m'
+    r = run_cli('train', demo_data, '--method', 'traces', '--clf', 'lda', '--out', m)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((m/'config.json').read_text())['method'] == 'traces'
+    r = run_cli('evaluate', m, demo_data, '--out', tmp_path/'rep')
+    assert r.returncode == 0, r.stderr
+    met = json.loads((tmp_path/'rep'/'metrics.json').read_text())
+    assert met['n'] == 60 and 0 <= met['accuracy'] <= 1
+    r = run_cli('predict', m, demo_data/'ai', demo_data/'real', '--out', tmp_path/'k.csv', '--kaggle')
+    df = pd.read_csv(tmp_path/'k.csv')
+    assert r.returncode == 0 and list(df.columns) == ['filename', 'class'] and len(df) == 60 and set(df['class']) <= {0, 1}
+
+def test_offline_pretrained_fails_fast(demo_data, tmp_path):
+    "Without the network, a download of pretrained weights fails within seconds, offering the alternatives"
+    from deepfake_detect.core import is_online
+    if is_online('huggingface.co'): pytest.skip('the network is reachable here')
+    t0 = time.time()
+    r = run_cli('train', demo_data, '--method', 'cnn', '--arch', 'resnet18', '--out', tmp_path/'m', '--epochs', '1')
+    assert r.returncode == 2 and '--no-pretrained' in r.stderr and '--weights' in r.stderr
+    assert time.time() - t0 < 60  # interpreter and fastai start-up included; the check itself takes about a second
+
+def _features(path): return np.load(path)['X']
+
+def test_traces_extract_sigkill_resume(demo_data, tmp_path):
+    "Kill -9 an extraction mid-run; --resume ends with features identical to an uninterrupted run"
+    full = tmp_path/'full.npz'
+    assert run_cli('traces', 'extract', demo_data, '--out', full, '--every', '4').returncode == 0
+    part = tmp_path/'part.npz'; ckpt = tmp_path/'part.npz.partial.npz'
+    p = subprocess.Popen(['deepfake-detect', 'traces', 'extract', str(demo_data), '--out', str(part), '--every', '4'],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    t0 = time.time()
+    while not ckpt.exists() and time.time() - t0 < 120: time.sleep(0.05)
+    assert ckpt.exists(), 'no checkpoint was written'
+    while len(np.load(ckpt)['paths']) < 12 and time.time() - t0 < 120: time.sleep(0.05)
+    os.killpg(p.pid, signal.SIGKILL); p.wait()
+    assert not part.exists(), 'the run finished before it could be killed'
+    done = len(np.load(ckpt)['paths'])
+    assert 0 < done < 60
+    r = run_cli('traces', 'extract', demo_data, '--out', part, '--every', '4', '--resume')
+    assert r.returncode == 0, r.stderr
+    a, b = np.load(full), np.load(part)
+    assert (a['paths'] == b['paths']).all() and np.array_equal(a['X'], b['X'])

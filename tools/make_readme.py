@@ -1,0 +1,9 @@
+"Write README.md from nbs/index.ipynb (what `nbdev_readme` does when Quarto is installed), with links into nbs/."
+import re, subprocess, sys
+from pathlib import Path
+root = Path(__file__).resolve().parents[1]
+md = subprocess.run([sys.executable, '-m', 'jupyter', 'nbconvert', '--to', 'markdown', '--stdout', str(root/'nbs'/'index.ipynb')],
+                    capture_output=True, text=True, check=True).stdout
+md = re.sub(r'\]\((\d\d[a-z]?_\w+)\.ipynb\)', r'](nbs/\1.ipynb)', md)
+(root/'README.md').write_text(md.rstrip('\n') + '\n')
+print('wrote README.md')
