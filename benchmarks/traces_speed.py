@@ -61,6 +61,7 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--n', type=int, default=16); p.add_argument('--size', type=int, default=256)
     p.add_argument('--data', default='../shared/data/faces/ai'); p.add_argument('--study-n', type=int, default=4)
+    p.add_argument('--files', type=int, default=96, help='files for the extract() throughput rows')
     a = p.parse_args()
     from deepfake_detect.core import tune_malloc; tune_malloc()
     import torch
@@ -75,4 +76,12 @@ if __name__ == '__main__':
         run(imgs[0]); its.clear()
         ms = _time(run, imgs)
         rows.append((f"deepfake_detect em_traces variant={variant} (median {statistics.median(its):.0f} iterations)", ms))
+    files = sorted(Path(a.data).glob("*"))[:a.files] if a.data and Path(a.data).exists() and a.size == 256 else []
+    if files:  # throughput over files, decoding included, in worker processes of one torch thread each
+        from deepfake_detect.classical import extract, trace_config
+        for variant in ['simple', 'em']:
+            for workers in [0, 2]:
+                extract(files[:2], trace_config(3, variant), workers)
+                t0 = time.perf_counter(); extract(files, trace_config(3, variant), workers)
+                rows.append((f"extract() over {len(files)} files, variant={variant}, workers={workers} (decoding included)", (time.perf_counter()-t0)/len(files)*1000))
     for name, ms in rows: print(f"{ms:9.1f} ms/image  {study/ms:6.1f}x  {name}")

@@ -1,0 +1,27 @@
+"""Held-out accuracy and AUC of convolutional-trace variants x classifiers on labelled folders.
+
+python benchmarks/traces_variants.py ../shared/data/faces ../shared/data/cifake demo [--max-per-class N]
+('demo' builds the embedded demo data.) Prints one markdown table per data set.
+"""
+import argparse, sys, tempfile, time, platform, os
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('data', nargs='+'); p.add_argument('--max-per-class', type=int, default=None)
+    p.add_argument('--workers', type=int, default=0); p.add_argument('--clfs', default='svc,rf,lda')
+    a = p.parse_args()
+    from deepfake_detect.core import tune_malloc; tune_malloc()
+    from deepfake_detect.classical import compare_variants, FEATURES
+    from deepfake_detect.demo import make_demo_dataset
+    V = {'kernels k3 (the paper)': (3, ('kernels',)), 'kernels+stats k3': (3, ('kernels', 'stats')), 'kernels k5': (5, ('kernels',)),
+         'blocks k3': (3, ('kernels', 'blocks')), 'cooc k3': (3, ('cooc',)), 'spectrum k3': (3, ('spectrum',)), 'all parts k3': (3, FEATURES)}
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores")
+    for d in a.data:
+        path = make_demo_dataset(tempfile.mkdtemp() + '/demo', n=300, size=64) if d == 'demo' else d
+        t0 = time.time()
+        r = compare_variants(path, V, clfs=tuple(a.clfs.split(',')), max_per_class=a.max_per_class, workers=a.workers)
+        print(f"\n### {d} ({r.n_test.iloc[0]} held-out images, {time.time()-t0:.0f} s)\n")
+        t = r.drop(columns='n_test').astype(str)
+        print('| ' + ' | '.join(t.columns) + ' |\n|' + '---|'*len(t.columns))
+        for row in t.itertuples(index=False): print('| ' + ' | '.join(row) + ' |')
+        sys.stdout.flush()
