@@ -7,7 +7,7 @@ from conftest import run_cli, shared
 def test_help_lists_subcommands():
     r = run_cli('--help')
     assert r.returncode == 0
-    for sub in ['demo', 'audit', 'train', 'predict', 'evaluate', 'robustness', 'traces extract']: assert f'  {sub} ' in r.stdout
+    for sub in ['demo', 'audit', 'train', 'predict', 'evaluate', 'robustness', 'traces extract', 'search', 'ensemble']: assert f'  {sub} ' in r.stdout
 
 def test_sub_help_from_parameter_comments():
     r = run_cli('train', '--help')
