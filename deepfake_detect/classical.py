@@ -203,7 +203,7 @@ def feature_importance(det:TracesDetector)->pd.Series:
     else: return pd.Series(dtype=float)
     return pd.Series(v, index=names).sort_values(ascending=False)
 
-# %% ../nbs/04_classical.ipynb #fa2bae47
+# %% ../nbs/04_classical.ipynb #d9d847b4
 def explain(det:TracesDetector, item, path=None):
     "Figure: the image, its kernels per channel, its EM posterior map, and the top feature importances"
     import matplotlib.pyplot as plt
@@ -218,7 +218,7 @@ def explain(det:TracesDetector, item, path=None):
     for ax, kk, ch in zip(axs[1:4], ks, 'RGB'):
         ax.imshow(kk, cmap='RdBu_r', vmin=-m, vmax=m); ax.set_title(f'kernel {ch}'); ax.axis('off')
         for (i, j), v in np.ndenumerate(kk): ax.text(j, i, f'{v:.2f}', ha='center', va='center', fontsize=7)
-    axs[4].imshow(t.w.mean(0).numpy(), cmap='gray', vmin=0, vmax=1); axs[4].set_title('posterior map (linear pixels)'); axs[4].axis('off')
+    im = axs[4].imshow(t.w.mean(0).numpy(), cmap='magma', vmin=0, vmax=1); axs[4].set_title('EM posterior (1 = linear pixel)'); axs[4].axis('off'); fig.colorbar(im, ax=axs[4], shrink=.8)
     if len(imp): axs[5].barh(imp.index[::-1], imp.values[::-1]); axs[5].set_title('feature importance'); axs[5].tick_params(labelsize=7)
     plt.close(fig)
     if path is not None:
