@@ -116,7 +116,7 @@ def _radial_spectrum(w, bands=16):
     s = torch.zeros(C, bands, device=w.device).index_add_(1, band, P.reshape(C, -1))
     return torch.log(s/torch.bincount(band, minlength=bands).clamp_min(1) + 1e-12).ravel()
 
-# %% ../nbs/03_traces.ipynb #f5117527
+# %% ../nbs/03_traces.ipynb #c55e0b26
 def trace_features(x:torch.Tensor, # (3, H, W) image in [0, 1]
                    k:int=3, variant:str='em',
                    features:tuple=('kernels',), # parts, from `FEATURES`
@@ -139,10 +139,10 @@ def trace_features(x:torch.Tensor, # (3, H, W) image in [0, 1]
     return torch.cat([o.float().cpu() for o in out]).numpy()
 
 def feature_names(k:int=3, features:tuple=('kernels',), channels='RGB')->list:
-    "Names of the values `trace_features` returns, e.g. 'kernels_R_-1_-1'"
+    "Names of the values `trace_features` returns, each prefixed by its part, e.g. 'kernels_R_-1_-1'"
     c = k//2; offs = [f'{i-c}_{j-c}' for i,j in offsets(k)[:-1]]
     parts = dict(kernels=[f'kernels_{ch}_{o}' for ch in channels for o in offs],
-                 stats=[f'sigma_{ch}' for ch in channels] + [f'pi1_{ch}' for ch in channels],
+                 stats=[f'stats_sigma_{ch}' for ch in channels] + [f'stats_pi1_{ch}' for ch in channels],
                  blocks=[f'blocks_{s}_{ch}_{o}' for s in ('mean', 'std') for ch in channels for o in offs],
                  cooc=[f'cooc_{ch}_{i}' for ch in channels for i in range(125)],
                  spectrum=[f'spectrum_{ch}_{i}' for ch in channels for i in range(16)])

@@ -4,7 +4,7 @@ python tools/run_nbs.py [nbs/02_demo.ipynb ...]     then: nbdev_clean
 """
 import os, sys, json
 from pathlib import Path
-from fastcore.basics import working_directory
+from fastcore.xtras import working_directory
 from execnb.nbio import read_nb, write_nb
 from execnb.shell import CaptureShell
 from nbdev.config import get_config
