@@ -157,7 +157,7 @@ def _metrics_table(ms:dict)->str:
     rows = [f"| {k} | " + ' | '.join(f"{m[k]:.3f}" if isinstance(m[k], float) else str(m[k]) for m in ms.values()) + ' |' for k in keys]
     return f"| metric | {' | '.join(ms)} |\n|---|{'---|'*len(ms)}\n" + '\n'.join(rows)
 
-# %% ../nbs/10_cli.ipynb #c529c79b
+# %% ../nbs/10_cli.ipynb #58217828
 def run_demo(out='demo_out', # folder for data, models and the report
              n:int=100, # training images per class
              seed:int=0, size:int=64, # image side
@@ -169,10 +169,10 @@ def run_demo(out='demo_out', # folder for data, models and the report
     from deepfake_detect.classical import train_traces, explain, TracesDetector
     from deepfake_detect.cnn import train
     from deepfake_detect.evaluate import evaluate, robustness
+    from deepfake_detect.metrics import save_fig
     out = Path(out); t0 = time.time()
     tr = make_demo_dataset(out/'data'/'train', n, seed, size); te = make_demo_dataset(out/'data'/'test', max(10, n//2), seed+1, size)
-    fig = show_demo(tr)
-    with atomic_path(out/'demo_images.png') as tmp: fig.savefig(tmp, format='png', dpi=70, bbox_inches='tight')
+    save_fig(show_demo(tr), out/'demo_images.png', dpi=70)
     a = audit(tr); cnn_args, cnn_note = _demo_cnn_args(); ms, notes = {}, {}
     for name, fit in [('traces', lambda d: train_traces(tr, d, clf='rf', progress=progress)),
                       ('cnn', lambda d: train(tr, d, size=size, item=size, epochs=epochs, bs=32, lr=2e-3, aug='flip', progress=progress, **cnn_args))]:

@@ -10,8 +10,8 @@ from sklearn.metrics import roc_auc_score, average_precision_score, roc_curve
 from .core import atomic_path
 
 # %% auto #0
-__all__ = ['ece', 'binary_metrics', 'best_threshold', 'apply_temperature', 'fit_temperature', 'plot_confusion', 'plot_roc',
-           'plot_reliability', 'plot_top_losses']
+__all__ = ['ece', 'binary_metrics', 'best_threshold', 'apply_temperature', 'fit_temperature', 'save_fig', 'plot_confusion',
+           'plot_roc', 'plot_reliability', 'plot_top_losses']
 
 # %% ../nbs/01a_metrics.ipynb #471ad46c
 def ece(y, p, bins:int=10)->float:
@@ -56,10 +56,11 @@ def fit_temperature(y, p)->float:
     nll = lambda lt: -np.mean(y*np.log(np.clip(apply_temperature(p, np.exp(lt)), 1e-7, 1)) + (1-y)*np.log(np.clip(1-apply_temperature(p, np.exp(lt)), 1e-7, 1)))
     return float(np.exp(minimize_scalar(nll, bounds=(np.log(0.05), np.log(20)), method='bounded').x))
 
-# %% ../nbs/01a_metrics.ipynb #579ffcfe
-def _save(fig, path):
+# %% ../nbs/01a_metrics.ipynb #dce8739c
+def save_fig(fig, path=None, dpi:int=100):
+    "Write `fig` to `path` as PNG atomically (nothing when `path` is None); return `fig`"
     if path is not None:
-        with atomic_path(path) as tmp: fig.savefig(tmp, format='png', dpi=100, bbox_inches='tight')
+        with atomic_path(path) as tmp: fig.savefig(tmp, format='png', dpi=dpi, bbox_inches='tight')
     return fig
 
 def plot_confusion(y, p, threshold:float=0.5, path=None, title:str='Confusion matrix'):
@@ -72,7 +73,7 @@ def plot_confusion(y, p, threshold:float=0.5, path=None, title:str='Confusion ma
         for j in range(2): ax.text(j, i, cm[i, j], ha='center', va='center', color='white' if cm[i, j] > cm.max()/2 else 'black')
     ax.set_xticks([0, 1], ['ai', 'real']); ax.set_yticks([0, 1], ['ai', 'real'])
     ax.set_xlabel('predicted'); ax.set_ylabel('actual'); ax.set_title(title)
-    plt.close(fig); return _save(fig, path)
+    plt.close(fig); return save_fig(fig, path)
 
 def plot_roc(y, p, path=None, title:str='ROC'):
     "ROC curve with its AUC"
@@ -80,7 +81,7 @@ def plot_roc(y, p, path=None, title:str='ROC'):
     fpr, tpr, _ = roc_curve(y, p)
     fig, ax = plt.subplots(figsize=(3.5, 3.5)); ax.plot(fpr, tpr, label=f"AUC {roc_auc_score(y, p):.3f}"); ax.plot([0, 1], [0, 1], ':', c='gray')
     ax.set_xlabel('false positive rate (real called ai)'); ax.set_ylabel('true positive rate'); ax.legend(); ax.set_title(title)
-    plt.close(fig); return _save(fig, path)
+    plt.close(fig); return save_fig(fig, path)
 
 def plot_reliability(y, p, bins:int=10, path=None, title:str='Reliability'):
     "Reliability diagram: observed share of AI images per bin of predicted P(ai)"
@@ -89,9 +90,9 @@ def plot_reliability(y, p, bins:int=10, path=None, title:str='Reliability'):
     xs = [(p[idx==b].mean(), y[idx==b].mean()) for b in range(bins) if (idx==b).any()]
     fig, ax = plt.subplots(figsize=(3.5, 3.5)); ax.plot(*zip(*xs), 'o-', label=f"ECE {ece(y, p, bins):.3f}"); ax.plot([0, 1], [0, 1], ':', c='gray')
     ax.set_xlabel('predicted P(ai)'); ax.set_ylabel('observed share of ai'); ax.legend(); ax.set_title(title)
-    plt.close(fig); return _save(fig, path)
+    plt.close(fig); return save_fig(fig, path)
 
-# %% ../nbs/01a_metrics.ipynb #d4ad7c2b
+# %% ../nbs/01a_metrics.ipynb #2d80088c
 def plot_top_losses(paths, y, p, k:int=9, path=None):
     "The `k` images with the highest log loss, titled prediction/actual/loss/P(ai)"
     import matplotlib.pyplot as plt
@@ -104,4 +105,4 @@ def plot_top_losses(paths, y, p, k:int=9, path=None):
         ax.imshow(open_image(paths[i])); lbl = lambda v: 'ai' if v else 'real'
         ax.set_title(f"{lbl(p[i]>=.5)}/{lbl(y[i])} / {loss[i]:.2f} / {p[i]:.2f}", fontsize=8)
     fig.suptitle('Prediction/Actual/Loss/P(ai)'); plt.close(fig)
-    return _save(fig, path)
+    return save_fig(fig, path)
