@@ -14,7 +14,7 @@ from .core import *
 __all__ = ['DEMO_SWEEP', 'COMMANDS', 'parser_for', 'audit_cmd', 'train_cmd', 'predict_cmd', 'evaluate_cmd', 'robustness_cmd',
            'traces_extract_cmd', 'search_cmd', 'ensemble_cmd', 'run_demo', 'demo_cmd', 'main']
 
-# %% ../nbs/10_cli.ipynb #1aae3157
+# %% ../nbs/10_cli.ipynb #a365fd2d
 def parser_for(func, prog:str)->argparse.ArgumentParser:
     "An argparse parser for `func` from its signature and parameter comments"
     p = argparse.ArgumentParser(prog=prog, description=func.__doc__)
@@ -25,7 +25,7 @@ def parser_for(func, prog:str)->argparse.ArgumentParser:
         kw = param.kwargs
         if isinstance(kw.get('type'), str) or kw.get('type') in (list, tuple): kw.pop('type')
         name = k.replace('_', '-')
-        if param.negated: p.add_argument(f"--no-{name}", dest=k, **kw)
+        if param.negated: p.add_argument(f"--no-{name}", dest=k, **{**kw, 'help': f"{v.docment or k} (on by default; this flag turns it off)"})
         elif param.opt: p.add_argument(f"--{name}", dest=k, **kw)
         else: p.add_argument(k, **kw)
     return p
@@ -116,7 +116,7 @@ def traces_extract_cmd(data_dir:str, # folder of images
     extract_folder(data_dir, out, trace_config(kernel, variant, tuple(features.split(','))), workers, resume, every)
     print(f"wrote {out}")
 
-# %% ../nbs/10_cli.ipynb #ff95278b
+# %% ../nbs/10_cli.ipynb #fc97c12c
 def search_cmd(data_dir:str, # labelled folder, or kaggle:owner/name
                out:Param("run directory (trials, results.csv, results.png)", str, required=True)=None,
                archs:str=None, # comma-separated architectures; default: the study's grid
@@ -124,14 +124,18 @@ def search_cmd(data_dir:str, # labelled folder, or kaggle:owner/name
                items:str=None, # comma-separated item resizes (default: each size)
                epochs:int=1, lr:float=2e-3, bs:int=32,
                aug:str='study', # study, flip or none
-               pretrained:bool=True):
+               pretrained:bool=True, # start from ImageNet weights
+               scratch:str=None, # comma-separated architectures to train from random weights anyway
+               test:str=None): # labelled folder never trained on: held-out metrics per trial
     "Architecture x resolution grid; resumable: finished trials are kept, interrupted ones rerun"
     from deepfake_detect.data import get_source
     from deepfake_detect.search import search, grid
     ints = lambda s: [int(v) for v in s.split(',')]
     if archs and not sizes: raise UserError("--archs needs --sizes")
     trials = grid(archs.split(','), ints(sizes), ints(items) if items else None) if archs else None
-    print(search(get_source(data_dir), out, trials, epochs=epochs, lr=lr, bs=bs, aug=aug, pretrained=pretrained).to_string(index=False))
+    df = search(get_source(data_dir), out, trials, epochs=epochs, lr=lr, bs=bs, aug=aug, pretrained=pretrained,
+                scratch=scratch.split(',') if scratch else None, test=get_source(test) if test else None)
+    print(df.to_string(index=False))
 
 def ensemble_cmd(run_dir:str, # search run directory
                  out:Param("model directory to write", str, required=True)=None,
@@ -140,8 +144,11 @@ def ensemble_cmd(run_dir:str, # search run directory
     "Ensemble of a search run's models; reports it against the best single model"
     from deepfake_detect.ensemble import ensemble
     r = ensemble(run_dir, out, how, members.split(',') if members else None)
-    print(f"members: {r['members']}\nensemble validation accuracy {r['valid']['accuracy']:.4f} AUC {r['valid']['roc_auc']:.4f}\n"
+    print(f"members: {r['members']}\nvalidation: ensemble accuracy {r['valid']['accuracy']:.4f} AUC {r['valid']['roc_auc']:.4f}; "
           f"best single ({r['best_single']['trial']}) accuracy {r['best_single']['accuracy']:.4f} AUC {r['best_single']['roc_auc']:.4f}")
+    if 'test' in r:
+        t = r['test']; print(f"held out (n={t['n']}): ensemble accuracy {t['ensemble']['accuracy']:.4f} AUC {t['ensemble']['roc_auc']:.4f}; "
+                             f"best single ({t['best_single']['trial']}) accuracy {t['best_single']['accuracy']:.4f} AUC {t['best_single']['roc_auc']:.4f}")
 
 # %% ../nbs/10_cli.ipynb #93250372
 DEMO_SWEEP = dict(jpeg=[100, 90, 75, 50], scale=[0.5, 1.0, 2.0], blur=[0, 0.5, 1, 2])

@@ -38,17 +38,23 @@ def greedy_select(P, y, how:str='mean')->list:
         if not cands or min(cands)[0] >= best: return chosen
         best, i = min(cands); chosen.append(i)
 
-# %% ../nbs/09_ensemble.ipynb #13c65fbd
-def run_predictions(run_dir)->tuple:
-    "(member dirs, labels, P) of the trials of a search run, aligned on their common validation images"
+# %% ../nbs/09_ensemble.ipynb #aaa84597
+def _aligned(dirs, fname):
+    "Labels and (members, images) P(ai) of `fname` in each dir, on the images they all scored"
+    preds = [np.load(d/fname) for d in dirs]
+    common = sorted(set.intersection(*[set(p['paths'][~np.isnan(p['p'])]) for p in preds]))
+    idx = [dict(zip(p['paths'], range(len(p['paths'])))) for p in preds]
+    P = np.stack([p['p'][[ix[c] for c in common]] for p,ix in zip(preds, idx)]) if common else np.zeros((len(dirs), 0))
+    return (preds[0]['y'][[idx[0][c] for c in common]] if common else np.zeros(0, int)), P
+
+def run_predictions(run_dir, split:str='valid')->tuple:
+    "(member dirs, labels, P) of the trials of a search run on `split` (valid or test), aligned on their common images"
     dirs = sorted(p.parent for p in Path(run_dir).glob('trials/*/result.json'))
     if not dirs: raise UserError(f"{run_dir}: no finished trials; run `deepfake-detect search` first")
-    preds = [np.load(d/'valid_predictions.npz') for d in dirs]
-    common = sorted(set.intersection(*[set(p['paths']) for p in preds]))
-    if not common: raise UserError(f"{run_dir}: the trials share no validation images (were they trained on different data?)")
-    idx = [dict(zip(p['paths'], range(len(p['paths'])))) for p in preds]
-    P = np.stack([p['p'][[ix[c] for c in common]] for p,ix in zip(preds, idx)])
-    y = preds[0]['y'][[idx[0][c] for c in common]]
+    if split == 'test' and not all((d/'test_predictions.npz').exists() for d in dirs):
+        raise UserError(f"{run_dir}: not every trial has test predictions; run `deepfake-detect search --test DIR`")
+    y, P = _aligned(dirs, f'{split}_predictions.npz')
+    if not len(y): raise UserError(f"{run_dir}: the trials share no {split} images (were they trained on different data?)")
     return dirs, y, P
 
 def ensemble(run_dir, # search run folder
@@ -56,20 +62,26 @@ def ensemble(run_dir, # search run folder
              how:str='mean', # mean, weighted (by validation accuracy above chance) or logit
              members:list|None=None, # trial names to use; default: greedy forward selection
             )->dict:
-    "Build an ensemble model directory from a search run; return ensemble vs best single metrics"
+    "Build an ensemble model directory from a search run; return ensemble vs best single metrics (valid, and test when searched with one)"
     dirs, y, P = run_predictions(run_dir); names = [d.name for d in dirs]
     if members: sel = [names.index(m) for m in members]
     else: sel = greedy_select(P, y, 'mean' if how == 'weighted' else how)
     acc = np.array([binary_metrics(y, p)['accuracy'] for p in P])
     w = np.clip(acc[sel] - .5, 1e-3, None) if how == 'weighted' else np.ones(len(sel))
     p = combine(P[sel], how, w); thr = best_threshold(y, p)
-    best = int(np.argmax([binary_metrics(y, q, best_threshold(y, q))['accuracy'] for q in P]))
+    thrs = [best_threshold(y, q) for q in P]
+    best = int(np.argmax([binary_metrics(y, q, t)['accuracy'] for q,t in zip(P, thrs)]))
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     config = dict(method='ensemble', vocab=['ai', 'real'], positive='ai', threshold=thr, how=how,
                   members=[str(dirs[i].resolve()) for i in sel], weights=[float(v) for v in w/w.sum()])
     save_json(out/'config.json', config)
-    res = dict(valid=binary_metrics(y, p, thr), best_single=dict(trial=names[best], **binary_metrics(y, P[best], best_threshold(y, P[best]))),
+    res = dict(valid=binary_metrics(y, p, thr), best_single=dict(trial=names[best], **binary_metrics(y, P[best], thrs[best])),
                members=[names[i] for i in sel], n_trials=len(dirs))
+    if all((d/'test_predictions.npz').exists() for d in dirs):
+        yt, Pt = _aligned(dirs, 'test_predictions.npz')
+        res['test'] = dict(ensemble=binary_metrics(yt, combine(Pt[sel], how, w), thr), n=len(yt),
+                           best_single=dict(trial=names[best], **binary_metrics(yt, Pt[best], thrs[best])),
+                           trials={n: binary_metrics(yt, q, t) for n,q,t in zip(names, Pt, thrs)})
     save_json(out/'metrics.json', res)
     return res
 

@@ -25,7 +25,7 @@ def grid(archs, sizes, items=None)->list:
 
 def trial_name(arch, item, size)->str: return f"{arch.replace('/', '_').replace(':', '_')}_i{item}_s{size}"
 
-# %% ../nbs/08_search.ipynb #62458ddb
+# %% ../nbs/08_search.ipynb #9bf0a51b
 def _peak_mb():
     if torch.cuda.is_available(): return torch.cuda.max_memory_allocated()/2**20
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024
@@ -34,22 +34,34 @@ def search(path, # labelled folder
            run_dir, # folder for trials and results
            trials:list|None=None, # (arch, item, size) triples; default `STUDY_GRID`
            epochs:int=1, lr:float=2e-3, bs:int=32, aug:str='study', pretrained:bool=True,
+           scratch:list|None=None, # architectures trained from random weights even when `pretrained`
+           test=None, # labelled folder never trained on: each trial's held-out predictions and metrics
            seed:int=42, progress:bool=True)->pd.DataFrame:
     "Train every trial into `run_dir`, skipping finished ones; return the sorted results table"
-    from deepfake_detect.cnn import train, CNNDetector
+    from deepfake_detect.cnn import train
+    from deepfake_detect.data import label_of
+    from deepfake_detect.metrics import binary_metrics
     run_dir = Path(run_dir); (run_dir/'trials').mkdir(parents=True, exist_ok=True)
     files = verify([f for fs in class_files(path).values() for f in fs])[0]
+    tfiles = sorted((f for fs in class_files(test).values() for f in fs), key=str) if test else []
     for arch, item, size in (trials or STUDY_GRID):
         d = run_dir/'trials'/trial_name(arch, item, size)
         if (d/'result.json').exists(): continue
         if d.exists(): shutil.rmtree(d)
         if torch.cuda.is_available(): torch.cuda.reset_peak_memory_stats()
-        t0 = time.time()
-        det = train(path, d, arch=arch, size=size, item=item, epochs=epochs, lr=lr, bs=bs, aug=aug, pretrained=pretrained,
+        t0 = time.time(); pre = pretrained and arch not in (scratch or [])
+        det = train(path, d, arch=arch, size=size, item=item, epochs=epochs, lr=lr, bs=bs, aug=aug, pretrained=pre,
                     seed=seed, files=files, progress=progress)
-        m = json.loads((d/'metrics.json').read_text())['valid']
-        save_json(d/'result.json', dict(trial=d.name, arch=arch, item=item, size=size, epochs=epochs, accuracy=m['accuracy'], roc_auc=m['roc_auc'],
-                  balanced_accuracy=m['balanced_accuracy'], wall_s=time.time()-t0, params=sum(p.numel() for p in det.model.parameters()), peak_mb=_peak_mb()))
+        wall = time.time()-t0; m = json.loads((d/'metrics.json').read_text())['valid']
+        r = dict(trial=d.name, arch=arch, item=item, size=size, epochs=epochs, pretrained=pre, accuracy=m['accuracy'], roc_auc=m['roc_auc'],
+                 balanced_accuracy=m['balanced_accuracy'], wall_s=wall, params=sum(p.numel() for p in det.model.parameters()), peak_mb=_peak_mb())
+        if tfiles:
+            p, errs = det.predict(tfiles, bs=bs); y = np.array([label_of(f) == 'ai' for f in tfiles], int)
+            with atomic_path(d/'test_predictions.npz') as tmp:
+                with open(tmp, 'wb') as fh: np.savez(fh, paths=np.array([str(f) for f in tfiles]), p=p, y=y)
+            ok = ~np.isnan(p); t = binary_metrics(y[ok], p[ok], det.threshold)
+            r.update(test_accuracy=t['accuracy'], test_roc_auc=t['roc_auc'], n_test=int(ok.sum()))
+        save_json(d/'result.json', r)
     return results(run_dir)
 
 # %% ../nbs/08_search.ipynb #76d68061

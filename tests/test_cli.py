@@ -78,3 +78,22 @@ def test_traces_extract_sigkill_resume(demo_data, tmp_path):
     assert r.returncode == 0, r.stderr
     a, b = np.load(full), np.load(part)
     assert (a['paths'] == b['paths']).all() and np.array_equal(a['X'], b['X'])
+
+def test_search_then_ensemble_scored_on_held_out(demo_data, tmp_path):
+    from deepfake_detect.demo import make_demo_dataset
+    held = make_demo_dataset(tmp_path/'held', n=6, size=48, seed=3)
+    run = tmp_path/'run'
+    r = run_cli('search', demo_data, '--out', run, '--archs', 'resnet10t,test_efficientnet', '--sizes', '32',
+                '--epochs', '1', '--bs', '16', '--aug', 'none', '--no-pretrained', '--test', held)
+    assert r.returncode == 0, r.stderr
+    df = pd.read_csv(run/'results.csv')
+    assert len(df) == 2 and (df.n_test == 12).all() and (run/'results.png').stat().st_size > 0
+    assert df.accuracy.iloc[0] >= df.accuracy.iloc[1]  # sorted, best validation accuracy first
+    r = run_cli('ensemble', run, '--out', tmp_path/'ens')
+    assert r.returncode == 0, r.stderr
+    assert 'held out (n=12)' in r.stdout and 'best single' in r.stdout
+    m = json.loads((tmp_path/'ens'/'metrics.json').read_text())
+    assert set(m['test']['trials']) == set(df.trial) and m['test']['best_single']['trial'] in set(df.trial)
+    r = run_cli('predict', tmp_path/'ens', held, '--out', tmp_path/'p.csv')
+    assert r.returncode == 0, r.stderr
+    assert len(pd.read_csv(tmp_path/'p.csv')) == 12
