@@ -1,6 +1,7 @@
 """Train a CNN detector on part of a labelled folder and score it on the part it never saw.
 
 python benchmarks/cnn_accuracy.py ../shared/data/faces --arch tf_efficientnet_lite0 --size 256 --item 256 --aug flip --epochs 6 --lr 2e-3
+Add --train-frac 0.5 (0.25, ...) for a learning curve on the same test images.
 Prints held-out accuracy, balanced accuracy, ROC AUC, the training wall time and the machine.
 """
 import argparse, json, time, platform, os, tempfile
@@ -25,12 +26,16 @@ if __name__ == '__main__':
     p.add_argument('--bs', type=int, default=32); p.add_argument('--test-pct', type=float, default=0.3)
     p.add_argument('--max-per-class', type=int, default=None); p.add_argument('--out', default=None)
     p.add_argument('--no-pretrained', action='store_true')
+    p.add_argument('--train-frac', type=float, default=1.0, help='train on this seeded, stratified fraction of the training part (a learning curve); the test part is unchanged')
     a = p.parse_args()
     from deepfake_detect.core import tune_malloc; tune_malloc()
     from deepfake_detect.cnn import train
     from deepfake_detect.data import label_of
     from deepfake_detect.metrics import binary_metrics
     tr, te = holdout_split(a.data, a.test_pct, max_per_class=a.max_per_class)
+    if a.train_frac < 1:
+        from sklearn.model_selection import train_test_split
+        tr = sorted(train_test_split(tr, train_size=a.train_frac, random_state=0, stratify=[label_of(f) for f in tr])[0], key=str)
     out = Path(a.out or tempfile.mkdtemp())/'model'
     t0 = time.time()
     det = train(a.data, out, arch=a.arch, size=a.size, item=a.item, epochs=a.epochs, lr=a.lr, bs=a.bs, aug=a.aug,
