@@ -30,7 +30,7 @@ def parser_for(func, prog:str)->argparse.ArgumentParser:
         else: p.add_argument(k, **kw)
     return p
 
-# %% ../nbs/10_cli.ipynb #65eaffe6
+# %% ../nbs/10_cli.ipynb #d5e04ad7
 def audit_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kaggle:owner/name
               warn_at:float=0.75, # warn when metadata alone reaches this balanced accuracy
              ):
@@ -49,7 +49,7 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
               bs:int=64, # cnn: batch size
               effective_bs:int=None, # cnn: images per optimiser step (gradient accumulation above bs)
               aug:str='study', # cnn: study, flip or none
-              robust_aug:bool=False, # cnn: random JPEG re-compression and blur of training images
+              robust_aug:bool=False, # random JPEG re-compression and blur of training images (traces: one perturbed copy of each)
               pretrained:bool=True, # cnn: start from ImageNet weights
               weights:str=None, # cnn: local weights file
               kernel:int=3, # traces: EM kernel size
@@ -67,7 +67,8 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
               pretrained=pretrained, weights=weights, aug=aug, robust_aug=robust_aug, seed=seed)
     elif method == 'traces':
         from deepfake_detect.classical import train_traces
-        train_traces(path, out, kernel=kernel, clf=clf, features=tuple(features.split(',')), max_per_class=max_per_class, seed=seed, workers=workers)
+        train_traces(path, out, kernel=kernel, clf=clf, features=tuple(features.split(',')), max_per_class=max_per_class, robust_aug=robust_aug,
+                     seed=seed, workers=workers)
     else: raise UserError(f"--method must be cnn or traces, not {method!r}")
     print(f"model directory: {out}\nvalidation: {json.loads((Path(out)/'metrics.json').read_text())['valid']}")
 

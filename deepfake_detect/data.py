@@ -15,7 +15,8 @@ from .core import *
 
 # %% auto #0
 __all__ = ['CLASS_NAMES', 'VOCAB', 'get_source', 'label_of', 'class_files', 'verify', 'resize_images', 'balanced_subset',
-           'jpeg_quality', 'image_meta', 'Audit', 'audit', 'RGBImage', 'JpegBlur', 'get_dls']
+           'jpeg_quality', 'image_meta', 'Audit', 'audit', 'RGBImage', 'draw_jpeg_blur', 'jpeg_blur', 'JpegBlur',
+           'JpegBlurred', 'get_dls']
 
 # %% ../nbs/01_data.ipynb #8ab8352e
 def _kaggle_cached(handle:str)->bool:
@@ -207,12 +208,26 @@ def audit(path, # dataset folder with one sub-folder per class
                    "A detector may learn the file, not the image: re-encode both classes alike (e.g. `resize_images(..., ext='.png')`) or balance these fields.")
     return Audit(df, table, score, by_field, warning)
 
-# %% ../nbs/01_data.ipynb #15657302
+# %% ../nbs/01_data.ipynb #590461ef
 class RGBImage(PILImage):
     "A fastai image opened with `open_image`"
     @classmethod
     def create(cls, fn, **kwargs):
         return cls(open_image(fn)) if isinstance(fn, (str, Path)) else cls(PILImage.create(fn, **kwargs))
+
+def draw_jpeg_blur(rnd=random, p_jpeg:float=0.5, quality=(30, 100), p_blur:float=0.5, sigma=(0., 3.))->tuple:
+    "`(quality, sigma)` of one random perturbation (None where skipped), drawn with `rnd` (`random` or a `random.Random`)"
+    q = rnd.randint(*quality) if rnd.random() < p_jpeg else None
+    return q, (rnd.uniform(*sigma) if rnd.random() < p_blur else None)
+
+def jpeg_blur(img:Image.Image, quality:int|None=None, sigma:float|None=None)->Image.Image:
+    "`img` blurred with Gaussian `sigma`, then re-compressed as JPEG at `quality` (None: that step skipped)"
+    import io
+    from PIL import ImageFilter
+    if sigma: img = img.filter(ImageFilter.GaussianBlur(sigma))
+    if quality:
+        buf = io.BytesIO(); img.save(buf, format='JPEG', quality=int(quality)); img = Image.open(buf).convert('RGB')
+    return img
 
 class JpegBlur(RandTransform):
     "Training-only random JPEG re-compression and Gaussian blur (the CNNDetection recipe)"
@@ -221,16 +236,14 @@ class JpegBlur(RandTransform):
         super().__init__(p=1.); self.p_jpeg,self.quality,self.p_blur,self.sigma = p_jpeg,quality,p_blur,sigma
     def before_call(self, b, split_idx):
         super().before_call(b, split_idx)
-        self.q = random.randint(*self.quality) if random.random() < self.p_jpeg else None
-        self.s = random.uniform(*self.sigma) if random.random() < self.p_blur else None
-    def encodes(self, x:PILImage):
-        import io
-        from PIL import ImageFilter
-        img = x
-        if self.s: img = img.filter(ImageFilter.GaussianBlur(self.s))
-        if self.q:
-            buf = io.BytesIO(); img.save(buf, format='JPEG', quality=self.q); img = Image.open(buf).convert('RGB')
-        return type(x)(img)
+        self.q, self.s = draw_jpeg_blur(random, self.p_jpeg, self.quality, self.p_blur, self.sigma)
+    def encodes(self, x:PILImage): return type(x)(jpeg_blur(x, self.q, self.s))
+
+class JpegBlurred:
+    "An image file as `jpeg_blur(quality, sigma)` leaves it, opened when called (picklable: an item for worker processes)"
+    def __init__(self, path, quality=None, sigma=None): self.path,self.quality,self.sigma = path,quality,sigma
+    def __call__(self)->Image.Image: return jpeg_blur(open_image(self.path), self.quality, self.sigma)
+    def __repr__(self): return f"JpegBlurred({str(self.path)!r}, quality={self.quality}, sigma={self.sigma})"
 
 def get_dls(path, # dataset folder (one sub-folder per class); ignored when `files` is given
             item:int=128, # side of the item resize (`Resize(item, method=...)`)

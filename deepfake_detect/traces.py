@@ -158,18 +158,18 @@ def kernel_image(kernel, k:int=3)->np.ndarray:
     kern = np.asarray(kernel).reshape(-1, k*k-1)
     return np.insert(kern, (k*k)//2, 0, axis=1).reshape(-1, k, k)
 
-# %% ../nbs/03_traces.ipynb #f1028392
+# %% ../nbs/03_traces.ipynb #66c66eac
 def center_crop(img, max_side:int=1024):
     "Centre crop of a PIL image or HxWxC array to at most `max_side` x `max_side`"
     a = np.asarray(img); h,w = a.shape[:2]; ch,cw = min(h, max_side), min(w, max_side)
     return img if (ch, cw) == (h, w) else a[(h-ch)//2:(h-ch)//2+ch, (w-cw)//2:(w-cw)//2+cw]
 
-def item_features(item, # image path, PIL image or uint8 array
+def item_features(item, # image path, PIL image, uint8 array, or a callable returning an image (`JpegBlurred`)
                   cfg:dict, # {'kernel', 'variant', 'features'[, 'device']}
                  )->tuple:
     "`(features, '')`, or `(None, reason)` when the image cannot be used"
     from deepfake_detect.core import open_image, ImageError
-    try: img = open_image(item) if isinstance(item, (str, Path)) else item
+    try: img = open_image(item) if isinstance(item, (str, Path)) else item() if callable(item) else item
     except ImageError as e: return None, e.reason
     try: return trace_features(image_tensor(center_crop(img, cfg.get('max_side', 1024)), cfg.get('device')), cfg['kernel'], cfg['variant'], tuple(cfg['features'])), ''
     except ValueError as e: return None, str(e)
