@@ -14,7 +14,7 @@ if __name__ == '__main__':
     from deepfake_detect.classical import compare_variants, FEATURES
     from deepfake_detect.demo import make_demo_dataset
     V = {'kernels k3 (the paper)': (3, ('kernels',)), 'kernels+stats k3': (3, ('kernels', 'stats')), 'kernels k5': (5, ('kernels',)),
-         'blocks k3': (3, ('kernels', 'blocks')), 'cooc k3': (3, ('cooc',)), 'spectrum k3': (3, ('spectrum',)), 'all parts k3': (3, FEATURES)}
+         'blocks k3': (3, ('kernels', 'blocks')), 'cooc k3': (3, ('cooc',)), 'spectrum k3': (3, ('spectrum',)), 'all but blocks k3': (3, ('kernels', 'stats', 'cooc', 'spectrum')), 'all parts k3': (3, FEATURES)}
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores")
     for d in a.data:
         path = make_demo_dataset(tempfile.mkdtemp() + '/demo', n=300, size=64) if d == 'demo' else d
