@@ -117,7 +117,7 @@ def traces_extract_cmd(data_dir:str, # folder of images
     extract_folder(data_dir, out, trace_config(kernel, variant, tuple(features.split(','))), workers, resume, every)
     print(f"wrote {out}")
 
-# %% ../nbs/10_cli.ipynb #fc97c12c
+# %% ../nbs/10_cli.ipynb #66a8bfce
 def search_cmd(data_dir:str, # labelled folder, or kaggle:owner/name
                out:Param("run directory (trials, results.csv, results.png)", str, required=True)=None,
                archs:str=None, # comma-separated architectures; default: the study's grid
@@ -141,10 +141,11 @@ def search_cmd(data_dir:str, # labelled folder, or kaggle:owner/name
 def ensemble_cmd(run_dir:str, # search run directory
                  out:Param("model directory to write", str, required=True)=None,
                  how:str='mean', # mean, weighted or logit
-                 members:str=None): # comma-separated trial names (default: greedy forward selection)
+                 members:str=None, # comma-separated trial names (default: greedy forward selection)
+                 select:str='roc_auc'): # greedy selection on validation roc_auc or log_loss
     "Ensemble of a search run's models; reports it against the best single model"
     from deepfake_detect.ensemble import ensemble
-    r = ensemble(run_dir, out, how, members.split(',') if members else None)
+    r = ensemble(run_dir, out, how, members.split(',') if members else None, select)
     print(f"members: {r['members']}\nvalidation: ensemble accuracy {r['valid']['accuracy']:.4f} AUC {r['valid']['roc_auc']:.4f}; "
           f"best single ({r['best_single']['trial']}) accuracy {r['best_single']['accuracy']:.4f} AUC {r['best_single']['roc_auc']:.4f}")
     if 'test' in r:
