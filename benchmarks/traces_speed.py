@@ -78,10 +78,11 @@ if __name__ == '__main__':
         rows.append((f"deepfake_detect em_traces variant={variant} (median {statistics.median(its):.0f} iterations)", ms))
     files = sorted(Path(a.data).glob("*"))[:a.files] if a.data and Path(a.data).exists() and a.size == 256 else []
     if files:  # throughput over files, decoding included, in worker processes of one torch thread each
-        from deepfake_detect.classical import extract, trace_config
-        for variant in ['simple', 'em']:
-            for workers in [0, 2]:
-                extract(files[:2], trace_config(3, variant), workers)
-                t0 = time.perf_counter(); extract(files, trace_config(3, variant), workers)
-                rows.append((f"extract() over {len(files)} files, variant={variant}, workers={workers} (decoding included)", (time.perf_counter()-t0)/len(files)*1000))
+        from deepfake_detect.classical import extract, trace_config, DEFAULT_FEATURES, FEATURES
+        runs = [(v, w, ('kernels',)) for v in ['simple', 'em'] for w in [0, 2]] + [('em', 0, DEFAULT_FEATURES), ('em', 0, FEATURES)]
+        for variant, workers, parts in runs:  # kernels alone: the study's output; then the detector's default parts, and all parts
+            cfg = trace_config(3, variant, parts)
+            extract(files[:2], cfg, workers)
+            t0 = time.perf_counter(); extract(files, cfg, workers)
+            rows.append((f"extract() over {len(files)} files, variant={variant}, workers={workers}, features={'+'.join(parts)} (decoding included)", (time.perf_counter()-t0)/len(files)*1000))
     for name, ms in rows: print(f"{ms:9.1f} ms/image  {study/ms:6.1f}x  {name}")

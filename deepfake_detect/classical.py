@@ -26,8 +26,8 @@ from .metrics import binary_metrics, best_threshold, plot_confusion, plot_roc, f
 from .traces import trace_features, feature_names, image_tensor, em_traces, kernel_image, item_features, FEATURES
 
 # %% auto #0
-__all__ = ['CLASSIFIERS', 'trace_config', 'extract', 'extract_folder', 'ConvTraces', 'make_classifier', 'TracesDetector',
-           'train_traces', 'plot_class_kernels', 'feature_importance', 'explain', 'compare_variants']
+__all__ = ['DEFAULT_FEATURES', 'CLASSIFIERS', 'trace_config', 'extract', 'extract_folder', 'ConvTraces', 'make_classifier',
+           'TracesDetector', 'train_traces', 'plot_class_kernels', 'feature_importance', 'explain', 'compare_variants']
 
 # %% ../nbs/04_classical.ipynb #3348f90e
 def _map(fn, items, workers):
@@ -36,8 +36,10 @@ def _map(fn, items, workers):
     with ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn'), initializer=torch.set_num_threads, initargs=(1,)) as ex:
         yield from ex.map(fn, items, chunksize=4)
 
-# %% ../nbs/04_classical.ipynb #4ffd7a56
-def trace_config(kernel:int=3, variant:str='em', features=('kernels',))->dict:
+# %% ../nbs/04_classical.ipynb #45f735bb
+DEFAULT_FEATURES = ('kernels', 'stats', 'cooc', 'spectrum')
+
+def trace_config(kernel:int=3, variant:str='em', features=DEFAULT_FEATURES)->dict:
     "The preprocessing settings of the traces family, as stored in a model directory"
     bad = set(features) - set(FEATURES)
     if bad: raise UserError(f"unknown trace features {sorted(bad)}; choose from {list(FEATURES)}")
@@ -89,10 +91,10 @@ def extract_folder(path, # folder of images (class sub-folders optional)
     ckpt.unlink(missing_ok=True)
     return out
 
-# %% ../nbs/04_classical.ipynb #3a9c49de
+# %% ../nbs/04_classical.ipynb #68030680
 class ConvTraces(TransformerMixin, BaseEstimator):
     "Convolutional-trace features of images (paths, PIL images or HxWx3 uint8 arrays)"
-    def __init__(self, kernel:int=3, variant:str='em', features:tuple=('kernels',), workers:int=0):
+    def __init__(self, kernel:int=3, variant:str='em', features:tuple=DEFAULT_FEATURES, workers:int=0):
         self.kernel,self.variant,self.features,self.workers = kernel,variant,features,workers
     def fit(self, X, y=None): return self
     def transform(self, X):
@@ -144,7 +146,7 @@ class TracesDetector:
         path = Path(path)
         return cls(json.loads((path/'config.json').read_text()), _load_skops(path/'model.skops'))
 
-# %% ../nbs/04_classical.ipynb #0ee22a40
+# %% ../nbs/04_classical.ipynb #61ea66fc
 def _split(files, valid_pct, seed):
     y = np.array([label_of(f) == 'ai' for f in files], int)
     return train_test_split(np.arange(len(files)), test_size=valid_pct, random_state=seed, stratify=y), y
@@ -153,7 +155,7 @@ def train_traces(path, # dataset folder: one sub-folder per class
                  out, # model directory to write
                  kernel:int=3, # EM kernel size (3, 5 or 7)
                  clf:str='svc', # rf, svc, knn or lda
-                 features:tuple=('kernels',), # parts of `FEATURES`
+                 features:tuple=DEFAULT_FEATURES, # parts of `FEATURES`
                  variant:str='em', # 'em' or the study's 'simple'
                  max_per_class:int|None=None, # balanced subset size
                  robust_aug:bool=False, # also train on one randomly JPEG-re-compressed / blurred copy of each training image

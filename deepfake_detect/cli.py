@@ -30,7 +30,7 @@ def parser_for(func, prog:str)->argparse.ArgumentParser:
         else: p.add_argument(k, **kw)
     return p
 
-# %% ../nbs/10_cli.ipynb #d5e04ad7
+# %% ../nbs/10_cli.ipynb #93ec94cf
 def audit_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kaggle:owner/name
               warn_at:float=0.75, # warn when metadata alone reaches this balanced accuracy
              ):
@@ -54,7 +54,7 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
               weights:str=None, # cnn: local weights file
               kernel:int=3, # traces: EM kernel size
               clf:str='svc', # traces: svc, rf, knn or lda
-              features:str='kernels', # traces: comma-separated parts (kernels,stats,blocks,cooc,spectrum)
+              features:str='kernels,stats,cooc,spectrum', # traces: comma-separated parts of kernels,stats,blocks,cooc,spectrum
               max_per_class:int=None, # traces: balanced subset size
               workers:int=0, # traces: extraction processes
               seed:int=42):
@@ -72,7 +72,7 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
     else: raise UserError(f"--method must be cnn or traces, not {method!r}")
     print(f"model directory: {out}\nvalidation: {json.loads((Path(out)/'metrics.json').read_text())['valid']}")
 
-# %% ../nbs/10_cli.ipynb #f8b6c50f
+# %% ../nbs/10_cli.ipynb #f8934af6
 def predict_cmd(model_dir:str, # model directory
                 paths:Param("image files or folders", str, nargs='+'),
                 out:str='predictions.csv', # CSV to write
@@ -108,7 +108,7 @@ def traces_extract_cmd(data_dir:str, # folder of images
                        out:Param("features file to write (.npz)", str, required=True)=None,
                        kernel:int=3, # EM kernel size
                        variant:str='em', # em or simple (the study's)
-                       features:str='kernels', # comma-separated parts
+                       features:str='kernels,stats,cooc,spectrum', # comma-separated parts of kernels,stats,blocks,cooc,spectrum
                        workers:int=0, # processes
                        resume:bool=False, # continue from the last checkpoint
                        every:int=256): # images between checkpoints
