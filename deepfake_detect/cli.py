@@ -166,7 +166,7 @@ def _metrics_table(ms:dict)->str:
     rows = [f"| {k} | " + ' | '.join(f"{m[k]:.3f}" if isinstance(m[k], float) else str(m[k]) for m in ms.values()) + ' |' for k in keys]
     return f"| metric | {' | '.join(ms)} |\n|---|{'---|'*len(ms)}\n" + '\n'.join(rows)
 
-# %% ../nbs/10_cli.ipynb #58217828
+# %% ../nbs/10_cli.ipynb #7761c012
 def run_demo(out='demo_out', # folder for data, models and the report
              n:int=100, # training images per class
              seed:int=0, size:int=64, # image side
@@ -211,7 +211,7 @@ Scored on the held-out set, at each model's threshold chosen on its validation s
 
 {_metrics_table(ms)}
 
-- traces: EM kernels (3x3, Popescu & Farid with outlier model) per RGB channel, Random Forest.
+- traces: per RGB channel, the 3x3 EM kernel (Popescu & Farid, with outlier model), its noise statistics, the co-occurrences of its residual and the spectrum of its posterior map (the default parts), Random Forest.
 - cnn: {cnn_note}, fine-tuned {epochs} epochs, no resampling augmentation.
 
 ## Explaining the traces detector
