@@ -97,3 +97,6 @@ def test_search_then_ensemble_scored_on_held_out(demo_data, tmp_path):
     r = run_cli('predict', tmp_path/'ens', held, '--out', tmp_path/'p.csv')
     assert r.returncode == 0, r.stderr
     assert len(pd.read_csv(tmp_path/'p.csv')) == 12
+    r = run_cli('evaluate', tmp_path/'ens', held, '--out', tmp_path/'rep')
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path/'rep'/'metrics.json').read_text())['n'] == 12 and (tmp_path/'rep'/'roc.png').exists()
