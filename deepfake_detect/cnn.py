@@ -152,7 +152,7 @@ class CNNDetector:
                       preprocessing=dict(item=item, size=size, method='squish', mean=mean, std=std), **extra)
         return cls(config, learn.model)
 
-# %% ../nbs/05_cnn.ipynb #c1c31a1a
+# %% ../nbs/05_cnn.ipynb #9eead8d7
 def train(path, # dataset folder: one sub-folder per class
           out, # model directory to write
           arch:str='resnet50', # timm name, or torchvision:NAME
@@ -190,7 +190,7 @@ def train(path, # dataset folder: one sub-folder per class
     rec = learn.recorder
     save_json(out/'metrics.json', dict(valid=binary_metrics(y, p, det.threshold), valid_at_0_5=binary_metrics(y, p, 0.5), ece_before_calibration=binary_metrics(y, p_raw)['ece'], train_seconds=train_s,
               epochs=[dict(zip(rec.metric_names[1:-1], map(float, v))) for v in rec.values]))
-    np.savez(out/'valid_predictions.npz', paths=np.array([str(f) for f in vfiles]), y=y, p=p)
+    save_npz(out/'valid_predictions.npz', paths=np.array([str(f) for f in vfiles]), y=y, p=p)
     plot_confusion(y, p, det.threshold, out/'confusion.png'); plot_top_losses(vfiles, y, p, 9, out/'top_losses.png')
     if export_pkl: learn.export(out.resolve()/'learner.pkl')
     return det

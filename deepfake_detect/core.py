@@ -12,7 +12,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 # %% auto #0
 __all__ = ['UserError', 'ImageError', 'is_online', 'hf_offline', 'tune_malloc', 'atomic_path', 'atomic_write_text', 'save_json',
-           'open_image', 'bad_images']
+           'save_npz', 'open_image', 'bad_images']
 
 # %% ../nbs/00_core.ipynb #aa447e50
 class UserError(Exception):
@@ -50,7 +50,7 @@ def tune_malloc(mmap_threshold:int=128*2**20, trim_threshold:int=512*2**20)->boo
     M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
     return bool(libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold)) and bool(libc.mallopt(M_TRIM_THRESHOLD, trim_threshold))
 
-# %% ../nbs/00_core.ipynb #60dc13a8
+# %% ../nbs/00_core.ipynb #3bff682c
 @contextmanager
 def atomic_path(path):
     "Yield a temporary path beside `path`; on success rename it to `path` atomically"
@@ -69,6 +69,11 @@ def atomic_write_text(path, text:str):
 def save_json(path, obj):
     "Write `obj` as indented JSON, atomically"
     atomic_write_text(path, json.dumps(obj, indent=2, default=float) + '\n')
+
+def save_npz(path, **arrays):
+    "Write `arrays` to the `.npz` file `path`, atomically"
+    with atomic_path(path) as tmp:
+        with open(tmp, 'wb') as f: np.savez(f, **arrays)
 
 # %% ../nbs/00_core.ipynb #1789052a
 def _to_rgb(img:Image.Image)->Image.Image:

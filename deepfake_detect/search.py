@@ -25,7 +25,7 @@ def grid(archs, sizes, items=None)->list:
 
 def trial_name(arch, item, size)->str: return f"{arch.replace('/', '_').replace(':', '_')}_i{item}_s{size}"
 
-# %% ../nbs/08_search.ipynb #c4ed15d9
+# %% ../nbs/08_search.ipynb #70bc91ea
 def _rss_mb():
     "Resident set of this process now (Linux `/proc`), else its peak so far"
     try: return int(Path('/proc/self/statm').read_text().split()[1])*resource.getpagesize()/2**20
@@ -47,6 +47,7 @@ class PeakMemory:
         if torch.cuda.is_available(): self.mb = torch.cuda.max_memory_allocated()/2**20
         else: self._t.join(); self.mb = max(self.mb, _rss_mb())
 
+# %% ../nbs/08_search.ipynb #1de4c691
 def search(path, # labelled folder
            run_dir, # folder for trials and results
            trials:list|None=None, # (arch, item, size) triples; default `STUDY_GRID`
@@ -74,8 +75,7 @@ def search(path, # labelled folder
                  balanced_accuracy=m['balanced_accuracy'], wall_s=wall, params=sum(p.numel() for p in det.model.parameters()), peak_mb=mem.mb)
         if tfiles:
             p, errs = det.predict(tfiles, bs=bs); y = np.array([label_of(f) == 'ai' for f in tfiles], int)
-            with atomic_path(d/'test_predictions.npz') as tmp:
-                with open(tmp, 'wb') as fh: np.savez(fh, paths=np.array([str(f) for f in tfiles]), p=p, y=y)
+            save_npz(d/'test_predictions.npz', paths=np.array([str(f) for f in tfiles]), p=p, y=y)
             ok = ~np.isnan(p); t = binary_metrics(y[ok], p[ok], det.threshold)
             r.update(test_accuracy=t['accuracy'], test_roc_auc=t['roc_auc'], n_test=int(ok.sum()))
         save_json(d/'result.json', r)

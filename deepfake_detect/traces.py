@@ -10,8 +10,8 @@ from typing import NamedTuple
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['FEATURES', 'offsets', 'neighbourhoods', 'Traces', 'em_traces', 'lattice_image', 'residual', 'trace_features',
-           'feature_names', 'image_tensor', 'kernel_image', 'center_crop', 'item_features']
+__all__ = ['FEATURES', 'DEFAULT_FEATURES', 'offsets', 'neighbourhoods', 'Traces', 'em_traces', 'lattice_image', 'residual',
+           'trace_features', 'feature_names', 'image_tensor', 'kernel_image', 'center_crop', 'item_features']
 
 # %% ../nbs/03_traces.ipynb #751d95c0
 def offsets(k:int)->list:
@@ -90,8 +90,9 @@ def lattice_image(kernel:np.ndarray, # k x k weights (the centre is ignored)
     y[:, ii, jj] = patches @ kern.ravel() + rng.normal(0, noise, ii.shape)
     return torch.tensor(np.clip(y, 0, 1), dtype=torch.float32)
 
-# %% ../nbs/03_traces.ipynb #c61dd3ff
+# %% ../nbs/03_traces.ipynb #5e96233e
 FEATURES = ('kernels', 'stats', 'blocks', 'cooc', 'spectrum')
+DEFAULT_FEATURES = ('kernels', 'stats', 'cooc', 'spectrum')
 
 def residual(x:torch.Tensor, kernel:torch.Tensor, k:int=3)->torch.Tensor:
     "`f - sum k_u f(x+u)` per channel, `(C, H-k+1, W-k+1)`"
@@ -116,10 +117,10 @@ def _radial_spectrum(w, bands=16):
     s = torch.zeros(C, bands, device=w.device).index_add_(1, band, P.reshape(C, -1))
     return torch.log(s/torch.bincount(band, minlength=bands).clamp_min(1) + 1e-12).ravel()
 
-# %% ../nbs/03_traces.ipynb #c55e0b26
+# %% ../nbs/03_traces.ipynb #8cf48bd1
 def trace_features(x:torch.Tensor, # (3, H, W) image in [0, 1]
                    k:int=3, variant:str='em',
-                   features:tuple=('kernels',), # parts, from `FEATURES`
+                   features:tuple=DEFAULT_FEATURES, # parts, from `FEATURES`
                    block:int=64, # tile side for 'blocks'
                    **kwargs)->np.ndarray:
     "Feature vector of one image: the named parts of its convolutional traces, concatenated"
@@ -138,7 +139,7 @@ def trace_features(x:torch.Tensor, # (3, H, W) image in [0, 1]
         elif f == 'spectrum': out.append(_radial_spectrum(t.w))
     return torch.cat([o.float().cpu() for o in out]).numpy()
 
-def feature_names(k:int=3, features:tuple=('kernels',), channels='RGB')->list:
+def feature_names(k:int=3, features:tuple=DEFAULT_FEATURES, channels='RGB')->list:
     "Names of the values `trace_features` returns, each prefixed by its part, e.g. 'kernels_R_-1_-1'"
     c = k//2; offs = [f'{i-c}_{j-c}' for i,j in offsets(k)[:-1]]
     parts = dict(kernels=[f'kernels_{ch}_{o}' for ch in channels for o in offs],
