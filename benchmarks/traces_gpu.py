@@ -2,8 +2,8 @@
 
 Run from the repository root:  python benchmarks/traces_gpu.py ../shared/data/faces --n 8192 [--bs 256] [--device cuda]
 Prints one JSON line per measurement:
-- `em`: EM alone on decoded images already on the device, per engine ('fused' compiled, 'bmm' neighbourhood tensor);
-- `extract`: the library's `extract()` from files (threads decode with PIL on the CPU, the GPU computes);
+- `em`: EM alone on decoded images already on the device, per engine ('triton' kernel, 'fused' torch.compile, 'bmm' neighbourhood tensor);
+- `extract`: the library's `extract()` from files (loader processes decode with PIL on the CPU while the GPU computes);
 - `nvjpeg`: files read by threads and decoded on the GPU (torchvision's `decode_jpeg(device='cuda')`), then `batch_features`;
 - `agree`: the largest difference between these features and the CPU's (`extract(device='cpu')`) on the same images.
 Images/s are medians of `--repeats` timed passes after one warm-up pass (the warm-up includes compilation, reported apart).
@@ -47,7 +47,7 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('data'); p.add_argument('--n', type=int, default=4096); p.add_argument('--bs', type=int, default=256)
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu'); p.add_argument('--repeats', type=int, default=3)
-    p.add_argument('--engines', default='fused,bmm'); p.add_argument('--parts', default='kernels;kernels,stats,cooc,spectrum')
+    p.add_argument('--engines', default='triton,fused,bmm'); p.add_argument('--profile', action='store_true', help='print the top operations of one EM batch (torch.profiler)'); p.add_argument('--parts', default='kernels;kernels,stats,cooc,spectrum')
     p.add_argument('--skip', default='', help='comma-separated measurements to leave out: em,extract,nvjpeg,agree')
     a = p.parse_args(); skip = set(a.skip.split(','))
     from deepfake_detect.core import tune_malloc; tune_malloc()
@@ -69,6 +69,12 @@ if __name__ == '__main__':
                 say(what='em', engine=eng, images=len(x), warmup_s=round(warm, 2), img_per_s=round(len(x)/s, 1), ms_per_img=round(1000*s/len(x), 3),
                     median_iters=float(res['t'].iters.float().median()))
             except Exception as e: say(what='em', engine=eng, error=f"{type(e).__name__}: {str(e)[:300]}")
+        if a.profile:
+            from torch.profiler import profile, ProfilerActivity
+            acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.startswith('cuda') else [])
+            em_traces(x.reshape(-1, *x.shape[2:]), group=3); _sync(dev)  # the default engine, warm
+            with profile(activities=acts) as prof: em_traces(x.reshape(-1, *x.shape[2:]), group=3); _sync(dev)
+            print(prof.key_averages().table(sort_by='cuda_time_total' if dev.startswith('cuda') else 'cpu_time_total', row_limit=15), flush=True)
     for parts in a.parts.split(';'):
         cfg = trace_config(features=parts.split(','))
         if 'extract' not in skip:

@@ -71,11 +71,12 @@ if __name__ == '__main__':
     study = _time(study_extract_ct, imgs[:a.study_n])
     rows = [('study (per-pixel loop, 10 iterations)', study)]
     for variant in ['simple', 'em']:
-        its = []
-        def run(img): its.append(em_traces(image_tensor(img), 3, variant).iters)
-        run(imgs[0]); its.clear()
-        ms = _time(run, imgs)
-        rows.append((f"deepfake_detect em_traces variant={variant} (median {statistics.median(its):.0f} iterations)", ms))
+        for engine in ['bmm', 'fused']:  # 'fused' compiles on its first call (the warm-up below)
+            its = []
+            def run(img): its.append(int(em_traces(image_tensor(img), 3, variant, engine=engine).iters[0]))
+            run(imgs[0]); its.clear()
+            ms = _time(run, imgs)
+            rows.append((f"deepfake_detect em_traces variant={variant} engine={engine}, one image per call (median {statistics.median(its):.0f} iterations)", ms))
     files = sorted(Path(a.data).glob("*"))[:a.files] if a.data and Path(a.data).exists() and a.size == 256 else []
     if files:  # throughput over files, decoding included, in worker processes of one torch thread each
         from deepfake_detect.classical import extract, trace_config
@@ -83,7 +84,7 @@ if __name__ == '__main__':
         runs = [(v, w, ('kernels',)) for v in ['simple', 'em'] for w in [0, 2]] + [('em', 0, DEFAULT_FEATURES), ('em', 0, FEATURES)]
         for variant, workers, parts in runs:  # kernels alone: the study's output; then the detector's default parts, and all parts
             cfg = trace_config(3, variant, parts)
-            extract(files[:2], cfg, workers)
-            t0 = time.perf_counter(); extract(files, cfg, workers)
-            rows.append((f"extract() over {len(files)} files, variant={variant}, workers={workers}, features={'+'.join(parts)} (decoding included)", (time.perf_counter()-t0)/len(files)*1000))
+            extract(files[:2], cfg, workers, device='cpu')
+            t0 = time.perf_counter(); extract(files, cfg, workers, device='cpu')
+            rows.append((f"extract() over {len(files)} files, variant={variant}, workers={workers}, features={'+'.join(parts)} (decoding included, batches of 16)", (time.perf_counter()-t0)/len(files)*1000))
     for name, ms in rows: print(f"{ms:9.1f} ms/image  {study/ms:6.1f}x  {name}")

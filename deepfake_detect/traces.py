@@ -13,7 +13,7 @@ import numpy as np, torch
 # %% auto #0
 __all__ = ['FEATURES', 'DEFAULT_FEATURES', 'offsets', 'neighbourhoods', 'Traces', 'fused_available', 'em_traces', 'lattice_image',
            'residual', 'batch_features', 'trace_features', 'feature_names', 'image_tensor', 'kernel_image',
-           'center_crop', 'load_images', 'loaded_features', 'items_features', 'item_features']
+           'center_crop', 'load_images', 'stack_loaded', 'loaded_features', 'items_features', 'item_features']
 
 # %% ../nbs/03_traces.ipynb #751d95c0
 def offsets(k:int)->list:
@@ -51,18 +51,18 @@ def _wsum_r2(M, kern):
     kx = torch.cat([-kern, torch.ones_like(kern[:, :1])], 1)
     return torch.einsum('ci,cij,cj->c', kx, M, kx).clamp_min(0)
 
-# %% ../nbs/03_traces.ipynb #5bf5dab8
+# %% ../nbs/03_traces.ipynb #93317a31
 def _moments(x, kx, logit, c2, k:int, simple:bool):
-    "Posterior (or the study's weight) `w`, the weighted Gram matrix's upper triangle and sum(w), from shifted views of `x` `(n, H, W)`"
+    "Posterior (or the study's weight) `w`, the weighted Gram matrix's upper triangle, sum(w) and mean(r^2), per image row, from shifted views of `x` `(n, H, W)`"
     h,wd = x.shape[1]-k+1, x.shape[2]-k+1
     sh = [x[:, i:i+h, j:j+wd] for i,j in offsets(k)]; D = len(sh)
     r = sh[-1]*kx[:, -1, None, None]
     for a in range(D-1): r = r + sh[a]*kx[:, a, None, None]
     r2 = r*r
-    if simple: w = torch.exp(r2*(-0.5/r2.mean((1, 2)).clamp_min(1e-10))[:, None, None])
+    if simple: w = torch.exp(r2*(-0.5/r2.mean((1, 2), dtype=torch.float64).float().clamp_min(1e-10))[:, None, None])
     else: w = torch.sigmoid(logit[:, None, None] + r2*c2[:, None, None])
-    tri = torch.stack([(w*sh[a]*sh[b]).sum((1, 2)) for a in range(D) for b in range(a, D)], 1)
-    return w, tri, w.sum((1, 2)), r2.mean((1, 2))
+    tri = torch.stack([(w*sh[a]*sh[b]).sum(2) for a in range(D) for b in range(a, D)], 1)  # per image row: short float32 sums
+    return w, tri, w.sum(2), r2.mean(2)
 
 _COMPILED = {}
 def _fused_moments(k:int, simple:bool):
@@ -85,12 +85,16 @@ def fused_available(k:int=3, simple:bool=False, device='cpu')->bool:
             _FUSED_OK[key] = False
     return _FUSED_OK[key]
 
-def _use_fused(engine:str, k:int, simple:bool, device)->bool:
-    "The engine to use: `engine`, or for 'auto' the environment's DEEPFAKE_DETECT_ENGINE, else 'fused' for k=3 where it compiles"
+def _engine(engine:str, k:int, simple:bool, device)->str:
+    "The engine to use: `engine`, or for 'auto' the environment's DEEPFAKE_DETECT_ENGINE, else 'triton' on CUDA, 'fused' for k=3 where it compiles, else 'bmm'"
     import os
     if engine == 'auto': engine = os.environ.get('DEEPFAKE_DETECT_ENGINE', 'auto')
-    if engine not in ('auto', 'bmm', 'fused'): raise ValueError(f"engine must be 'auto', 'bmm' or 'fused', not {engine!r}")
-    return engine == 'fused' or (engine == 'auto' and k == 3 and fused_available(k, simple, device))
+    if engine not in ('auto', 'bmm', 'fused', 'triton'): raise ValueError(f"engine must be 'auto', 'bmm', 'fused' or 'triton', not {engine!r}")
+    if engine == 'triton' and (simple or triton is None or k > 5): raise ValueError("engine 'triton' needs Triton, variant 'em' and k <= 5")
+    if engine == 'auto':
+        if triton is not None and torch.device(device).type == 'cuda' and not simple and k == 3: return 'triton'
+        return 'fused' if k == 3 and fused_available(k, simple, device) else 'bmm'
+    return engine
 
 def _full(tri, D):
     "Symmetric `(n, D, D)` float64 matrices from their upper triangles"
@@ -99,7 +103,48 @@ def _full(tri, D):
     M[:, iu[0], iu[1]] = tri.double(); M[:, iu[1], iu[0]] = tri.double()
     return M
 
-# %% ../nbs/03_traces.ipynb #1fbf0e2f
+# %% ../nbs/03_traces.ipynb #4a9c95c3
+try: import triton, triton.language as tl
+except ImportError: triton = None
+
+if triton is not None:
+    @triton.jit
+    def _em_strips(x_ptr, off_ptr, kx_ptr, logit_ptr, c2_ptr, part_ptr, w_ptr, HW, Wimg, wout, L, n_prog,
+                   D: tl.constexpr, DP: tl.constexpr, BLOCK: tl.constexpr, TILES: tl.constexpr, STORE_W: tl.constexpr):
+        "Program (channel c, strip g): posterior of each pixel and the strip's weighted Gram matrix, sum(w) and sum(r^2)"
+        c = tl.program_id(0).to(tl.int64); g = tl.program_id(1)
+        q = tl.arange(0, DP); qm = q < D
+        off = tl.load(off_ptr + q, mask=qm, other=0)
+        kx = tl.load(kx_ptr + c*D + q, mask=qm, other=0.)
+        logit = tl.load(logit_ptr + c); c2 = tl.load(c2_ptr + c)
+        M = tl.zeros((DP, DP), dtype=tl.float32)
+        sw = tl.sum(tl.zeros((BLOCK,), dtype=tl.float32), axis=0); sr2 = sw
+        for t in range(TILES):
+            p = (g*TILES + t)*BLOCK + tl.arange(0, BLOCK); m = p < L
+            i = p // wout; j = p - i*wout
+            z = tl.load(x_ptr + c*HW + (i*Wimg + j)[None, :] + off[:, None], mask=qm[:, None] & m[None, :], other=0.)
+            r = tl.sum(z*kx[:, None], axis=0); r2 = r*r
+            w = tl.where(m, tl.sigmoid(logit + c2*r2), 0.)
+            if STORE_W: tl.store(w_ptr + c*L + p, w, mask=m)
+            M += tl.dot(z*w[None, :], tl.trans(z), input_precision="ieee")
+            sw += tl.sum(w, axis=0); sr2 += tl.sum(tl.where(m, r2, 0.), axis=0)
+        base = part_ptr + (c*n_prog + g)*(DP*DP + 2)
+        tl.store(base + q[:, None]*DP + q[None, :], M)
+        tl.store(base + DP*DP, sw); tl.store(base + DP*DP + 1, sr2)
+
+def _triton_moments(x, kx, logit, c2, k:int, store_w:bool=False, block:int=256, tiles:int=16):
+    "What `_moments` returns for the 'em' variant (`w` only with `store_w`), from the Triton kernel; strips summed in float64"
+    n,H,W = x.shape; h,wd = H-k+1, W-k+1; L = h*wd; D = k*k; DP = max(16, 1 << (D-1).bit_length())
+    off = torch.tensor([i*W + j for i,j in offsets(k)], dtype=torch.int32, device=x.device)
+    n_prog = -(-L//(block*tiles))
+    part = torch.empty(n, n_prog, DP*DP + 2, device=x.device)
+    w = torch.empty(n, L, device=x.device) if store_w else part
+    _em_strips[(n, n_prog)](x.contiguous(), off, kx.float().contiguous(), logit.float().contiguous(), c2.float().contiguous(), part, w,
+                            H*W, W, wd, L, n_prog, D=D, DP=DP, BLOCK=block, TILES=tiles, STORE_W=store_w)
+    s = part.double().sum(1)
+    return (w if store_w else None), s[:, :DP*DP].reshape(n, DP, DP)[:, :D, :D].contiguous(), s[:, DP*DP], s[:, DP*DP+1]/L
+
+# %% ../nbs/03_traces.ipynb #2f433ae1
 @torch.inference_mode()
 def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
               k:int=3, # kernel size (3 to 7)
@@ -108,7 +153,7 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
               tol:float=1e-3, # stop when no kernel weight of a group changes more than this ('em' only)
               p0:float=1.0, # outlier density: 1/(value range)
               group:int|None=None, # consecutive channels that stop together (3: one RGB image each); None: all
-              engine:str='auto', # 'bmm' (neighbourhood tensor), 'fused' (compiled, no tensor), 'auto': fused where it compiles
+              engine:str='auto', # 'bmm' (neighbourhood tensor), 'fused' (compiled), 'triton' (CUDA kernel), 'auto': see `_engine`
              )->Traces:
     "Estimate each channel's local interpolation kernel with Expectation-Maximisation"
     x = x.float(); C,H,W = x.shape; h,wd = H-k+1, W-k+1; D = k*k; d = D-1; L = h*wd
@@ -117,32 +162,37 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
     g = group or C
     if C % g: raise ValueError(f"{C} channels do not split into groups of {group}")
     max_iter = max_iter or (50 if variant == 'em' else 10); simple = variant == 'simple'
-    fused = _use_fused(engine, k, simple, x.device)
+    engine = _engine(engine, k, simple, x.device); fused = engine != 'bmm'
     dev, f64 = x.device, torch.float64
     data = x if fused else neighbourhoods(x, k)
-    def step(data, kern, s2, pi1):
-        "E-step and weighted Gram matrix: `w (n, L)`, `M (n, D, D)` float64, sum(w), mean(r^2)"
-        n = kern.shape[0]; kx = torch.cat([-kern, torch.ones_like(kern[:, :1])], 1).float()
+    def inputs(kern, s2, pi1):
+        "`[-k, 1]`, the posterior's log-odds offset and the residual's coefficient, per row (float32)"
+        kx = torch.cat([-kern, torch.ones_like(kern[:, :1])], 1).float()
         logit = (pi1.log() - 0.5*torch.log(2*math.pi*s2) - math.log(p0) - torch.log1p(-pi1)).float()[:, 0]
-        c2 = (-0.5/s2).float()[:, 0]
+        return kx, logit, (-0.5/s2).float()[:, 0]
+    def step(data, kx, logit, c2):
+        "E-step and weighted Gram matrix: `w (n, L)` (None from 'triton': written at the end), `M (n, D, D)` float64, sum(w), mean(r^2)"
+        n = kx.shape[0]
+        if engine == 'triton': return _triton_moments(data, kx, logit, c2, k)
         if fused:
-            w, tri, sw, mr2 = _fused_moments(k, simple)(data, kx, logit, c2)
-            return w.reshape(n, L), _full(tri, D), sw.double(), mr2.double()
+            w, tri, sw, mr2 = _fused_moments(k, simple)(data, kx, logit, c2)  # rows summed here, in float64
+            return w.reshape(n, L), _full(tri.sum(2, dtype=f64), D), sw.sum(1, dtype=f64), mr2.mean(1, dtype=f64)
         r2 = torch.bmm(kx[:, None], data)[:, 0].square_(); mr2 = r2.mean(1, dtype=f64)
         if simple: w = torch.exp_(r2.mul_((-0.5/mr2.clamp_min(1e-10)).float()[:, None]))
         else: w = torch.sigmoid_(torch.addcmul(logit[:, None], r2, c2[:, None]))
         return w, _gram(data*w.sqrt()[:, None]), w.sum(1, dtype=f64), mr2
     if simple: kern = torch.zeros(C, d, dtype=f64, device=dev); s2 = pi1 = torch.full((C, 1), .5, dtype=f64, device=dev)
-    else:  # start from the unweighted least squares
-        if fused: M = _full(_fused_moments(k, False)(data, torch.zeros(C, D, device=dev), torch.full((C,), 40., device=dev), torch.zeros(C, device=dev))[1], D)
-        else: M = _gram(data)
+    else:  # start from the unweighted least squares (weights sigmoid(40) = 1 in float32)
+        M = _gram(data) if engine == 'bmm' else step(data, torch.zeros(C, D, device=dev), torch.full((C,), 40., device=dev), torch.zeros(C, device=dev))[1]
         kern = _solve(M, d); s2 = (_wsum_r2(M, kern)/L).clamp_min(1e-10)[:, None]
         pi1 = torch.full((C, 1), .5, dtype=f64, device=dev)
     out_k, out_s2, out_pi = torch.empty(C, d, dtype=f64, device=dev), torch.empty(C, dtype=f64, device=dev), torch.empty(C, dtype=f64, device=dev)
     out_w, iters = torch.empty(C, L, device=dev), torch.zeros(C//g, dtype=torch.long)
+    rec = (torch.empty(C, D, device=dev), torch.empty(C, device=dev), torch.empty(C, device=dev))  # E-step inputs at the stop, for a deferred `w`
     rows = torch.arange(C, device=dev); active = torch.ones(C//g, dtype=torch.bool)  # rows of `data`; groups still running
     for it in range(max_iter):
-        w, M, sw, mr2 = step(data, kern, s2, pi1)
+        ins = inputs(kern, s2, pi1)
+        w, M, sw, mr2 = step(data, *ins)
         new = _solve(M, d)
         if simple: s2, pi1 = mr2[:, None], torch.ones_like(mr2)[:, None]
         else:
@@ -152,7 +202,10 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
         stop = active & (conv | (it == max_iter-1))
         if stop.any():
             sel = stop.repeat_interleave(g).to(dev); r = rows[sel]
-            out_k[r], out_s2[r], out_pi[r], out_w[r] = new[sel], s2[sel, 0], pi1[sel, 0], w[sel]
+            out_k[r], out_s2[r], out_pi[r] = new[sel], s2[sel, 0], pi1[sel, 0]
+            if w is None:
+                for a,b in zip(rec, ins): a[r] = b[sel]
+            else: out_w[r] = w[sel]
             iters[(r[::g]//g).cpu()] = it+1; active &= ~stop
         kern = new
         if not active.any(): break
@@ -160,6 +213,7 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
             keep = active.repeat_interleave(g).to(dev)
             data, kern, s2, pi1, rows = data[keep], kern[keep], s2[keep], pi1[keep], rows[keep]
             active = torch.ones(len(rows)//g, dtype=torch.bool)
+    if engine == 'triton': out_w = _triton_moments(x, *rec, k, store_w=True)[0]
     return Traces(out_k.float(), out_s2.sqrt().float(), out_pi.float(), out_w.reshape(C, h, wd), iters)
 
 # %% ../nbs/03_traces.ipynb #784159e7
@@ -249,7 +303,7 @@ def kernel_image(kernel, k:int=3)->np.ndarray:
     kern = np.asarray(kernel).reshape(-1, k*k-1)
     return np.insert(kern, (k*k)//2, 0, axis=1).reshape(-1, k, k)
 
-# %% ../nbs/03_traces.ipynb #ea693cd2
+# %% ../nbs/03_traces.ipynb #ca6a7150
 def center_crop(img, max_side:int=1024):
     "Centre crop of a PIL image or HxWxC array to at most `max_side` x `max_side`"
     a = np.asarray(img); h,w = a.shape[:2]; ch,cw = min(h, max_side), min(w, max_side)
@@ -269,13 +323,18 @@ def load_images(items, cfg:dict, threads:int=1)->list:
     if threads <= 1: return list(map(load, items))
     with ThreadPoolExecutor(threads) as ex: return list(ex.map(load, items))
 
-def loaded_features(loaded:list, cfg:dict)->list:
-    "`(features, '')` or `(None, reason)` per `load_images` result; images of one size share one EM batch on `cfg['device']`"
-    res = [(None, why) for _,why in loaded]; by_shape = {}
+def stack_loaded(loaded:list)->tuple:
+    "`(reasons, groups)`: the `load_images` results as one uint8 tensor `(B, H, W, 3)` per image size, with their positions"
+    by_shape = {}
     for i,(a,_) in enumerate(loaded):
         if a is not None: by_shape.setdefault(a.shape, []).append(i)
-    for shape, idx in by_shape.items():
-        x = torch.from_numpy(np.stack([loaded[i][0] for i in idx])).to(cfg.get('device')).permute(0, 3, 1, 2).float().div_(255)
+    return [why for _,why in loaded], [(idx, torch.from_numpy(np.stack([loaded[i][0] for i in idx]))) for idx in by_shape.values()]
+
+def loaded_features(stacked:tuple, cfg:dict)->list:
+    "`(features, '')` or `(None, reason)` per image of a `stack_loaded` result; each size is one EM batch on `cfg['device']`"
+    reasons, groups = stacked; res = [(None, why) for why in reasons]
+    for idx, u8 in groups:
+        x = u8.to(cfg.get('device')).permute(0, 3, 1, 2).float().div_(255)
         try: F = batch_features(x, cfg['kernel'], cfg['variant'], tuple(cfg['features']), engine=cfg.get('engine', 'auto'))
         except ValueError as e: F = [None]*len(idx); why = str(e)
         for i,f in zip(idx, F): res[i] = (f, '') if f is not None else (None, why)
@@ -286,7 +345,7 @@ def items_features(items, # image paths, PIL images, uint8 arrays, or callables 
                    threads:int=1, # decoding threads
                   )->list:
     "`(features, '')` per item, or `(None, reason)` where an image cannot be used; images of one size share one EM batch"
-    return loaded_features(load_images(items, cfg, threads), cfg)
+    return loaded_features(stack_loaded(load_images(items, cfg, threads)), cfg)
 
 def item_features(item, cfg:dict)->tuple:
     "`(features, '')` of one item, or `(None, reason)` when the image cannot be used"
