@@ -2,7 +2,7 @@
 
 Run from the repository root:  python benchmarks/traces_gpu.py ../shared/data/faces --n 8192 [--bs 256] [--device cuda]
 Prints one JSON line per measurement:
-- `em`: EM alone on decoded images already on the device, per engine ('triton' kernel, 'fused' torch.compile, 'bmm' neighbourhood tensor);
+- `em`: EM alone on decoded images already on the device, per engine ('fused' torch.compile, 'bmm' neighbourhood tensor);
 - `extract`: the library's `extract()` from files (loader processes decode with PIL on the CPU while the GPU computes);
 - `nvjpeg`: files read by threads and decoded on the GPU (torchvision's `decode_jpeg(device='cuda')`), then `batch_features`;
 - `agree`: the largest difference between these features and the CPU's (`extract(device='cpu')`) on the same images.
@@ -47,7 +47,7 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('data'); p.add_argument('--n', type=int, default=4096); p.add_argument('--bs', type=int, default=256)
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu'); p.add_argument('--repeats', type=int, default=3)
-    p.add_argument('--engines', default='triton,fused,bmm'); p.add_argument('--profile', action='store_true', help='print the top operations of one EM batch (torch.profiler)'); p.add_argument('--parts', default='kernels;kernels,stats,cooc,spectrum')
+    p.add_argument('--engines', default='fused,bmm'); p.add_argument('--profile', action='store_true', help='print the top operations of one EM batch (torch.profiler)'); p.add_argument('--parts', default='kernels;kernels,stats,cooc,spectrum')
     p.add_argument('--skip', default='', help='comma-separated measurements to leave out: em,extract,nvjpeg,agree')
     a = p.parse_args(); skip = set(a.skip.split(','))
     from deepfake_detect.core import tune_malloc; tune_malloc()

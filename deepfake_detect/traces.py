@@ -51,9 +51,9 @@ def _wsum_r2(M, kern):
     kx = torch.cat([-kern, torch.ones_like(kern[:, :1])], 1)
     return torch.einsum('ci,cij,cj->c', kx, M, kx).clamp_min(0)
 
-# %% ../nbs/03_traces.ipynb #93317a31
-def _moments(x, kx, logit, c2, k:int, simple:bool):
-    "Posterior (or the study's weight) `w`, the weighted Gram matrix's upper triangle, sum(w) and mean(r^2), per image row, from shifted views of `x` `(n, H, W)`"
+# %% ../nbs/03_traces.ipynb #d9e71678
+def _moments(x, kx, logit, c2, k:int, simple:bool, rows:bool):
+    "Posterior (or the study's weight) `w`, the weighted Gram matrix's upper triangle, sum(w) and mean(r^2) (per image row if `rows`), from shifted views of `x` `(n, H, W)`"
     h,wd = x.shape[1]-k+1, x.shape[2]-k+1
     sh = [x[:, i:i+h, j:j+wd] for i,j in offsets(k)]; D = len(sh)
     r = sh[-1]*kx[:, -1, None, None]
@@ -61,14 +61,15 @@ def _moments(x, kx, logit, c2, k:int, simple:bool):
     r2 = r*r
     if simple: w = torch.exp(r2*(-0.5/r2.mean((1, 2), dtype=torch.float64).float().clamp_min(1e-10))[:, None, None])
     else: w = torch.sigmoid(logit[:, None, None] + r2*c2[:, None, None])
-    tri = torch.stack([(w*sh[a]*sh[b]).sum(2) for a in range(D) for b in range(a, D)], 1)  # per image row: short float32 sums
-    return w, tri, w.sum(2), r2.mean(2)
+    if rows:  # per image row: short float32 sums (the C++ kernels' single long sums lost precision)
+        return w, torch.stack([(w*sh[a]*sh[b]).sum(2) for a in range(D) for b in range(a, D)], 1), w.sum(2), r2.mean(2)
+    return w, torch.stack([(w*sh[a]*sh[b]).sum((1, 2)) for a in range(D) for b in range(a, D)], 1), w.sum((1, 2)), r2.mean((1, 2))
 
 _COMPILED = {}
-def _fused_moments(k:int, simple:bool):
-    "`_moments` compiled once per kernel size and variant (dynamic shapes)"
-    key = (k, simple)
-    if key not in _COMPILED: _COMPILED[key] = torch.compile(partial(_moments, k=k, simple=simple), dynamic=True)
+def _fused_moments(k:int, simple:bool, rows:bool):
+    "`_moments` compiled once per kernel size, variant and summation (dynamic shapes)"
+    key = (k, simple, rows)
+    if key not in _COMPILED: _COMPILED[key] = torch.compile(partial(_moments, k=k, simple=simple, rows=rows), dynamic=True)
     return _COMPILED[key]
 
 _FUSED_OK = {}
@@ -78,7 +79,7 @@ def fused_available(k:int=3, simple:bool=False, device='cpu')->bool:
     if key not in _FUSED_OK:
         try:
             x = torch.rand(3, k+5, k+6, device=device)
-            _fused_moments(k, simple)(x, torch.zeros(3, k*k, device=device), torch.zeros(3, device=device), torch.full((3,), -.5, device=device))
+            _fused_moments(k, simple, torch.device(device).type == 'cpu')(x, torch.zeros(3, k*k, device=device), torch.zeros(3, device=device), torch.full((3,), -.5, device=device))
             _FUSED_OK[key] = True
         except Exception as e:
             import warnings; warnings.warn(f"torch.compile failed ({type(e).__name__}: {str(e)[:200]}); using the slower 'bmm' engine")
@@ -86,14 +87,11 @@ def fused_available(k:int=3, simple:bool=False, device='cpu')->bool:
     return _FUSED_OK[key]
 
 def _engine(engine:str, k:int, simple:bool, device)->str:
-    "The engine to use: `engine`, or for 'auto' the environment's DEEPFAKE_DETECT_ENGINE, else 'triton' on CUDA, 'fused' for k=3 where it compiles, else 'bmm'"
+    "The engine to use: `engine`, or for 'auto' the environment's DEEPFAKE_DETECT_ENGINE, else 'fused' for k=3 where it compiles, else 'bmm'"
     import os
     if engine == 'auto': engine = os.environ.get('DEEPFAKE_DETECT_ENGINE', 'auto')
-    if engine not in ('auto', 'bmm', 'fused', 'triton'): raise ValueError(f"engine must be 'auto', 'bmm', 'fused' or 'triton', not {engine!r}")
-    if engine == 'triton' and (simple or triton is None or k > 5): raise ValueError("engine 'triton' needs Triton, variant 'em' and k <= 5")
-    if engine == 'auto':
-        if triton is not None and torch.device(device).type == 'cuda' and not simple and k == 3: return 'triton'
-        return 'fused' if k == 3 and fused_available(k, simple, device) else 'bmm'
+    if engine not in ('auto', 'bmm', 'fused'): raise ValueError(f"engine must be 'auto', 'bmm' or 'fused', not {engine!r}")
+    if engine == 'auto': return 'fused' if k == 3 and fused_available(k, simple, device) else 'bmm'
     return engine
 
 def _full(tri, D):
@@ -103,48 +101,7 @@ def _full(tri, D):
     M[:, iu[0], iu[1]] = tri.double(); M[:, iu[1], iu[0]] = tri.double()
     return M
 
-# %% ../nbs/03_traces.ipynb #4a9c95c3
-try: import triton, triton.language as tl
-except ImportError: triton = None
-
-if triton is not None:
-    @triton.jit
-    def _em_strips(x_ptr, off_ptr, kx_ptr, logit_ptr, c2_ptr, part_ptr, w_ptr, HW, Wimg, wout, L, n_prog,
-                   D: tl.constexpr, DP: tl.constexpr, BLOCK: tl.constexpr, TILES: tl.constexpr, STORE_W: tl.constexpr):
-        "Program (channel c, strip g): posterior of each pixel and the strip's weighted Gram matrix, sum(w) and sum(r^2)"
-        c = tl.program_id(0).to(tl.int64); g = tl.program_id(1)
-        q = tl.arange(0, DP); qm = q < D
-        off = tl.load(off_ptr + q, mask=qm, other=0)
-        kx = tl.load(kx_ptr + c*D + q, mask=qm, other=0.)
-        logit = tl.load(logit_ptr + c); c2 = tl.load(c2_ptr + c)
-        M = tl.zeros((DP, DP), dtype=tl.float32)
-        sw = tl.sum(tl.zeros((BLOCK,), dtype=tl.float32), axis=0); sr2 = sw
-        for t in range(TILES):
-            p = (g*TILES + t)*BLOCK + tl.arange(0, BLOCK); m = p < L
-            i = p // wout; j = p - i*wout
-            z = tl.load(x_ptr + c*HW + (i*Wimg + j)[None, :] + off[:, None], mask=qm[:, None] & m[None, :], other=0.)
-            r = tl.sum(z*kx[:, None], axis=0); r2 = r*r
-            w = tl.where(m, tl.sigmoid(logit + c2*r2), 0.)
-            if STORE_W: tl.store(w_ptr + c*L + p, w, mask=m)
-            M += tl.dot(z*w[None, :], tl.trans(z), input_precision="ieee")
-            sw += tl.sum(w, axis=0); sr2 += tl.sum(tl.where(m, r2, 0.), axis=0)
-        base = part_ptr + (c*n_prog + g)*(DP*DP + 2)
-        tl.store(base + q[:, None]*DP + q[None, :], M)
-        tl.store(base + DP*DP, sw); tl.store(base + DP*DP + 1, sr2)
-
-def _triton_moments(x, kx, logit, c2, k:int, store_w:bool=False, block:int=256, tiles:int=16):
-    "What `_moments` returns for the 'em' variant (`w` only with `store_w`), from the Triton kernel; strips summed in float64"
-    n,H,W = x.shape; h,wd = H-k+1, W-k+1; L = h*wd; D = k*k; DP = max(16, 1 << (D-1).bit_length())
-    off = torch.tensor([i*W + j for i,j in offsets(k)], dtype=torch.int32, device=x.device)
-    n_prog = -(-L//(block*tiles))
-    part = torch.empty(n, n_prog, DP*DP + 2, device=x.device)
-    w = torch.empty(n, L, device=x.device) if store_w else part
-    _em_strips[(n, n_prog)](x.contiguous(), off, kx.float().contiguous(), logit.float().contiguous(), c2.float().contiguous(), part, w,
-                            H*W, W, wd, L, n_prog, D=D, DP=DP, BLOCK=block, TILES=tiles, STORE_W=store_w)
-    s = part.double().sum(1)
-    return (w if store_w else None), s[:, :DP*DP].reshape(n, DP, DP)[:, :D, :D].contiguous(), s[:, DP*DP], s[:, DP*DP+1]/L
-
-# %% ../nbs/03_traces.ipynb #2f433ae1
+# %% ../nbs/03_traces.ipynb #a5a57cfa
 @torch.inference_mode()
 def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
               k:int=3, # kernel size (3 to 7)
@@ -153,7 +110,7 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
               tol:float=1e-3, # stop when no kernel weight of a group changes more than this ('em' only)
               p0:float=1.0, # outlier density: 1/(value range)
               group:int|None=None, # consecutive channels that stop together (3: one RGB image each); None: all
-              engine:str='auto', # 'bmm' (neighbourhood tensor), 'fused' (compiled), 'triton' (CUDA kernel), 'auto': see `_engine`
+              engine:str='auto', # 'bmm' (neighbourhood tensor), 'fused' (compiled), 'auto': see `_engine`
              )->Traces:
     "Estimate each channel's local interpolation kernel with Expectation-Maximisation"
     x = x.float(); C,H,W = x.shape; h,wd = H-k+1, W-k+1; D = k*k; d = D-1; L = h*wd
@@ -171,12 +128,12 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
         logit = (pi1.log() - 0.5*torch.log(2*math.pi*s2) - math.log(p0) - torch.log1p(-pi1)).float()[:, 0]
         return kx, logit, (-0.5/s2).float()[:, 0]
     def step(data, kx, logit, c2):
-        "E-step and weighted Gram matrix: `w (n, L)` (None from 'triton': written at the end), `M (n, D, D)` float64, sum(w), mean(r^2)"
+        "E-step and weighted Gram matrix: `w (n, L)`, `M (n, D, D)` float64, sum(w), mean(r^2)"
         n = kx.shape[0]
-        if engine == 'triton': return _triton_moments(data, kx, logit, c2, k)
         if fused:
-            w, tri, sw, mr2 = _fused_moments(k, simple)(data, kx, logit, c2)  # rows summed here, in float64
-            return w.reshape(n, L), _full(tri.sum(2, dtype=f64), D), sw.sum(1, dtype=f64), mr2.mean(1, dtype=f64)
+            w, tri, sw, mr2 = _fused_moments(k, simple, dev.type == 'cpu')(data, kx, logit, c2)
+            if tri.dim() == 3: tri, sw, mr2 = tri.sum(2, dtype=f64), sw.sum(1, dtype=f64), mr2.mean(1, dtype=f64)  # image rows, summed in float64
+            return w.reshape(n, L), _full(tri, D), sw.double(), mr2.double()
         r2 = torch.bmm(kx[:, None], data)[:, 0].square_(); mr2 = r2.mean(1, dtype=f64)
         if simple: w = torch.exp_(r2.mul_((-0.5/mr2.clamp_min(1e-10)).float()[:, None]))
         else: w = torch.sigmoid_(torch.addcmul(logit[:, None], r2, c2[:, None]))
@@ -188,11 +145,9 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
         pi1 = torch.full((C, 1), .5, dtype=f64, device=dev)
     out_k, out_s2, out_pi = torch.empty(C, d, dtype=f64, device=dev), torch.empty(C, dtype=f64, device=dev), torch.empty(C, dtype=f64, device=dev)
     out_w, iters = torch.empty(C, L, device=dev), torch.zeros(C//g, dtype=torch.long)
-    rec = (torch.empty(C, D, device=dev), torch.empty(C, device=dev), torch.empty(C, device=dev))  # E-step inputs at the stop, for a deferred `w`
     rows = torch.arange(C, device=dev); active = torch.ones(C//g, dtype=torch.bool)  # rows of `data`; groups still running
     for it in range(max_iter):
-        ins = inputs(kern, s2, pi1)
-        w, M, sw, mr2 = step(data, *ins)
+        w, M, sw, mr2 = step(data, *inputs(kern, s2, pi1))
         new = _solve(M, d)
         if simple: s2, pi1 = mr2[:, None], torch.ones_like(mr2)[:, None]
         else:
@@ -202,10 +157,7 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
         stop = active & (conv | (it == max_iter-1))
         if stop.any():
             sel = stop.repeat_interleave(g).to(dev); r = rows[sel]
-            out_k[r], out_s2[r], out_pi[r] = new[sel], s2[sel, 0], pi1[sel, 0]
-            if w is None:
-                for a,b in zip(rec, ins): a[r] = b[sel]
-            else: out_w[r] = w[sel]
+            out_k[r], out_s2[r], out_pi[r], out_w[r] = new[sel], s2[sel, 0], pi1[sel, 0], w[sel]
             iters[(r[::g]//g).cpu()] = it+1; active &= ~stop
         kern = new
         if not active.any(): break
@@ -213,7 +165,6 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
             keep = active.repeat_interleave(g).to(dev)
             data, kern, s2, pi1, rows = data[keep], kern[keep], s2[keep], pi1[keep], rows[keep]
             active = torch.ones(len(rows)//g, dtype=torch.bool)
-    if engine == 'triton': out_w = _triton_moments(x, *rec, k, store_w=True)[0]
     return Traces(out_k.float(), out_s2.sqrt().float(), out_pi.float(), out_w.reshape(C, h, wd), iters)
 
 # %% ../nbs/03_traces.ipynb #784159e7
