@@ -72,7 +72,7 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
     else: raise UserError(f"--method must be cnn or traces, not {method!r}")
     print(f"model directory: {out}\nvalidation: {json.loads((Path(out)/'metrics.json').read_text())['valid']}")
 
-# %% ../nbs/10_cli.ipynb #f8934af6
+# %% ../nbs/10_cli.ipynb #549ad1f2
 def predict_cmd(model_dir:str, # model directory
                 paths:Param("image files or folders", str, nargs='+'),
                 out:str='predictions.csv', # CSV to write
@@ -111,7 +111,7 @@ def traces_extract_cmd(data_dir:str, # folder of images
                        features:str='kernels,stats,cooc,spectrum', # comma-separated parts of kernels,stats,blocks,cooc,spectrum
                        workers:int=0, # processes
                        resume:bool=False, # continue from the last checkpoint
-                       every:int=256): # images between checkpoints
+                       every:Param("images between checkpoints (default: 256, or 4096 on a GPU)", int)=None):
     "Extract convolutional-trace features of every image, with checkpoints and resume"
     from deepfake_detect.classical import extract_folder, trace_config
     extract_folder(data_dir, out, trace_config(kernel, variant, tuple(features.split(','))), workers, resume, every)

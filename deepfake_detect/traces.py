@@ -13,7 +13,8 @@ import numpy as np, torch
 # %% auto #0
 __all__ = ['FEATURES', 'DEFAULT_FEATURES', 'offsets', 'neighbourhoods', 'Traces', 'fused_available', 'em_traces', 'lattice_image',
            'residual', 'batch_features', 'trace_features', 'feature_names', 'image_tensor', 'kernel_image',
-           'center_crop', 'load_images', 'stack_loaded', 'loaded_features', 'items_features', 'item_features']
+           'center_crop', 'load_images', 'stack_loaded', 'loaded_features', 'merge_stacked', 'items_features',
+           'item_features']
 
 # %% ../nbs/03_traces.ipynb #751d95c0
 def offsets(k:int)->list:
@@ -254,7 +255,7 @@ def kernel_image(kernel, k:int=3)->np.ndarray:
     kern = np.asarray(kernel).reshape(-1, k*k-1)
     return np.insert(kern, (k*k)//2, 0, axis=1).reshape(-1, k, k)
 
-# %% ../nbs/03_traces.ipynb #ca6a7150
+# %% ../nbs/03_traces.ipynb #4615b478
 def center_crop(img, max_side:int=1024):
     "Centre crop of a PIL image or HxWxC array to at most `max_side` x `max_side`"
     a = np.asarray(img); h,w = a.shape[:2]; ch,cw = min(h, max_side), min(w, max_side)
@@ -285,11 +286,21 @@ def loaded_features(stacked:tuple, cfg:dict)->list:
     "`(features, '')` or `(None, reason)` per image of a `stack_loaded` result; each size is one EM batch on `cfg['device']`"
     reasons, groups = stacked; res = [(None, why) for why in reasons]
     for idx, u8 in groups:
-        x = u8.to(cfg.get('device')).permute(0, 3, 1, 2).float().div_(255)
-        try: F = batch_features(x, cfg['kernel'], cfg['variant'], tuple(cfg['features']), engine=cfg.get('engine', 'auto'))
-        except ValueError as e: F = [None]*len(idx); why = str(e)
-        for i,f in zip(idx, F): res[i] = (f, '') if f is not None else (None, why)
+        step = max(1, int(cfg.get('max_batch_pixels', 2**26))//(u8.shape[1]*u8.shape[2]))  # large images: smaller batches
+        for s in range(0, len(idx), step):
+            x = u8[s:s+step].to(cfg.get('device')).permute(0, 3, 1, 2).float().div_(255)
+            try: F = batch_features(x, cfg['kernel'], cfg['variant'], tuple(cfg['features']), engine=cfg.get('engine', 'auto'))
+            except ValueError as e: F = [None]*len(x); why = str(e)
+            for i,f in zip(idx[s:s+step], F): res[i] = (f, '') if f is not None else (None, why)
     return res
+
+def merge_stacked(parts:list)->tuple:
+    "One `stack_loaded` result from several, in order: images of one size joined into one tensor"
+    reasons, by_shape, n = [], {}, 0
+    for why, groups in parts:
+        for idx, u8 in groups: by_shape.setdefault(tuple(u8.shape[1:]), []).append(([i+n for i in idx], u8))
+        reasons += why; n += len(why)
+    return reasons, [(sum((i for i,_ in g), []), torch.cat([u for _,u in g])) for g in by_shape.values()]
 
 def items_features(items, # image paths, PIL images, uint8 arrays, or callables returning an image (`JpegBlurred`)
                    cfg:dict, # {'kernel', 'variant', 'features'[, 'device', 'max_side', 'engine']}
