@@ -52,7 +52,7 @@ def _wsum_r2(M, kern):
     kx = torch.cat([-kern, torch.ones_like(kern[:, :1])], 1)
     return torch.einsum('ci,cij,cj->c', kx, M, kx).clamp_min(0)
 
-# %% ../nbs/03_traces.ipynb #d9e71678
+# %% ../nbs/03_traces.ipynb #907c319f
 def _moments(x, kx, logit, c2, k:int, simple:bool, rows:bool):
     "Posterior (or the study's weight) `w`, the weighted Gram matrix's upper triangle, sum(w) and mean(r^2) (per image row if `rows`), from shifted views of `x` `(n, H, W)`"
     h,wd = x.shape[1]-k+1, x.shape[2]-k+1
@@ -79,8 +79,8 @@ def fused_available(k:int=3, simple:bool=False, device='cpu')->bool:
     key = (k, simple, torch.device(device).type)
     if key not in _FUSED_OK:
         try:
-            x = torch.rand(3, k+5, k+6, device=device)
-            _fused_moments(k, simple, torch.device(device).type == 'cpu')(x, torch.zeros(3, k*k, device=device), torch.zeros(3, device=device), torch.full((3,), -.5, device=device))
+            with torch.inference_mode(): x = torch.rand(3, 16, 16, device=device)  # as em_traces calls it: inference tensors, square images
+            with torch.inference_mode(): _fused_moments(k, simple, torch.device(device).type == 'cpu')(x, torch.zeros(3, k*k, device=device), torch.zeros(3, device=device), torch.full((3,), -.5, device=device))
             _FUSED_OK[key] = True
         except Exception as e:
             import warnings; warnings.warn(f"torch.compile failed ({type(e).__name__}: {str(e)[:200]}); using the slower 'bmm' engine")
@@ -102,7 +102,7 @@ def _full(tri, D):
     M[:, iu[0], iu[1]] = tri.double(); M[:, iu[1], iu[0]] = tri.double()
     return M
 
-# %% ../nbs/03_traces.ipynb #a5a57cfa
+# %% ../nbs/03_traces.ipynb #6747a4c7
 @torch.inference_mode()
 def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
               k:int=3, # kernel size (3 to 7)
@@ -122,7 +122,7 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
     max_iter = max_iter or (50 if variant == 'em' else 10); simple = variant == 'simple'
     engine = _engine(engine, k, simple, x.device); fused = engine != 'bmm'
     dev, f64 = x.device, torch.float64
-    data = x if fused else neighbourhoods(x, k)
+    data = x.clone() if fused else neighbourhoods(x, k)  # a fresh inference tensor: a view or a normal tensor would fail the compiled code's guards and recompile it
     def inputs(kern, s2, pi1):
         "`[-k, 1]`, the posterior's log-odds offset and the residual's coefficient, per row (float32)"
         kx = torch.cat([-kern, torch.ones_like(kern[:, :1])], 1).float()
