@@ -102,7 +102,7 @@ def _full(tri, D):
     M[:, iu[0], iu[1]] = tri.double(); M[:, iu[1], iu[0]] = tri.double()
     return M
 
-# %% ../nbs/03_traces.ipynb #6747a4c7
+# %% ../nbs/03_traces.ipynb #26672b3e
 @torch.inference_mode()
 def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
               k:int=3, # kernel size (3 to 7)
@@ -122,7 +122,7 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
     max_iter = max_iter or (50 if variant == 'em' else 10); simple = variant == 'simple'
     engine = _engine(engine, k, simple, x.device); fused = engine != 'bmm'
     dev, f64 = x.device, torch.float64
-    data = x.clone() if fused else neighbourhoods(x, k)  # a fresh inference tensor: a view or a normal tensor would fail the compiled code's guards and recompile it
+    data = x.clone(memory_format=torch.contiguous_format) if fused else neighbourhoods(x, k)  # fresh, contiguous inference tensor: a view or a normal tensor fails the compiled code's guards (recompiles); channels-last strides (an HxWx3 array permuted) made it 8x slower
     def inputs(kern, s2, pi1):
         "`[-k, 1]`, the posterior's log-odds offset and the residual's coefficient, per row (float32)"
         kx = torch.cat([-kern, torch.ones_like(kern[:, :1])], 1).float()
