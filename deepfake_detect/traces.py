@@ -180,15 +180,15 @@ def lattice_image(kernel:np.ndarray, # k x k weights (the centre is ignored)
     y[:, ii, jj] = patches @ kern.ravel() + rng.normal(0, noise, ii.shape)
     return torch.tensor(np.clip(y, 0, 1), dtype=torch.float32)
 
-# %% ../nbs/03_traces.ipynb #5e96233e
+# %% ../nbs/03_traces.ipynb #f2291b7b
 FEATURES = ('kernels', 'stats', 'blocks', 'cooc', 'spectrum')
 DEFAULT_FEATURES = ('kernels', 'stats', 'cooc', 'spectrum')
 
 def residual(x:torch.Tensor, kernel:torch.Tensor, k:int=3)->torch.Tensor:
-    "`f - sum k_u f(x+u)` per channel, `(C, H-k+1, W-k+1)`"
-    Z = neighbourhoods(x.float(), k)
-    kx = torch.cat([-kernel, torch.ones_like(kernel[:, :1])], 1).float()
-    return torch.bmm(kx[:, None], Z)[:, 0].reshape(x.shape[0], x.shape[1]-k+1, x.shape[2]-k+1)
+    "`f - sum k_u f(x+u)` per channel, `(C, H-k+1, W-k+1)`: one grouped convolution"
+    C = x.shape[0]; w = torch.zeros(C, k*k, device=x.device)
+    w[:, [i*k+j for i,j in offsets(k)]] = torch.cat([-kernel, torch.ones_like(kernel[:, :1])], 1).float()
+    return torch.nn.functional.conv2d(x.float()[None], w.reshape(C, 1, k, k), groups=C)[0]
 
 def _cooc(r, T=2, q=1/255):
     "Normalised histogram of triples of truncated, quantised residuals along rows and along columns"
@@ -198,14 +198,22 @@ def _cooc(r, T=2, q=1/255):
          for c in (code(R[:, :, :-2], R[:, :, 1:-1], R[:, :, 2:]), code(R[:, :-2], R[:, 1:-1], R[:, 2:]))]
     return ((h[0]/h[0].sum(1, keepdim=True) + h[1]/h[1].sum(1, keepdim=True))/2).ravel()
 
+def _bands(yy, xx, h, wd, bands):
+    "Radial band of each frequency `(yy, xx)` of an `h x wd` spectrum"
+    return (torch.hypot(yy.float()/(h/2), xx.float()/(wd/2))*bands/math.sqrt(2)).long().clamp(max=bands-1)
+
 def _radial_spectrum(w, bands=16):
     "Radially averaged log power spectrum of each map, in `bands` frequency bands"
-    P = torch.fft.fftshift(torch.fft.fft2(w - w.mean((1, 2), keepdim=True)).abs().square(), dim=(1, 2))
-    C,h,wd = P.shape
-    yy,xx = torch.meshgrid(torch.arange(h, device=w.device)-h//2, torch.arange(wd, device=w.device)-wd//2, indexing='ij')
-    band = (torch.hypot(yy.float()/(h/2), xx.float()/(wd/2))*bands/math.sqrt(2)).long().clamp(max=bands-1).ravel()
-    s = torch.zeros(C, bands, device=w.device).index_add_(1, band, P.reshape(C, -1))
-    return torch.log(s/torch.bincount(band, minlength=bands).clamp_min(1) + 1e-12).ravel()
+    C,h,wd = w.shape; dev = w.device
+    F = torch.fft.rfft2(w - w.mean((1, 2), keepdim=True))  # the half plane: a real map's spectrum is symmetric
+    P = torch.fft.fftshift(F.real.square() + F.imag.square(), dim=1); nv = P.shape[2]
+    twice = torch.full((nv,), 2., device=dev); twice[0] = 1
+    if wd % 2 == 0: twice[-1] = 1  # columns 0 and Nyquist are their own mirror images
+    band = _bands((torch.arange(h, device=dev)-h//2)[:, None], torch.arange(nv, device=dev)[None], h, wd, bands).expand(h, nv).reshape(-1)
+    s = torch.zeros(C, bands, device=dev).index_add_(1, band, (P*twice).reshape(C, -1))
+    yy,xx = torch.meshgrid(torch.arange(h, device=dev)-h//2, torch.arange(wd, device=dev)-wd//2, indexing='ij')
+    n = torch.bincount(_bands(yy, xx, h, wd, bands).ravel(), minlength=bands)  # frequencies per band, over the whole plane
+    return torch.log(s/n.clamp_min(1) + 1e-12).ravel()
 
 # %% ../nbs/03_traces.ipynb #16df9c15
 def batch_features(x:torch.Tensor, # (B, 3, H, W) images in [0, 1], all of one size
