@@ -32,12 +32,13 @@ def nvjpeg_features(files, cfg, bs, device, threads=8):
     from deepfake_detect.traces import batch_features
     read = lambda f: torchvision.io.read_file(str(f))
     out = []
-    with ThreadPoolExecutor(threads) as ex:
+    with ThreadPoolExecutor(threads) as readers, ThreadPoolExecutor(1) as ahead:  # `ahead` waits on `readers`: two pools, no self-wait
         chunks = [files[i:i+bs] for i in range(0, len(files), bs)]
-        nxt = ex.submit(lambda c: list(ex.map(read, c)), chunks[0])
+        fetch = lambda c: list(readers.map(read, c))
+        nxt = ahead.submit(fetch, chunks[0])
         for i in range(len(chunks)):
             data = nxt.result()
-            if i+1 < len(chunks): nxt = ex.submit(lambda c: list(ex.map(read, c)), chunks[i+1])
+            if i+1 < len(chunks): nxt = ahead.submit(fetch, chunks[i+1])
             imgs = decode_jpeg(data, mode=ImageReadMode.RGB, device=device)
             x = torch.stack(imgs).float().div_(255)
             out.append(batch_features(x, cfg['kernel'], cfg['variant'], tuple(cfg['features'])))

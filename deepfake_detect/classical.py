@@ -36,7 +36,7 @@ def _map(fn, items, workers):
     with ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn'), initializer=torch.set_num_threads, initargs=(1,)) as ex:
         yield from ex.map(fn, items)
 
-# %% ../nbs/04_classical.ipynb #71c7a2e6
+# %% ../nbs/04_classical.ipynb #abde1f98
 class _Chunks(torch.utils.data.Dataset):
     "Chunks of items, each decoded and stacked by `load_images` and `stack_loaded` in a loader worker"
     def __init__(self, chunks, cfg): self.chunks,self.cfg = chunks,cfg
@@ -55,6 +55,10 @@ def _prefetched(items, cfg, workers, bs, piece:int=64):
         if sum(len(r) for r,_ in buf) >= bs: yield from loaded_features(merge_stacked(buf), cfg); buf = []
     if buf: yield from loaded_features(merge_stacked(buf), cfg)
 
+def _device(cfg:dict, device=None)->str:
+    "The device extraction runs on: `device`, else `cfg['device']`, else CUDA when available"
+    return str(device or cfg.get('device') or ('cuda' if torch.cuda.is_available() else 'cpu'))
+
 def trace_config(kernel:int=3, variant:str='em', features=DEFAULT_FEATURES)->dict:
     "The preprocessing settings of the traces family, as stored in a model directory"
     bad = set(features) - set(FEATURES)
@@ -70,7 +74,7 @@ def extract(items, # image paths or PIL images / uint8 arrays
            )->tuple:
     "`(X, errors)`: one feature row per item (NaN where it failed) and the reason per item ('' if fine)"
     cfg = dict(cfg or trace_config()); items = list(items); n = len(feature_names(cfg['kernel'], cfg['features']))
-    cfg['device'] = str(device or cfg.get('device') or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    cfg['device'] = _device(cfg, device)
     gpu = cfg['device'].startswith('cuda'); bs = bs or (1024 if gpu else 16)
     if gpu and workers <= 0: it = _prefetched(items, cfg, min(8, max(1, (os.cpu_count() or 2) - 1)), bs)
     else: it = (r for rs in _map(partial(items_features, cfg=cfg), [items[i:i+bs] for i in range(0, len(items), bs)], workers) for r in rs)
@@ -78,7 +82,7 @@ def extract(items, # image paths or PIL images / uint8 arrays
     X = np.stack([v if v is not None else np.full(n, np.nan, np.float32) for v,_ in res]) if res else np.zeros((0, n), np.float32)
     return X, [e for _,e in res]
 
-# %% ../nbs/04_classical.ipynb #5146ca91
+# %% ../nbs/04_classical.ipynb #ae589725
 def extract_folder(path, # folder of images (class sub-folders optional)
                    out, # features file to write (.npz)
                    cfg:dict|None=None, workers:int=0,
@@ -96,7 +100,7 @@ def extract_folder(path, # folder of images (class sub-folders optional)
         c = np.load(ckpt, allow_pickle=False)
         if list(c['paths']) == [str(f) for f in files[:len(c['paths'])]] and json.loads(str(c['cfg'])) == cfg:
             X, errs, done = list(c['X']), list(c['errors']), len(c['paths'])
-    every = every or (4096 if str(cfg.get('device') or ('cuda' if torch.cuda.is_available() else 'cpu')).startswith('cuda') else 256)
+    every = every or (4096 if _device(cfg).startswith('cuda') else 256)
     starts = range(done, len(files), every)
     for start in (progress_bar(starts) if progress else starts):
         chunk = files[start:start+every]
