@@ -11,10 +11,10 @@ from typing import NamedTuple
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['FEATURES', 'DEFAULT_FEATURES', 'offsets', 'neighbourhoods', 'Traces', 'fused_available', 'em_traces', 'lattice_image',
-           'residual', 'batch_features', 'trace_features', 'feature_names', 'image_tensor', 'kernel_image',
-           'center_crop', 'load_images', 'stack_loaded', 'merge_stacked', 'loaded_features', 'items_features',
-           'item_features']
+__all__ = ['SYNC_EVERY', 'COMPILE_OPTIONS', 'FEATURES', 'DEFAULT_FEATURES', 'offsets', 'neighbourhoods', 'Traces',
+           'fused_available', 'em_traces', 'lattice_image', 'residual', 'batch_features', 'trace_features',
+           'feature_names', 'image_tensor', 'kernel_image', 'center_crop', 'load_images', 'stack_loaded',
+           'merge_stacked', 'loaded_features', 'items_features', 'item_features']
 
 # %% ../nbs/03_traces.ipynb #751d95c0
 def offsets(k:int)->list:
@@ -29,7 +29,7 @@ def neighbourhoods(x:torch.Tensor, # (C, H, W) channels
     if h < 1 or w < 1: raise ValueError(f"a {H}x{W} image is smaller than the {k}x{k} kernel")
     return torch.stack([x[:, i:i+h, j:j+w] for i,j in offsets(k)], 1).reshape(C, k*k, h*w)
 
-# %% ../nbs/03_traces.ipynb #eeb7e2cb
+# %% ../nbs/03_traces.ipynb #d10a75df
 class Traces(NamedTuple):
     "Result of `em_traces`: per channel kernel `(C, k*k-1)`, `sigma`, `pi1`, posterior map `w` `(C, h, w)`; iterations per group"
     kernel: torch.Tensor; sigma: torch.Tensor; pi1: torch.Tensor; w: torch.Tensor; iters: torch.Tensor
@@ -38,7 +38,7 @@ def _solve(M, d):
     "Kernel from the weighted Gram matrix `M` (float64), with a tiny ridge for flat images"
     G = M[:, :d, :d]
     ridge = (1e-7*G.diagonal(dim1=1, dim2=2).mean(1) + 1e-12)[:, None, None]*torch.eye(d, dtype=M.dtype, device=M.device)
-    return torch.linalg.solve(G + ridge, M[:, :d, d])
+    return torch.linalg.solve_ex(G + ridge, M[:, :d, d])[0]  # solve_ex: no error check, so the host need not wait for the device
 
 def _gram(S, chunk:int=4096):
     "`S S'` per channel, `(n, D, D)` float64: float32 products summed over chunks of `chunk` pixels, the chunks in float64"
@@ -52,9 +52,9 @@ def _wsum_r2(M, kern):
     kx = torch.cat([-kern, torch.ones_like(kern[:, :1])], 1)
     return torch.einsum('ci,cij,cj->c', kx, M, kx).clamp_min(0)
 
-# %% ../nbs/03_traces.ipynb #6d94464d
+# %% ../nbs/03_traces.ipynb #b18cabe2
 def _moments(x, kx, logit, c2, k:int, simple:bool, rows:bool):
-    "Posterior (or the study's weight) `w`, the weighted Gram matrix's upper triangle, sum(w) and mean(r^2) (per image row if `rows`), from shifted views of `x` `(n, H, W)`"
+    "The posterior (or the study's weight) `w` on the CPU (None on a GPU), the weighted Gram matrix's upper triangle, sum(w) and mean(r^2), from shifted views of `x` `(n, H, W)`"
     h,wd = x.shape[1]-k+1, x.shape[2]-k+1
     sh = [x[:, i:i+h, j:j+wd] for i,j in offsets(k)]; D = len(sh)
     r = sh[-1]*kx[:, -1, None, None]
@@ -62,9 +62,17 @@ def _moments(x, kx, logit, c2, k:int, simple:bool, rows:bool):
     r2 = r*r
     if simple: w = torch.exp(r2*(-0.5/r2.mean((1, 2), dtype=torch.float64).float().clamp_min(1e-10))[:, None, None])
     else: w = torch.sigmoid(logit[:, None, None] + r2*c2[:, None, None])
-    if rows:  # per image row: short float32 sums (the C++ kernels' single long sums lost precision)
+    if rows:  # the CPU: sums per image row (the C++ kernels' single long sums lost precision); `w` as an output is computed once (else 1.4x slower)
         return w, torch.stack([(w*sh[a]*sh[b]).sum(2) for a in range(D) for b in range(a, D)], 1), w.sum(2), r2.mean(2)
-    return w, torch.stack([(w*sh[a]*sh[b]).sum((1, 2)) for a in range(D) for b in range(a, D)], 1), w.sum((1, 2)), r2.mean((1, 2))
+    return None, torch.stack([(w*sh[a]*sh[b]).sum((1, 2)) for a in range(D) for b in range(a, D)], 1), w.sum((1, 2)), r2.mean((1, 2))
+
+def _posterior(x, kx, logit, c2, k:int, simple:bool):
+    "The E-step alone, `(n, H-k+1, W-k+1)`: the posterior (or the study's weight) of each pixel of `x` `(n, H, W)` given its row's inputs; one grouped convolution"
+    n = x.shape[0]; wt = torch.zeros(n, k*k, device=x.device)
+    wt[:, [i*k+j for i,j in offsets(k)]] = kx
+    r2 = torch.nn.functional.conv2d(x[None], wt.reshape(n, 1, k, k), groups=n)[0].square_()
+    if simple: return torch.exp_(r2.mul_((-0.5/r2.mean((1, 2), dtype=torch.float64).float().clamp_min(1e-10))[:, None, None]))
+    return torch.sigmoid_(r2.mul_(c2[:, None, None]).add_(logit[:, None, None]))
 
 def _full(tri, D):
     "Symmetric `(n, D, D)` float64 matrices from their upper triangles"
@@ -74,10 +82,14 @@ def _full(tri, D):
     return M
 
 _COMPILED = {}
+SYNC_EVERY = {}  # iterations between the host's checks for finished images, per device type (default 1); on a GPU each check waits for the device
+# store-versus-recompute: on CUDA, keep the residual in registers (inductor's default writes it out and reads it back: 35% of the GPU time)
+COMPILE_OPTIONS = {'cuda': dict(realize_reads_threshold=10**6, realize_acc_reads_threshold=10**6, realize_opcount_threshold=10**6)}
+
 def _fused_moments(k:int, simple:bool, device)->callable:
     "`_moments` compiled once per kernel size, variant and device type (dynamic shapes); per-row sums on the CPU"
     key = (k, simple, torch.device(device).type)
-    if key not in _COMPILED: _COMPILED[key] = torch.compile(partial(_moments, k=k, simple=simple, rows=key[2] == 'cpu'), dynamic=True)
+    if key not in _COMPILED: _COMPILED[key] = torch.compile(partial(_moments, k=k, simple=simple, rows=key[2] == 'cpu'), dynamic=True, options=COMPILE_OPTIONS.get(key[2]))
     return _COMPILED[key]
 
 # %% ../nbs/03_traces.ipynb #02694e40
@@ -102,7 +114,7 @@ def _engine(engine:str, k:int, simple:bool, device)->str:
     if engine == 'auto': return 'fused' if k == 3 and fused_available(k, simple, device) else 'bmm'
     return engine
 
-# %% ../nbs/03_traces.ipynb #6f4f5b24
+# %% ../nbs/03_traces.ipynb #7dc7c18a
 @torch.inference_mode()
 def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
               k:int=3, # kernel size (3 to 7)
@@ -129,44 +141,47 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
         logit = (pi1.log() - 0.5*torch.log(2*math.pi*s2) - math.log(p0) - torch.log1p(-pi1)).float()[:, 0]
         return kx, logit, (-0.5/s2).float()[:, 0]
     def step(data, kx, logit, c2):
-        "E-step and weighted Gram matrix: `w (n, L)`, `M (n, D, D)` float64, sum(w), mean(r^2)"
-        n = kx.shape[0]
+        "Weighted Gram matrix `M (n, D, D)` float64, sum(w), mean(r^2)"
         if fused:
-            w, tri, sw, mr2 = _fused_moments(k, simple, dev)(data, kx, logit, c2)
+            _, tri, sw, mr2 = _fused_moments(k, simple, dev)(data, kx, logit, c2)
             if tri.dim() == 3: tri, sw, mr2 = tri.sum(2, dtype=f64), sw.sum(1, dtype=f64), mr2.mean(1, dtype=f64)  # image rows, summed in float64
-            return w.reshape(n, L), _full(tri, D), sw.double(), mr2.double()
+            return _full(tri, D), sw.double(), mr2.double()
         r2 = torch.bmm(kx[:, None], data)[:, 0].square_(); mr2 = r2.mean(1, dtype=f64)
         if simple: w = torch.exp_(r2.mul_((-0.5/mr2.clamp_min(1e-10)).float()[:, None]))
         else: w = torch.sigmoid_(torch.addcmul(logit[:, None], r2, c2[:, None]))
-        return w, _gram(data*w.sqrt()[:, None]), w.sum(1, dtype=f64), mr2
+        return _gram(data*w.sqrt()[:, None]), w.sum(1, dtype=f64), mr2
     if simple: kern = torch.zeros(C, d, dtype=f64, device=dev); s2 = pi1 = torch.full((C, 1), .5, dtype=f64, device=dev)
     else:  # start from the unweighted least squares (weights sigmoid(40) = 1 in float32)
-        M = _gram(data) if engine == 'bmm' else step(data, torch.zeros(C, D, device=dev), torch.full((C,), 40., device=dev), torch.zeros(C, device=dev))[1]
+        M = _gram(data) if engine == 'bmm' else step(data, torch.zeros(C, D, device=dev), torch.full((C,), 40., device=dev), torch.zeros(C, device=dev))[0]
         kern = _solve(M, d); s2 = (_wsum_r2(M, kern)/L).clamp_min(1e-10)[:, None]
         pi1 = torch.full((C, 1), .5, dtype=f64, device=dev)
-    out_k, out_s2, out_pi = torch.empty(C, d, dtype=f64, device=dev), torch.empty(C, dtype=f64, device=dev), torch.empty(C, dtype=f64, device=dev)
-    out_w, iters = torch.empty(C, L, device=dev), torch.zeros(C//g, dtype=torch.long)
-    rows = torch.arange(C, device=dev); active = torch.ones(C//g, dtype=torch.bool)  # rows of `data`; groups still running
+    # what each row had when its group stopped: the kernel, sigma^2, pi1 and the E-step's inputs (the posterior is computed once, at the end)
+    out = [torch.zeros(C, d, dtype=f64, device=dev), torch.zeros(C, dtype=f64, device=dev), torch.zeros(C, dtype=f64, device=dev),
+           torch.zeros(C, D, device=dev), torch.zeros(C, device=dev), torch.zeros(C, device=dev)]
+    iters = torch.zeros(C//g, dtype=torch.long, device=dev)
+    rows = torch.arange(C, device=dev); active = torch.ones(C//g, dtype=torch.bool, device=dev)  # rows of `data`; groups still running
+    every = SYNC_EVERY.get(dev.type, 1)
     for it in range(max_iter):
-        w, M, sw, mr2 = step(data, *inputs(kern, s2, pi1))
+        kx, logit, c2 = inputs(kern, s2, pi1)
+        M, sw, mr2 = step(data, kx, logit, c2)
         new = _solve(M, d)
         if simple: s2, pi1 = mr2[:, None], torch.ones_like(mr2)[:, None]
         else:
             pi1 = (sw/L).clamp(1e-6, 1-1e-6)[:, None]
             s2 = (_wsum_r2(M, new)/sw.clamp_min(1e-12)).clamp_min(1e-10)[:, None]
-        conv = ((new-kern).abs().reshape(-1, g*d).amax(1) < tol).cpu() if not simple else torch.zeros(len(rows)//g, dtype=torch.bool)
-        stop = active & (conv | (it == max_iter-1))
-        if stop.any():
-            sel = stop.repeat_interleave(g).to(dev); r = rows[sel]
-            out_k[r], out_s2[r], out_pi[r], out_w[r] = new[sel], s2[sel, 0], pi1[sel, 0], w[sel]
-            iters[(r[::g]//g).cpu()] = it+1; active &= ~stop
+        conv = (new-kern).abs().reshape(-1, g*d).amax(1) < tol if not simple else torch.zeros_like(active)
+        stop = active & (conv | (it == max_iter-1)); sr = stop.repeat_interleave(g)
+        for o,v in zip(out, (new, s2[:, 0], pi1[:, 0], kx, logit, c2)): o[rows] = torch.where(sr.reshape(-1, *[1]*(v.dim()-1)), v, o[rows])  # on the device: no wait
+        grp = rows[::g]//g; iters[grp] = torch.where(stop, it+1, iters[grp]); active &= ~stop
         kern = new
-        if not active.any(): break
-        if active.sum() <= 0.75*len(active):  # drop finished groups once a quarter of the rows are idle
-            keep = active.repeat_interleave(g).to(dev)
-            data, kern, s2, pi1, rows = data[keep], kern[keep], s2[keep], pi1[keep], rows[keep]
-            active = torch.ones(len(rows)//g, dtype=torch.bool)
-    return Traces(out_k.float(), out_s2.sqrt().float(), out_pi.float(), out_w.reshape(C, h, wd), iters)
+        if (it+1) % every and it < max_iter-1: continue
+        n_active = int(active.sum())  # the host waits for the device here, every `every` iterations
+        if not n_active: break
+        if n_active <= 0.75*len(active):  # drop finished groups once a quarter of the rows are idle
+            keep = active.repeat_interleave(g)
+            data, kern, s2, pi1, rows, active = data[keep], kern[keep], s2[keep], pi1[keep], rows[keep], active[active]
+    w = _posterior(x, *out[3:], k, simple)
+    return Traces(out[0].float(), out[1].sqrt().float(), out[2].float(), w, iters.cpu())
 
 # %% ../nbs/03_traces.ipynb #784159e7
 def lattice_image(kernel:np.ndarray, # k x k weights (the centre is ignored)
