@@ -30,7 +30,7 @@ def parser_for(func, prog:str)->argparse.ArgumentParser:
         else: p.add_argument(k, **kw)
     return p
 
-# %% ../nbs/10_cli.ipynb #93ec94cf
+# %% ../nbs/10_cli.ipynb #f9f2d688
 def audit_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kaggle:owner/name
               warn_at:float=0.75, # warn when metadata alone reaches this balanced accuracy
              ):
@@ -40,9 +40,9 @@ def audit_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
 
 def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kaggle:owner/name
               out:Param("model directory to write", str, required=True)=None,
-              method:str='cnn', # cnn or traces
-              arch:str='resnet50', # cnn: timm name or torchvision:NAME (tf_efficientnet_lite0 works offline)
-              size:int=256, # cnn: final image side
+              method:str='cnn', # cnn, traces or probe (frozen pretrained features + logistic regression)
+              arch:str=None, # cnn: timm name or torchvision:NAME, default resnet50; probe: timm name, default tf_efficientnet_lite0 (both work offline with it)
+              size:int=256, # cnn: final image side; probe: the side images are resized to
               item:int=128, # cnn: item resize side
               epochs:int=6, # cnn: fine_tune epochs
               lr:float=1e-2, # cnn: learning rate
@@ -50,12 +50,12 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
               effective_bs:int=None, # cnn: images per optimiser step (gradient accumulation above bs)
               aug:str='study', # cnn: study, flip or none
               robust_aug:bool=False, # random JPEG re-compression and blur of training images (traces: one perturbed copy of each)
-              pretrained:bool=True, # cnn: start from ImageNet weights
-              weights:str=None, # cnn: local weights file
+              pretrained:bool=True, # cnn, probe: start from ImageNet weights
+              weights:str=None, # cnn, probe: local weights file
               kernel:int=3, # traces: EM kernel size
               clf:str='svc', # traces: svc, rf, knn or lda
               features:str='kernels,stats,cooc,spectrum', # traces: comma-separated parts of kernels,stats,blocks,cooc,spectrum
-              max_per_class:int=None, # traces: balanced subset size
+              max_per_class:int=None, # traces, probe: balanced subset size
               workers:int=0, # traces: extraction processes
               seed:int=42):
     "Train a detector into a model directory"
@@ -63,13 +63,16 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
     path = get_source(data_dir)
     if method == 'cnn':
         from deepfake_detect.cnn import train
-        train(path, out, arch=arch, size=size, item=item, epochs=epochs, lr=lr, bs=bs, effective_bs=effective_bs,
+        train(path, out, arch=arch or 'resnet50', size=size, item=item, epochs=epochs, lr=lr, bs=bs, effective_bs=effective_bs,
               pretrained=pretrained, weights=weights, aug=aug, robust_aug=robust_aug, seed=seed)
     elif method == 'traces':
         from deepfake_detect.classical import train_traces
         train_traces(path, out, kernel=kernel, clf=clf, features=tuple(features.split(',')), max_per_class=max_per_class, robust_aug=robust_aug,
                      seed=seed, workers=workers)
-    else: raise UserError(f"--method must be cnn or traces, not {method!r}")
+    elif method == 'probe':
+        from deepfake_detect.probe import train_probe
+        train_probe(path, out, arch=arch or 'tf_efficientnet_lite0', size=size, pretrained=pretrained, weights=weights, max_per_class=max_per_class, seed=seed)
+    else: raise UserError(f"--method must be cnn, traces or probe, not {method!r}")
     print(f"model directory: {out}\nvalidation: {json.loads((Path(out)/'metrics.json').read_text())['valid']}")
 
 # %% ../nbs/10_cli.ipynb #549ad1f2

@@ -12,7 +12,7 @@ from .core import *
 # %% auto #0
 __all__ = ['load_detector', 'collect_files', 'predict_files', 'submit']
 
-# %% ../nbs/06_detector.ipynb #56884a62
+# %% ../nbs/06_detector.ipynb #dcba2b5c
 def load_detector(path):
     "The detector stored in model directory `path`"
     path = Path(path); cfg = path/'config.json'
@@ -22,6 +22,8 @@ def load_detector(path):
         from deepfake_detect.cnn import CNNDetector; return CNNDetector.load(path)
     if method == 'traces':
         from deepfake_detect.classical import TracesDetector; return TracesDetector.load(path)
+    if method == 'probe':
+        from deepfake_detect.probe import ProbeDetector; return ProbeDetector.load(path)
     if method == 'ensemble':
         from deepfake_detect.ensemble import EnsembleDetector; return EnsembleDetector.load(path)
     raise UserError(f"{path}: unknown method {method!r} in config.json")

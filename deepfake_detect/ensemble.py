@@ -91,7 +91,7 @@ def ensemble(run_dir, # search run folder
     save_json(out/'metrics.json', res)
     return res
 
-# %% ../nbs/09_ensemble.ipynb #941654ba
+# %% ../nbs/09_ensemble.ipynb #7dc7b851
 class EnsembleDetector:
     "Members' P(ai), combined as its config says"
     def __init__(self, config, members): self.config, self.members = config, members
@@ -104,7 +104,7 @@ class EnsembleDetector:
         return cls(config, [load_detector(m) for m in config['members']])
     def predict(self, items, progress:bool=False, **kwargs)->tuple:
         "`(p_ai, errors)`; an image fails if any member fails on it"
-        items = list(items); outs = [m.predict(items, **({} if m.config['method'] == 'traces' else kwargs)) for m in self.members]
+        items = list(items); outs = [m.predict(items, **({} if m.config['method'] in ('traces', 'probe') else kwargs)) for m in self.members]
         P = np.stack([o[0] for o in outs]); errs = [next((e for e in es if e), '') for es in zip(*[o[1] for o in outs])]
         p = combine(np.nan_to_num(P, nan=.5), self.config['how'], self.config['weights'])
         p[np.isnan(P).any(0)] = np.nan

@@ -29,7 +29,7 @@ def neighbourhoods(x:torch.Tensor, # (C, H, W) channels
     if h < 1 or w < 1: raise ValueError(f"a {H}x{W} image is smaller than the {k}x{k} kernel")
     return torch.stack([x[:, i:i+h, j:j+w] for i,j in offsets(k)], 1).reshape(C, k*k, h*w)
 
-# %% ../nbs/03_traces.ipynb #d10a75df
+# %% ../nbs/03_traces.ipynb #9f651596
 class Traces(NamedTuple):
     "Result of `em_traces`: per channel kernel `(C, k*k-1)`, `sigma`, `pi1`, posterior map `w` `(C, h, w)`; iterations per group"
     kernel: torch.Tensor; sigma: torch.Tensor; pi1: torch.Tensor; w: torch.Tensor; iters: torch.Tensor
@@ -52,7 +52,7 @@ def _wsum_r2(M, kern):
     kx = torch.cat([-kern, torch.ones_like(kern[:, :1])], 1)
     return torch.einsum('ci,cij,cj->c', kx, M, kx).clamp_min(0)
 
-# %% ../nbs/03_traces.ipynb #b18cabe2
+# %% ../nbs/03_traces.ipynb #aada88c7
 def _moments(x, kx, logit, c2, k:int, simple:bool, rows:bool):
     "The posterior (or the study's weight) `w` on the CPU (None on a GPU), the weighted Gram matrix's upper triangle, sum(w) and mean(r^2), from shifted views of `x` `(n, H, W)`"
     h,wd = x.shape[1]-k+1, x.shape[2]-k+1
@@ -114,7 +114,7 @@ def _engine(engine:str, k:int, simple:bool, device)->str:
     if engine == 'auto': return 'fused' if k == 3 and fused_available(k, simple, device) else 'bmm'
     return engine
 
-# %% ../nbs/03_traces.ipynb #7dc7c18a
+# %% ../nbs/03_traces.ipynb #931035b6
 @torch.inference_mode()
 def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
               k:int=3, # kernel size (3 to 7)
@@ -170,12 +170,14 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
             pi1 = (sw/L).clamp(1e-6, 1-1e-6)[:, None]
             s2 = (_wsum_r2(M, new)/sw.clamp_min(1e-12)).clamp_min(1e-10)[:, None]
         conv = (new-kern).abs().reshape(-1, g*d).amax(1) < tol if not simple else torch.zeros_like(active)
-        stop = active & (conv | (it == max_iter-1)); sr = stop.repeat_interleave(g)
-        for o,v in zip(out, (new, s2[:, 0], pi1[:, 0], kx, logit, c2)): o[rows] = torch.where(sr.reshape(-1, *[1]*(v.dim()-1)), v, o[rows])  # on the device: no wait
-        grp = rows[::g]//g; iters[grp] = torch.where(stop, it+1, iters[grp]); active &= ~stop
-        kern = new
-        if (it+1) % every and it < max_iter-1: continue
-        n_active = int(active.sum())  # the host waits for the device here, every `every` iterations
+        stop = active & (conv | (it == max_iter-1)); check = (it+1) % every == 0 or it == max_iter-1
+        if check: n_stop, n_active = torch.stack([stop.sum(), (active & ~stop).sum()]).tolist()  # the host waits for the device here, every `every` iterations
+        if not check or n_stop:  # between checks: record unconditionally, on the device
+            sr = stop.repeat_interleave(g)
+            for o,v in zip(out, (new, s2[:, 0], pi1[:, 0], kx, logit, c2)): o[rows] = torch.where(sr.reshape(-1, *[1]*(v.dim()-1)), v, o[rows])
+            grp = rows[::g]//g; iters[grp] = torch.where(stop, it+1, iters[grp])
+        active &= ~stop; kern = new
+        if not check: continue
         if not n_active: break
         if n_active <= 0.75*len(active):  # drop finished groups once a quarter of the rows are idle
             keep = active.repeat_interleave(g)

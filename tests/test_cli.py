@@ -48,6 +48,18 @@ def test_train_predict_evaluate_traces(demo_data, tmp_path):
     df = pd.read_csv(tmp_path/'k.csv')
     assert r.returncode == 0 and list(df.columns) == ['filename', 'class'] and len(df) == 60 and set(df['class']) <= {0, 1}
 
+def test_train_predict_probe_with_bad_file(demo_data, tmp_path):
+    "The frozen-feature probe through the command line: a model directory, predictions with an unreadable file in its row"
+    m = tmp_path/'m'
+    r = run_cli('train', demo_data, '--method', 'probe', '--size', '64', '--out', m)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((m/'config.json').read_text())['method'] == 'probe' and (m/'backbone.safetensors').stat().st_size > 1e6
+    (tmp_path/'broken.jpg').write_bytes(b'not an image')
+    files = sorted((demo_data/'ai').iterdir())[:3]
+    r = run_cli('predict', m, *files, tmp_path/'broken.jpg', '--out', tmp_path/'p.csv')
+    df = pd.read_csv(tmp_path/'p.csv')
+    assert r.returncode == 0 and len(df) == 4 and df.p_ai[:3].between(0, 1).all() and 'not an image' in df.error[3]
+
 def test_offline_pretrained_fails_fast(demo_data, tmp_path):
     "Without the network, a download of pretrained weights fails within seconds, offering the alternatives"
     from deepfake_detect.core import is_online
