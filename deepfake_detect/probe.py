@@ -50,7 +50,7 @@ def stage_stats(net:torch.nn.Module, # from `backbone`
     n = next((len(r) for r in rows if r is not None), sum(2*c for c in net.feature_info.channels()))
     return np.stack([r if r is not None else np.full(n, np.nan, np.float32) for r in rows]) if items else np.zeros((0, n), np.float32), errs
 
-# %% ../nbs/05b_probe.ipynb #6d67c040
+# %% ../nbs/05b_probe.ipynb #b0d7d37a
 class ProbeDetector(TracesDetector):
     "Statistics of a frozen network's feature maps (`stage_stats`) and a scikit-learn pipeline on top"
     def __init__(self, config:dict, model, net=None): super().__init__(config, model); self.net = net
