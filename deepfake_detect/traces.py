@@ -29,7 +29,7 @@ def neighbourhoods(x:torch.Tensor, # (C, H, W) channels
     if h < 1 or w < 1: raise ValueError(f"a {H}x{W} image is smaller than the {k}x{k} kernel")
     return torch.stack([x[:, i:i+h, j:j+w] for i,j in offsets(k)], 1).reshape(C, k*k, h*w)
 
-# %% ../nbs/03_traces.ipynb #9f651596
+# %% ../nbs/03_traces.ipynb #30a6c0c4
 class Traces(NamedTuple):
     "Result of `em_traces`: per channel kernel `(C, k*k-1)`, `sigma`, `pi1`, posterior map `w` `(C, h, w)`; iterations per group"
     kernel: torch.Tensor; sigma: torch.Tensor; pi1: torch.Tensor; w: torch.Tensor; iters: torch.Tensor
@@ -47,12 +47,22 @@ def _gram(S, chunk:int=4096):
         s = S[:, :, j:j+chunk]; M = M + torch.bmm(s, s.transpose(1, 2)).double()
     return M
 
+def _kx(kern):
+    "`[-kernel, 1]` per row: the residual's weights on the neighbours and on the pixel itself, in `offsets` order"
+    return torch.cat([-kern, torch.ones_like(kern[:, :1])], 1)
+
+def _conv_residual(x, kx, k:int):
+    "Residuals `(n, H-k+1, W-k+1)` of the channels `x` `(n, H, W)` with per-row weights `kx` (from `_kx`): one grouped convolution"
+    n = x.shape[0]; wt = torch.zeros(n, k*k, device=x.device)
+    wt[:, [i*k+j for i,j in offsets(k)]] = kx.float()
+    return torch.nn.functional.conv2d(x.float()[None], wt.reshape(n, 1, k, k), groups=n)[0]
+
 def _wsum_r2(M, kern):
     "sum(w r^2) from the weighted Gram matrix: [-k,1]' M [-k,1]"
-    kx = torch.cat([-kern, torch.ones_like(kern[:, :1])], 1)
+    kx = _kx(kern)
     return torch.einsum('ci,cij,cj->c', kx, M, kx).clamp_min(0)
 
-# %% ../nbs/03_traces.ipynb #aada88c7
+# %% ../nbs/03_traces.ipynb #14ce5b2f
 def _moments(x, kx, logit, c2, k:int, simple:bool, rows:bool):
     "The posterior (or the study's weight) `w` on the CPU (None on a GPU), the weighted Gram matrix's upper triangle, sum(w) and mean(r^2), from shifted views of `x` `(n, H, W)`"
     h,wd = x.shape[1]-k+1, x.shape[2]-k+1
@@ -67,10 +77,8 @@ def _moments(x, kx, logit, c2, k:int, simple:bool, rows:bool):
     return None, torch.stack([(w*sh[a]*sh[b]).sum((1, 2)) for a in range(D) for b in range(a, D)], 1), w.sum((1, 2)), r2.mean((1, 2))
 
 def _posterior(x, kx, logit, c2, k:int, simple:bool):
-    "The E-step alone, `(n, H-k+1, W-k+1)`: the posterior (or the study's weight) of each pixel of `x` `(n, H, W)` given its row's inputs; one grouped convolution"
-    n = x.shape[0]; wt = torch.zeros(n, k*k, device=x.device)
-    wt[:, [i*k+j for i,j in offsets(k)]] = kx
-    r2 = torch.nn.functional.conv2d(x[None], wt.reshape(n, 1, k, k), groups=n)[0].square_()
+    "The E-step alone, `(n, H-k+1, W-k+1)`: the posterior (or the study's weight) of each pixel of `x` `(n, H, W)` given its row's inputs"
+    r2 = _conv_residual(x, kx, k).square_()
     if simple: return torch.exp_(r2.mul_((-0.5/r2.mean((1, 2), dtype=torch.float64).float().clamp_min(1e-10))[:, None, None]))
     return torch.sigmoid_(r2.mul_(c2[:, None, None]).add_(logit[:, None, None]))
 
@@ -114,7 +122,7 @@ def _engine(engine:str, k:int, simple:bool, device)->str:
     if engine == 'auto': return 'fused' if k == 3 and fused_available(k, simple, device) else 'bmm'
     return engine
 
-# %% ../nbs/03_traces.ipynb #931035b6
+# %% ../nbs/03_traces.ipynb #d74de6c7
 @torch.inference_mode()
 def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
               k:int=3, # kernel size (3 to 7)
@@ -137,7 +145,7 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
     data = x.clone(memory_format=torch.contiguous_format) if fused else neighbourhoods(x, k)  # fresh, contiguous inference tensor: a view or a normal tensor fails the compiled code's guards (recompiles); channels-last strides (an HxWx3 array permuted) made it 8x slower
     def inputs(kern, s2, pi1):
         "`[-k, 1]`, the posterior's log-odds offset and the residual's coefficient, per row (float32)"
-        kx = torch.cat([-kern, torch.ones_like(kern[:, :1])], 1).float()
+        kx = _kx(kern).float()
         logit = (pi1.log() - 0.5*torch.log(2*math.pi*s2) - math.log(p0) - torch.log1p(-pi1)).float()[:, 0]
         return kx, logit, (-0.5/s2).float()[:, 0]
     def step(data, kx, logit, c2):
@@ -197,15 +205,13 @@ def lattice_image(kernel:np.ndarray, # k x k weights (the centre is ignored)
     y[:, ii, jj] = patches @ kern.ravel() + rng.normal(0, noise, ii.shape)
     return torch.tensor(np.clip(y, 0, 1), dtype=torch.float32)
 
-# %% ../nbs/03_traces.ipynb #f2291b7b
+# %% ../nbs/03_traces.ipynb #6078fb9a
 FEATURES = ('kernels', 'stats', 'blocks', 'cooc', 'spectrum')
 DEFAULT_FEATURES = ('kernels', 'stats', 'cooc', 'spectrum')
 
 def residual(x:torch.Tensor, kernel:torch.Tensor, k:int=3)->torch.Tensor:
     "`f - sum k_u f(x+u)` per channel, `(C, H-k+1, W-k+1)`: one grouped convolution"
-    C = x.shape[0]; w = torch.zeros(C, k*k, device=x.device)
-    w[:, [i*k+j for i,j in offsets(k)]] = torch.cat([-kernel, torch.ones_like(kernel[:, :1])], 1).float()
-    return torch.nn.functional.conv2d(x.float()[None], w.reshape(C, 1, k, k), groups=C)[0]
+    return _conv_residual(x, _kx(kernel), k)
 
 def _cooc(r, T=2, q=1/255):
     "Normalised histogram of triples of truncated, quantised residuals along rows and along columns"
