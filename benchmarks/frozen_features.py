@@ -1,10 +1,11 @@
 """The probe's features (`deepfake_detect.probe.stage_stats`: mean and standard deviation of every stage of the frozen
-offline-pretrained EfficientNet-Lite0) with a logistic regression, trained on a seeded 70% of a labelled folder and scored on the
+offline-pretrained EfficientNet-Lite0, and the channel covariance of the stages with at most --cov-channels channels) with a logistic regression, trained on a seeded 70% of a labelled folder and scored on the
 30% it never saw (the split of `cnn_accuracy.py`; unlike `train --method probe`, no validation part is held back).
 A study for the probe notebook: which stages carry the signal, the regularisation, the input size.
 
-Run from the repository root:  python benchmarks/frozen_features.py ../shared/data/faces [--size 512] [--C 0.01] [--patch]
-Prints one JSON line: accuracy and ROC AUC at 0.5 for all stages together and for each stage alone, and the seconds taken.
+Run from the repository root:  python benchmarks/frozen_features.py ../shared/data/faces [--size 512] [--C 0.01] [--cov-channels 128] [--patch]
+Prints one JSON line: accuracy and ROC AUC at 0.5 for all features together, for the means and stds alone, for each stage's means and stds,
+for each stage's covariance alone, and the seconds taken.
 `--patch`: also a patch-level probe per stage: a logistic regression on the channel vector at single positions of the stage's
 feature map (300,000 positions sampled from the training maps), its decision averaged over each test image's positions.
 """
@@ -26,6 +27,7 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('data'); p.add_argument('--size', type=int, default=256, help='side the images are resized to')
     p.add_argument('--C', type=float, default=0.01, help='inverse regularisation of the logistic regression')
+    p.add_argument('--cov-channels', type=int, default=128, help="covariance of stages with at most this many channels (0: none)")
     p.add_argument('--test-pct', type=float, default=0.3); p.add_argument('--patch', action='store_true')
     a = p.parse_args()
     from sklearn.linear_model import LogisticRegression
@@ -33,19 +35,22 @@ if __name__ == '__main__':
     from sklearn.preprocessing import StandardScaler
     from sklearn.metrics import roc_auc_score
     from deepfake_detect.core import tune_malloc; tune_malloc()
-    from deepfake_detect.probe import backbone, stage_stats
+    from deepfake_detect.probe import backbone, stage_stats, cov_stages
     t0 = time.time(); net = backbone()
     tr, te = holdout_split(a.data, a.test_pct)
     y = lambda fs: np.array([Path(f).parent.name.lower() != 'ai' for f in fs], dtype=int)  # 1 = real
-    (Xtr, _), (Xte, _) = stage_stats(net, tr, a.size), stage_stats(net, te, a.size)
+    cov = cov_stages(net, a.cov_channels)
+    (Xtr, _), (Xte, _) = stage_stats(net, tr, a.size, cov), stage_stats(net, te, a.size, cov)
     t_feat = time.time() - t0
     def score(cols):
         clf = make_pipeline(StandardScaler(), LogisticRegression(C=a.C, max_iter=5000)).fit(Xtr[:, cols], y(tr))
         pr = clf.predict_proba(Xte[:, cols])[:, 1]
         return dict(acc=round(float(((pr > .5) == y(te)).mean()), 3), auc=round(float(roc_auc_score(y(te), pr)), 3))
     edges = np.cumsum([0] + [2*c for c in net.feature_info.channels()])
-    res = dict(data=a.data, size=a.size, C=a.C, n_train=len(tr), n_test=len(te), all_stages=score(slice(None)),
-               per_stage=[score(slice(edges[i], edges[i+1])) for i in range(len(edges)-1)])
+    ch = net.feature_info.channels(); cedges = edges[-1] + np.cumsum([0] + [ch[i]*(ch[i]+1)//2 for i in cov])
+    res = dict(data=a.data, size=a.size, C=a.C, cov_stages=cov, n_train=len(tr), n_test=len(te), all=score(slice(None)),
+               mean_std=score(slice(0, edges[-1])), per_stage=[score(slice(edges[i], edges[i+1])) for i in range(len(edges)-1)],
+               cov_per_stage=[score(slice(cedges[i], cedges[i+1])) for i in range(len(cov))])
     if a.patch:
         res['patch_per_stage'] = []
         for st in range(len(edges)-1):

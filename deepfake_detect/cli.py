@@ -30,7 +30,7 @@ def parser_for(func, prog:str)->argparse.ArgumentParser:
         else: p.add_argument(k, **kw)
     return p
 
-# %% ../nbs/10_cli.ipynb #a0388ee4
+# %% ../nbs/10_cli.ipynb #74fc18b1
 def audit_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kaggle:owner/name
               warn_at:float=0.75, # warn when metadata alone reaches this balanced accuracy
              ):
@@ -58,6 +58,7 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
               max_per_class:int=None, # traces, probe: balanced subset size
               workers:int=0, # traces: extraction processes
               probe_traces:bool=False, # probe: also the traces detector's default features
+              probe_cov:int=128, # probe: add the channel covariance of every stage with at most this many channels (0: none)
               seed:int=42):
     "Train a detector into a model directory"
     from deepfake_detect.data import get_source
@@ -72,7 +73,7 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
                      seed=seed, workers=workers)
     elif method == 'probe':
         from deepfake_detect.probe import train_probe
-        train_probe(path, out, arch=arch or 'tf_efficientnet_lite0', size=size, traces=probe_traces, pretrained=pretrained, weights=weights,
+        train_probe(path, out, arch=arch or 'tf_efficientnet_lite0', size=size, traces=probe_traces, cov_channels=probe_cov, pretrained=pretrained, weights=weights,
                     max_per_class=max_per_class, seed=seed, workers=workers)
     else: raise UserError(f"--method must be cnn, traces or probe, not {method!r}")
     print(f"model directory: {out}\nvalidation: {json.loads((Path(out)/'metrics.json').read_text())['valid']}")
