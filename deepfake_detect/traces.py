@@ -205,7 +205,7 @@ def lattice_image(kernel:np.ndarray, # k x k weights (the centre is ignored)
     y[:, ii, jj] = patches @ kern.ravel() + rng.normal(0, noise, ii.shape)
     return torch.tensor(np.clip(y, 0, 1), dtype=torch.float32)
 
-# %% ../nbs/03_traces.ipynb #6078fb9a
+# %% ../nbs/03_traces.ipynb #392eb0b0
 FEATURES = ('kernels', 'stats', 'blocks', 'cooc', 'spectrum')
 DEFAULT_FEATURES = ('kernels', 'stats', 'cooc', 'spectrum')
 
@@ -215,10 +215,11 @@ def residual(x:torch.Tensor, kernel:torch.Tensor, k:int=3)->torch.Tensor:
 
 def _cooc(r, T=2, q=1/255):
     "Normalised histogram of triples of truncated, quantised residuals along rows and along columns"
-    R = (torch.round(r/q).clamp(-T, T) + T).long(); B = 2*T+1
-    code = lambda a,b,c: (a*B*B + b*B + c).reshape(r.shape[0], -1)
-    h = [torch.zeros(r.shape[0], B**3, device=r.device).scatter_add_(1, c, torch.ones_like(c, dtype=torch.float))
-         for c in (code(R[:, :, :-2], R[:, :, 1:-1], R[:, :, 2:]), code(R[:, :-2], R[:, 1:-1], R[:, 2:]))]
+    B, n = 2*T+1, r.shape[0]
+    R = (torch.round(r/q).clamp_(-T, T) + T).to(torch.int32)
+    off = (torch.arange(n, dtype=torch.int32, device=r.device)*B**3)[:, None, None]  # each map counts into its own B^3 bins
+    def hist(a, b, c): return torch.bincount(((a*B + b)*B + c + off).reshape(-1), minlength=n*B**3).reshape(n, B**3).float()
+    h = [hist(R[:, :, :-2], R[:, :, 1:-1], R[:, :, 2:]), hist(R[:, :-2], R[:, 1:-1], R[:, 2:])]
     return ((h[0]/h[0].sum(1, keepdim=True) + h[1]/h[1].sum(1, keepdim=True))/2).ravel()
 
 def _bands(yy, xx, h, wd, bands):
