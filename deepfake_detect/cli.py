@@ -172,7 +172,7 @@ def _metrics_table(ms:dict)->str:
     rows = [f"| {k} | " + ' | '.join(f"{m[k]:.3f}" if isinstance(m[k], float) else str(m[k]) for m in ms.values()) + ' |' for k in keys]
     return f"| metric | {' | '.join(ms)} |\n|---|{'---|'*len(ms)}\n" + '\n'.join(rows)
 
-# %% ../nbs/10_cli.ipynb #7761c012
+# %% ../nbs/10_cli.ipynb #9b575ac2
 def run_demo(out='demo_out', # folder for data, models and the report
              n:int=100, # training images per class
              seed:int=0, size:int=64, # image side
@@ -183,6 +183,7 @@ def run_demo(out='demo_out', # folder for data, models and the report
     from deepfake_detect.data import audit
     from deepfake_detect.classical import train_traces, explain, TracesDetector
     from deepfake_detect.cnn import train
+    from deepfake_detect.probe import train_probe
     from deepfake_detect.evaluate import evaluate, robustness
     from deepfake_detect.metrics import save_fig
     out = Path(out); t0 = time.time()
@@ -190,7 +191,8 @@ def run_demo(out='demo_out', # folder for data, models and the report
     save_fig(show_demo(tr), out/'demo_images.png', dpi=70)
     a = audit(tr); cnn_args, cnn_note = _demo_cnn_args(); ms, notes = {}, {}
     for name, fit in [('traces', lambda d: train_traces(tr, d, clf='rf', progress=progress)),
-                      ('cnn', lambda d: train(tr, d, size=size, item=size, epochs=epochs, bs=32, lr=2e-3, aug='flip', progress=progress, **cnn_args))]:
+                      ('cnn', lambda d: train(tr, d, size=size, item=size, epochs=epochs, bs=32, lr=2e-3, aug='flip', progress=progress, **cnn_args)),
+                      ('probe', lambda d: train_probe(tr, d, size=size, pretrained=cnn_args['pretrained'], progress=progress))]:
         mdir, rdir = out/'models'/name, out/'reports'/name
         if not (mdir/'metrics.json').exists(): fit(mdir)
         if not (rdir/'metrics.json').exists(): evaluate(mdir, te, rdir, progress=progress)
@@ -219,6 +221,7 @@ Scored on the held-out set, at each model's threshold chosen on its validation s
 
 - traces: per RGB channel, the 3x3 EM kernel (Popescu & Farid, with outlier model), its noise statistics, the co-occurrences of its residual and the spectrum of its posterior map (the default parts), Random Forest.
 - cnn: {cnn_note}, fine-tuned {epochs} epochs, no resampling augmentation.
+- probe: tf_efficientnet_lite0 {'with ImageNet weights' if cnn_args['pretrained'] else 'from random weights (no pretrained weights here)'}, frozen: per stage the means and standard deviations of its channels, the channel covariances of the stages with at most 128 channels, logistic regression.
 
 ## Explaining the traces detector
 
@@ -228,17 +231,19 @@ Mean kernels per class: ![kernels](models/traces/kernels.png)
 
 ## Plots
 
-| | traces | cnn |
-|---|---|---|
-| confusion | ![](reports/traces/confusion.png) | ![](reports/cnn/confusion.png) |
-| ROC | ![](reports/traces/roc.png) | ![](reports/cnn/roc.png) |
-| reliability | ![](reports/traces/reliability.png) | ![](reports/cnn/reliability.png) |
+| | traces | cnn | probe |
+|---|---|---|---|
+| confusion | ![](reports/traces/confusion.png) | ![](reports/cnn/confusion.png) | ![](reports/probe/confusion.png) |
+| ROC | ![](reports/traces/roc.png) | ![](reports/cnn/roc.png) | ![](reports/probe/roc.png) |
+| reliability | ![](reports/traces/reliability.png) | ![](reports/cnn/reliability.png) | ![](reports/probe/reliability.png) |
 
 ## Robustness
 
 traces: ![](reports/traces/robustness.png)
 
 cnn: ![](reports/cnn/robustness.png)
+
+probe: ![](reports/probe/robustness.png)
 
 Wall time of this run: {time.time()-t0:.0f} s.
 """
