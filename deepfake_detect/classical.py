@@ -176,7 +176,7 @@ def make_classifier(name:str='svc', seed:int=42):
     if name not in CLASSIFIERS: raise UserError(f"unknown classifier {name!r}; choose from {list(CLASSIFIERS)}")
     return make_pipeline(StandardScaler(), CLASSIFIERS[name](seed))
 
-# %% ../nbs/04_classical.ipynb #d02977fb
+# %% ../nbs/04_classical.ipynb #443a191a
 def _load_skops(path):
     import skops.io as sio
     untrusted = sio.get_untrusted_types(file=path)
@@ -192,6 +192,9 @@ class TracesDetector:
     def features(self, items, workers:int=0, progress:bool=False)->tuple:
         "`(X, errors)`: the feature rows the classifier reads (NaN where an image fails)"
         return extract(items, self.config['preprocessing'], workers, progress)
+    def feature_names(self)->list:
+        "Name of each column `features` returns"
+        cfg = self.config['preprocessing']; return feature_names(cfg['kernel'], tuple(cfg['features']))
     def predict(self, items, workers:int=0, progress:bool=False)->tuple:
         "`(p_ai, errors)` for image paths or images; NaN and a reason where an image fails"
         X, errs = self.features(items, workers, progress)
@@ -255,7 +258,7 @@ def train_traces(path, # dataset folder: one sub-folder per class
     if 'kernels' in features: plot_class_kernels(X[tr], y[tr], kernel, out/'kernels.png')
     return det
 
-# %% ../nbs/04_classical.ipynb #5efe9ef5
+# %% ../nbs/04_classical.ipynb #8b5d3dbe
 def plot_class_kernels(X, y, k:int=3, path=None):
     "Mean kernel per class (rows) and channel (columns)"
     import matplotlib.pyplot as plt
@@ -268,9 +271,8 @@ def plot_class_kernels(X, y, k:int=3, path=None):
     return save_fig(fig, path)
 
 def feature_importance(det:TracesDetector)->pd.Series:
-    "Importance of each feature: Random Forest's impurity decrease, or |LDA coefficient| on scaled features"
-    clf = det.model[-1]; cfg = det.config['preprocessing']
-    names = feature_names(cfg['kernel'], tuple(cfg['features']))
+    "Importance of each feature (`det.feature_names()`): Random Forest's impurity decrease, or |coefficient| of a linear model (LDA, logistic regression) on scaled features"
+    clf = det.model[-1]; names = det.feature_names()
     if hasattr(clf, 'feature_importances_'): v = clf.feature_importances_
     elif hasattr(clf, 'coef_'): v = np.abs(clf.coef_).ravel()
     else: return pd.Series(dtype=float)
