@@ -67,7 +67,7 @@ def stage_stats(net:torch.nn.Module, # from `backbone`
         res += [(next(F), '') if a is not None else (None, why) for a,why in loaded]
     return _rows(res, stats_width(net, cov)), [e for _,e in res]
 
-# %% ../nbs/05b_probe.ipynb #1d7e03e3
+# %% ../nbs/05b_probe.ipynb #a10f5ae0
 class ProbeDetector(TracesDetector):
     "Statistics of a frozen network's feature maps (`stage_stats`) and a scikit-learn pipeline on top"
     def __init__(self, config:dict, model, net=None): super().__init__(config, model); self.net = net
@@ -86,6 +86,12 @@ class ProbeDetector(TracesDetector):
         names += [f'stage{i}_cov_{a}_{b}' for i in cfg.get('cov', ()) for a,b in zip(*np.triu_indices(ch[i]))]
         if cfg.get('traces'): names += feature_names(cfg['traces']['kernel'], tuple(cfg['traces']['features']))
         return names
+    def predict(self, items, workers:int=0, progress:bool=False, chunk:int=4096)->tuple:
+        "`(p_ai, errors)` as `TracesDetector.predict`, `chunk` items at a time: memory stays bounded on folders of any size (a row has 8,608 numbers)"
+        items = list(items); starts = range(0, len(items), chunk); res = []
+        for s in (progress_bar(starts) if progress and len(starts) > 1 else starts):
+            res.append(super().predict(items[s:s+chunk], workers, progress and len(starts) == 1))
+        return (np.concatenate([p for p,_ in res]), sum([e for _,e in res], [])) if res else (np.zeros(0), [])
     def save(self, path):
         "The pipeline and config (as `TracesDetector`), and the backbone's weights as safetensors"
         from safetensors.torch import save_file
