@@ -23,7 +23,8 @@ def stage_maps(net, files, stage, size, bs=32):
     "The feature maps of one stage, `(n, C, h, w)`, from the probe's own input preparation"
     from deepfake_detect.probe import _inputs
     from deepfake_detect.core import open_image
-    return np.concatenate([net(_inputs(net, [np.array(open_image(f)) for f in files[i:i+bs]], size))[stage].numpy() for i in range(0, len(files), bs)])
+    dev = next(net.parameters()).device
+    return np.concatenate([net(_inputs(net, [np.array(open_image(f)) for f in files[i:i+bs]], size).to(dev))[stage].cpu().numpy() for i in range(0, len(files), bs)])
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

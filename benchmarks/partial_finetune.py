@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 data, size = sys.argv[1], int(sys.argv[2]); epochs = int(sys.argv[3]); lr = float(sys.argv[4])
 torch.manual_seed(0)
-net = backbone(); tr, te = holdout_split(data, 0.3)
+net = backbone(device='cpu'); tr, te = holdout_split(data, 0.3)
 y = lambda fs: torch.tensor([os.path.basename(os.path.dirname(f)).lower() != 'ai' for f in fs], dtype=torch.float32)
 cache = f'/tmp/deepfake_detect_stage2_{os.path.basename(os.path.normpath(data))}_{size}.pt'
 if not os.path.exists(cache):
