@@ -39,7 +39,7 @@ if __name__ == '__main__':
     from sklearn.preprocessing import StandardScaler
     from sklearn.metrics import roc_auc_score
     from deepfake_detect.core import tune_malloc; tune_malloc()
-    from deepfake_detect.probe import backbone, stage_stats, cov_stages
+    from deepfake_detect.probe import backbone, stage_stats, cov_stages, stat_names
     t0 = time.time(); net = backbone()
     tr, te = holdout_split(a.data, a.test_pct)
     y = lambda fs: np.array([Path(f).parent.name.lower() != 'ai' for f in fs], dtype=int)  # 1 = real
@@ -50,11 +50,11 @@ if __name__ == '__main__':
         clf = make_pipeline(StandardScaler(), LogisticRegression(C=a.C, max_iter=5000)).fit(Xtr[rows][:, cols], y(tr)[rows])
         pr = clf.predict_proba(Xte[:, cols])[:, 1]
         return dict(acc=round(float(((pr > .5) == y(te)).mean()), 3), auc=round(float(roc_auc_score(y(te), pr)), 3))
-    edges = np.cumsum([0] + [2*c for c in net.feature_info.channels()])
-    ch = net.feature_info.channels(); cedges = edges[-1] + np.cumsum([0] + [ch[i]*(ch[i]+1)//2 for i in cov])
+    part = np.array([n.split('_')[0] + ('_cov' if '_cov_' in n else '') for n in stat_names(net, cov)])  # 'stage1' (means, stds) or 'stage1_cov'
+    stages = range(len(net.feature_info.channels()))
     res = dict(data=a.data, size=a.size, C=a.C, cov_stages=cov, n_train=len(tr), n_test=len(te), all=score(slice(None)),
-               mean_std=score(slice(0, edges[-1])), per_stage=[score(slice(edges[i], edges[i+1])) for i in range(len(edges)-1)],
-               cov_per_stage=[score(slice(cedges[i], cedges[i+1])) for i in range(len(cov))])
+               mean_std=score(~np.char.endswith(part, '_cov')), per_stage=[score(part == f'stage{i}') for i in stages],
+               cov_per_stage=[score(part == f'stage{i}_cov') for i in cov])
     if a.curve:
         res['curve'] = []; ytr = y(tr)
         for frac in map(float, a.curve.split(',')):
@@ -67,7 +67,7 @@ if __name__ == '__main__':
             res['curve'].append(dict(frac=frac, n=len(rows), acc=float(np.median(acc)), acc_range=[min(acc), max(acc)], auc=float(np.median(auc))))
     if a.patch:
         res['patch_per_stage'] = []
-        for st in range(len(edges)-1):
+        for st in stages:
             A, B = stage_maps(net, tr, st, a.size), stage_maps(net, te, st, a.size); c = A.shape[1]
             X = A.transpose(0, 2, 3, 1).reshape(-1, c); yy = np.repeat(y(tr), A.shape[2]*A.shape[3])
             pick = np.random.default_rng(0).choice(len(X), min(len(X), 300_000), replace=False)

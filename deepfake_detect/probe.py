@@ -19,9 +19,9 @@ from .traces import _load, feature_names
 from .classical import TracesDetector, fit_detector, _split, _rows, _device, extract, trace_config, feature_importance
 
 # %% auto #0
-__all__ = ['backbone', 'cov_stages', 'stats_width', 'stage_stats', 'ProbeDetector', 'train_probe']
+__all__ = ['backbone', 'cov_stages', 'stat_names', 'stage_stats', 'ProbeDetector', 'train_probe']
 
-# %% ../nbs/05b_probe.ipynb #f67f34b2
+# %% ../nbs/05b_probe.ipynb #a86f66af
 def backbone(arch:str='tf_efficientnet_lite0', pretrained:bool=True, weights=None,
              device=None, # default: CUDA when available, else the CPU
             )->torch.nn.Module:
@@ -47,10 +47,11 @@ def _cov(m:torch.Tensor)->torch.Tensor:
     iu = torch.triu_indices(m.shape[1], m.shape[1])
     return (f @ f.transpose(1, 2) / f.shape[2])[:, iu[0], iu[1]]
 
-def stats_width(net:torch.nn.Module, cov:list=())->int:
-    "Number of columns `stage_stats` returns"
+def stat_names(net:torch.nn.Module, cov:list=())->list:
+    "Name of each column `stage_stats` returns: `stage{i}_mean_{c}`, `stage{i}_std_{c}` per stage and channel c, then `stage{i}_cov_{a}_{b}` (a <= b) for the `cov` stages"
     ch = net.feature_info.channels()
-    return sum(2*c for c in ch) + sum(ch[i]*(ch[i]+1)//2 for i in cov)
+    return ([f'stage{i}_{s}_{c}' for i,n in enumerate(ch) for s in ('mean', 'std') for c in range(n)] +
+            [f'stage{i}_cov_{a}_{b}' for i in cov for a,b in zip(*np.triu_indices(ch[i]))])
 
 @torch.inference_mode()
 def stage_stats(net:torch.nn.Module, # from `backbone`
@@ -67,9 +68,9 @@ def stage_stats(net:torch.nn.Module, # from `backbone`
         ok = [a for a,_ in loaded if a is not None]
         F = iter(row(net(_inputs(net, ok, size).to(dev))).float().cpu().numpy() if ok else [])
         res += [(next(F), '') if a is not None else (None, why) for a,why in loaded]
-    return _rows(res, stats_width(net, cov)), [e for _,e in res]
+    return _rows(res, len(stat_names(net, cov))), [e for _,e in res]
 
-# %% ../nbs/05b_probe.ipynb #17b46de4
+# %% ../nbs/05b_probe.ipynb #7980c7e0
 class ProbeDetector(TracesDetector):
     "Statistics of a frozen network's feature maps (`stage_stats`) and a scikit-learn pipeline on top"
     def __init__(self, config:dict, model, net=None): super().__init__(config, model); self.net = net
@@ -82,12 +83,9 @@ class ProbeDetector(TracesDetector):
             X, errs = np.hstack([X, T]), [a or b for a,b in zip(errs, terrs)]
         return X, errs
     def feature_names(self)->list:
-        "Name of each column `features` returns: `stage{i}_mean_{c}`, `stage{i}_std_{c}`, `stage{i}_cov_{a}_{b}` for channels c, a <= b, then the trace features' names"
-        cfg, ch = self.config['preprocessing'], self.net.feature_info.channels()
-        names = [f'stage{i}_{s}_{c}' for i,n in enumerate(ch) for s in ('mean', 'std') for c in range(n)]
-        names += [f'stage{i}_cov_{a}_{b}' for i in cfg.get('cov', ()) for a,b in zip(*np.triu_indices(ch[i]))]
-        if cfg.get('traces'): names += feature_names(cfg['traces']['kernel'], tuple(cfg['traces']['features']))
-        return names
+        "Name of each column `features` returns: `stat_names`, then the trace features' names"
+        cfg = self.config['preprocessing']; t = cfg.get('traces')
+        return stat_names(self.net, cfg.get('cov', ())) + (feature_names(t['kernel'], tuple(t['features'])) if t else [])
     def predict(self, items, workers:int=0, progress:bool=False, chunk:int=4096)->tuple:
         "`(p_ai, errors)` as `TracesDetector.predict`, `chunk` items at a time: memory stays bounded on folders of any size (a row has 8,608 numbers)"
         items = list(items); starts = range(0, len(items), chunk); res = []
