@@ -158,7 +158,7 @@ def ensemble_cmd(run_dir:str, # search run directory
         t = r['test']; print(f"held out (n={t['n']}): ensemble accuracy {t['ensemble']['accuracy']:.4f} AUC {t['ensemble']['roc_auc']:.4f}; "
                              f"best single ({t['best_single']['trial']}) accuracy {t['best_single']['accuracy']:.4f} AUC {t['best_single']['roc_auc']:.4f}")
 
-# %% ../nbs/10_cli.ipynb #93250372
+# %% ../nbs/10_cli.ipynb #3ee2f9e8
 DEMO_SWEEP = dict(jpeg=[100, 90, 75, 50], scale=[0.5, 1.0, 2.0], blur=[0, 0.5, 1, 2])
 
 def _demo_cnn_args():
@@ -170,9 +170,18 @@ def _demo_cnn_args():
 def _metrics_table(ms:dict)->str:
     keys = ['accuracy', 'accuracy_at_0_5', 'balanced_accuracy', 'roc_auc', 'average_precision', 'accuracy_ai', 'accuracy_real', 'ece', 'threshold', 'n']
     rows = [f"| {k} | " + ' | '.join(f"{m[k]:.3f}" if isinstance(m[k], float) else str(m[k]) for m in ms.values()) + ' |' for k in keys]
-    return f"| metric | {' | '.join(ms)} |\n|---|{'---|'*len(ms)}\n" + '\n'.join(rows)
+    return _md_table('metric', ms, rows)
 
-# %% ../nbs/10_cli.ipynb #9b575ac2
+def _plots_table(ms:dict)->str:
+    "Markdown table of each detector's confusion, ROC and reliability plots (`reports/NAME/`), one column per detector"
+    return _md_table('', ms, [f"| {label} | " + ' | '.join(f"![](reports/{n}/{f}.png)" for n in ms) + ' |'
+                              for label, f in [('confusion', 'confusion'), ('ROC', 'roc'), ('reliability', 'reliability')]])
+
+def _md_table(corner:str, cols, rows:list)->str:
+    "A markdown table: a header of `corner` and `cols`, then the already formatted `rows`"
+    return f"| {corner} | {' | '.join(cols)} |\n|---|{'---|'*len(cols)}\n" + '\n'.join(rows)
+
+# %% ../nbs/10_cli.ipynb #1d8aafde
 def run_demo(out='demo_out', # folder for data, models and the report
              n:int=100, # training images per class
              seed:int=0, size:int=64, # image side
@@ -199,6 +208,7 @@ def run_demo(out='demo_out', # folder for data, models and the report
         if not (rdir/'robustness.csv').exists(): robustness(mdir, te, rdir, DEMO_SWEEP, progress=progress)
         ms[name] = json.loads((rdir/'metrics.json').read_text())
     explain(TracesDetector.load(out/'models'/'traces'), sorted((te/'ai').iterdir())[0], out/'reports'/'traces'/'explain.png')
+    robust = '\n\n'.join(f"{n}: ![](reports/{n}/robustness.png)" for n in ms)
     report = f"""# deepfake_detect demo
 
 Embedded data (no download): {n} training and {max(10, n//2)} held-out images per class, {size}x{size} PNG;
@@ -231,19 +241,11 @@ Mean kernels per class: ![kernels](models/traces/kernels.png)
 
 ## Plots
 
-| | traces | cnn | probe |
-|---|---|---|---|
-| confusion | ![](reports/traces/confusion.png) | ![](reports/cnn/confusion.png) | ![](reports/probe/confusion.png) |
-| ROC | ![](reports/traces/roc.png) | ![](reports/cnn/roc.png) | ![](reports/probe/roc.png) |
-| reliability | ![](reports/traces/reliability.png) | ![](reports/cnn/reliability.png) | ![](reports/probe/reliability.png) |
+{_plots_table(ms)}
 
 ## Robustness
 
-traces: ![](reports/traces/robustness.png)
-
-cnn: ![](reports/cnn/robustness.png)
-
-probe: ![](reports/probe/robustness.png)
+{robust}
 
 Wall time of this run: {time.time()-t0:.0f} s.
 """
