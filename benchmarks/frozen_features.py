@@ -3,11 +3,14 @@ offline-pretrained EfficientNet-Lite0, and the channel covariance of the stages 
 30% it never saw (the split of `cnn_accuracy.py`; unlike `train --method probe`, no validation part is held back).
 A study for the probe notebook: which stages carry the signal, the regularisation, the input size.
 
-Run from the repository root:  python benchmarks/frozen_features.py ../shared/data/faces [--size 512] [--C 0.01] [--cov-channels 128] [--patch]
+Run from the repository root:  python benchmarks/frozen_features.py ../shared/data/faces [--size 512] [--C 0.01] [--cov-channels 128] [--views 1,2,4,8] [--patch]
 Prints one JSON line: accuracy and ROC AUC at 0.5 for all features together, for the means and stds alone, for each stage's means and stds,
 for each stage's covariance alone, and the seconds taken.
 `--curve 0.125,0.25,0.5,1`: also a learning curve: all features, fitted on seeded class-balanced fractions of the 70% (five draws each;
 median accuracy and AUC, and their range), scored on the same 30%.
+`--views 1,2,4,8`: also, for each k, the probe trained on the first k of each image's eight rotations and mirror images
+(`deepfake_detect.probe.dihedral`) and scored on the average of the same k views' features (as `train --method probe --probe-views k` does),
+with its 5-fold cross-validated accuracy on the 70% (the figure to choose k by) beside the held-out one.
 `--patch`: also a patch-level probe per stage: a logistic regression on the channel vector at single positions of the stage's
 feature map (300,000 positions sampled from the training maps), its decision averaged over each test image's positions.
 """
@@ -33,6 +36,7 @@ if __name__ == '__main__':
     p.add_argument('--cov-channels', type=int, default=128, help="covariance of stages with at most this many channels (0: none)")
     p.add_argument('--test-pct', type=float, default=0.3); p.add_argument('--patch', action='store_true')
     p.add_argument('--curve', default='', help='comma-separated training fractions for a learning curve')
+    p.add_argument('--views', default='', help='comma-separated numbers of dihedral views (1-8) to train on and average')
     a = p.parse_args()
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -44,7 +48,9 @@ if __name__ == '__main__':
     tr, te = holdout_split(a.data, a.test_pct)
     y = lambda fs: np.array([Path(f).parent.name.lower() != 'ai' for f in fs], dtype=int)  # 1 = real
     cov = cov_stages(net, a.cov_channels)
-    (Xtr, _), (Xte, _) = stage_stats(net, tr, a.size, cov), stage_stats(net, te, a.size, cov)
+    nv = max([1] + [int(k) for k in a.views.split(',') if k])
+    (Vtr, _), (Vte, _) = stage_stats(net, tr, a.size, cov, nv, average=False), stage_stats(net, te, a.size, cov, nv, average=False)
+    Xtr, Xte = Vtr[0], Vte[0]  # the images as they are
     t_feat = time.time() - t0
     def score(cols, rows=slice(None)):
         clf = make_pipeline(StandardScaler(), LogisticRegression(C=a.C, max_iter=5000)).fit(Xtr[rows][:, cols], y(tr)[rows])
@@ -65,6 +71,14 @@ if __name__ == '__main__':
                 draws.append(score(slice(None), rows))
             acc, auc = [d['acc'] for d in draws], [d['auc'] for d in draws]
             res['curve'].append(dict(frac=frac, n=len(rows), acc=float(np.median(acc)), acc_range=[min(acc), max(acc)], auc=float(np.median(auc))))
+    if a.views:
+        from sklearn.model_selection import StratifiedKFold
+        res['views'] = []; ytr = y(tr)
+        def fit(k, rows): return make_pipeline(StandardScaler(), LogisticRegression(C=a.C, max_iter=5000)).fit(Vtr[:k, rows].reshape(-1, Vtr.shape[2]), np.tile(ytr[rows], k))
+        for k in map(int, a.views.split(',')):
+            cv = [((fit(k, f).predict_proba(Vtr[:k, v].mean(0))[:, 1] > .5) == ytr[v]).mean() for f, v in StratifiedKFold(5, shuffle=True, random_state=0).split(ytr, ytr)]
+            pr = fit(k, slice(None)).predict_proba(Vte[:k].mean(0))[:, 1]
+            res['views'].append(dict(views=k, cv_acc=round(float(np.mean(cv)), 4), acc=round(float(((pr > .5) == y(te)).mean()), 3), auc=round(float(roc_auc_score(y(te), pr)), 3)))
     if a.patch:
         res['patch_per_stage'] = []
         for st in stages:

@@ -30,7 +30,7 @@ def parser_for(func, prog:str)->argparse.ArgumentParser:
         else: p.add_argument(k, **kw)
     return p
 
-# %% ../nbs/10_cli.ipynb #74fc18b1
+# %% ../nbs/10_cli.ipynb #a848fe67
 def audit_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kaggle:owner/name
               warn_at:float=0.75, # warn when metadata alone reaches this balanced accuracy
              ):
@@ -59,6 +59,7 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
               workers:int=0, # traces: extraction processes
               probe_traces:bool=False, # probe: also the traces detector's default features
               probe_cov:int=128, # probe: add the channel covariance of every stage with at most this many channels (0: none)
+              probe_views:int=8, # probe: train on this many rotations and mirror images of each image (1, 2, 4 or 8), predict from their average
               seed:int=42):
     "Train a detector into a model directory"
     from deepfake_detect.data import get_source
@@ -73,7 +74,7 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
                      seed=seed, workers=workers)
     elif method == 'probe':
         from deepfake_detect.probe import train_probe
-        train_probe(path, out, arch=arch or 'tf_efficientnet_lite0', size=size, traces=probe_traces, cov_channels=probe_cov, pretrained=pretrained, weights=weights,
+        train_probe(path, out, arch=arch or 'tf_efficientnet_lite0', size=size, traces=probe_traces, cov_channels=probe_cov, views=probe_views, pretrained=pretrained, weights=weights,
                     max_per_class=max_per_class, seed=seed, workers=workers)
     else: raise UserError(f"--method must be cnn, traces or probe, not {method!r}")
     print(f"model directory: {out}\nvalidation: {json.loads((Path(out)/'metrics.json').read_text())['valid']}")
@@ -181,7 +182,7 @@ def _md_table(corner:str, cols, rows:list)->str:
     "A markdown table: a header of `corner` and `cols`, then the already formatted `rows`"
     return f"| {corner} | {' | '.join(cols)} |\n|---|{'---|'*len(cols)}\n" + '\n'.join(rows)
 
-# %% ../nbs/10_cli.ipynb #1d8aafde
+# %% ../nbs/10_cli.ipynb #3d13db98
 def run_demo(out='demo_out', # folder for data, models and the report
              n:int=100, # training images per class
              seed:int=0, size:int=64, # image side
@@ -231,7 +232,7 @@ Scored on the held-out set, at each model's threshold chosen on its validation s
 
 - traces: per RGB channel, the 3x3 EM kernel (Popescu & Farid, with outlier model), its noise statistics, the co-occurrences of its residual and the spectrum of its posterior map (the default parts), Random Forest.
 - cnn: {cnn_note}, fine-tuned {epochs} epochs, no resampling augmentation.
-- probe: tf_efficientnet_lite0 {'with ImageNet weights' if cnn_args['pretrained'] else 'from random weights (no pretrained weights here)'}, frozen: per stage the means and standard deviations of its channels, the channel covariances of the stages with at most 128 channels, logistic regression.
+- probe: tf_efficientnet_lite0 {'with ImageNet weights' if cnn_args['pretrained'] else 'from random weights (no pretrained weights here)'}, frozen: per stage the means and standard deviations of its channels, the channel covariances of the stages with at most 128 channels, logistic regression trained on the eight rotations and mirror images of each image and applied to their average.
 
 ## Explaining the traces detector
 

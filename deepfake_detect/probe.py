@@ -19,9 +19,9 @@ from .traces import _load, feature_names
 from .classical import TracesDetector, fit_detector, _split, _rows, _device, extract, trace_config, feature_importance
 
 # %% auto #0
-__all__ = ['backbone', 'cov_stages', 'stat_names', 'stage_stats', 'ProbeDetector', 'train_probe']
+__all__ = ['backbone', 'cov_stages', 'stat_names', 'dihedral', 'stage_stats', 'ProbeDetector', 'train_probe']
 
-# %% ../nbs/05b_probe.ipynb #a86f66af
+# %% ../nbs/05b_probe.ipynb #5c9bc746
 def backbone(arch:str='tf_efficientnet_lite0', pretrained:bool=True, weights=None,
              device=None, # default: CUDA when available, else the CPU
             )->torch.nn.Module:
@@ -53,34 +53,45 @@ def stat_names(net:torch.nn.Module, cov:list=())->list:
     return ([f'stage{i}_{s}_{c}' for i,n in enumerate(ch) for s in ('mean', 'std') for c in range(n)] +
             [f'stage{i}_cov_{a}_{b}' for i in cov for a,b in zip(*np.triu_indices(ch[i]))])
 
+def dihedral(a:np.ndarray, i:int)->np.ndarray:
+    "View `i` (0-7) of the HxW[xC] image `a` among its eight rotations and mirror images: transposed if bit 2 of `i` is set, then upside down if bit 1, then mirrored left-right if bit 0 (0: `a` itself, 1 mirrored, 2 upside down, 3 rotated 180 degrees)"
+    if i & 4: a = a.swapaxes(0, 1)
+    if i & 2: a = a[::-1]
+    if i & 1: a = a[:, ::-1]
+    return np.ascontiguousarray(a)
+
 @torch.inference_mode()
 def stage_stats(net:torch.nn.Module, # from `backbone`
                 items, # image paths, PIL images, uint8 arrays or callables returning one
                 size:int=256, # side the images are resized to
                 cov:list=(), # stages whose channel covariance follows the means and stds (`cov_stages`)
+                views:int=1, # statistics of the first `views` of each image's `dihedral` views
+                average:bool=True, # average the views' rows (False: one row per view, `(views, n, d)`)
                 bs:int=32, progress:bool=False)->tuple:
     "`(X, errors)`: per stage of `net`, the mean and std of each channel of its feature maps, then the channel covariance of the `cov` stages; one row per item (NaN where it failed); computed on `net`'s device"
-    items, res, dev = list(items), [], next(net.parameters()).device
+    items, dev, errs = list(items), next(net.parameters()).device, []
+    X = np.full((views, len(items), len(stat_names(net, cov))), np.nan, np.float32)
     starts = range(0, len(items), bs)
     def row(ms): return torch.cat([torch.cat([m.mean((2, 3)), m.std((2, 3))], 1) for m in ms] + [_cov(ms[i]) for i in cov], 1)
     for s in (progress_bar(starts) if progress else starts):
         loaded = [_load(it, max_side=1 << 30) for it in items[s:s+bs]]
-        ok = [a for a,_ in loaded if a is not None]
-        F = iter(row(net(_inputs(net, ok, size).to(dev))).float().cpu().numpy() if ok else [])
-        res += [(next(F), '') if a is not None else (None, why) for a,why in loaded]
-    return _rows(res, len(stat_names(net, cov))), [e for _,e in res]
+        ok = [j for j,(a,_) in enumerate(loaded) if a is not None]
+        for v in range(views if ok else 0):
+            X[v, [s+j for j in ok]] = row(net(_inputs(net, [dihedral(loaded[j][0], v) for j in ok], size).to(dev))).float().cpu().numpy()
+        errs += ['' if a is not None else why for a,why in loaded]
+    return (X.mean(0) if average else X), errs
 
-# %% ../nbs/05b_probe.ipynb #7980c7e0
+# %% ../nbs/05b_probe.ipynb #909cf806
 class ProbeDetector(TracesDetector):
     "Statistics of a frozen network's feature maps (`stage_stats`) and a scikit-learn pipeline on top"
     def __init__(self, config:dict, model, net=None): super().__init__(config, model); self.net = net
-    def features(self, items, workers:int=0, progress:bool=False)->tuple:
-        "`(X, errors)`: `stage_stats` of the items, followed by their trace features when the preprocessing names them (`extract`, in `workers` processes)"
+    def features(self, items, workers:int=0, progress:bool=False, average:bool=True)->tuple:
+        "`(X, errors)`: `stage_stats` of the items (over the preprocessing's `views`, averaged unless `average=False`), followed by their trace features when the preprocessing names them (`extract`, in `workers` processes)"
         items, cfg = list(items), self.config['preprocessing']
-        X, errs = stage_stats(self.net, items, cfg['size'], cfg.get('cov', ()), progress=progress)
+        X, errs = stage_stats(self.net, items, cfg['size'], cfg.get('cov', ()), cfg.get('views', 1), average, progress=progress)
         if cfg.get('traces'):
             T, terrs = extract(items, cfg['traces'], workers, progress)
-            X, errs = np.hstack([X, T]), [a or b for a,b in zip(errs, terrs)]
+            X, errs = np.concatenate([X, np.broadcast_to(T, X.shape[:-1] + T.shape[-1:])], -1), [a or b for a,b in zip(errs, terrs)]
         return X, errs
     def feature_names(self)->list:
         "Name of each column `features` returns: `stat_names`, then the trace features' names"
@@ -112,15 +123,18 @@ def train_probe(path, # dataset folder: one sub-folder per class
                 C:float=0.01, # inverse L2 regularisation of the logistic regression
                 cov_channels:int=128, # add the channel covariance of every stage with at most this many channels (0: none)
                 traces:bool=False, # also the traces detector's default features (`trace_config()`)
+                views:int=8, # train on this many `dihedral` views of each image (1, 2, 4 or 8); predictions average the same views' features
                 pretrained:bool=True, weights=None, # as for the CNN detector
                 max_per_class:int|None=None, valid_pct:float=0.2, seed:int=42, workers:int=0, progress:bool=True)->ProbeDetector:
     "Train a frozen-feature probe into the model directory `out`"
+    if not 1 <= views <= 8: raise UserError(f"views must be 1 to 8 (an image has eight rotations and mirror images), not {views}")
     out = Path(out); files = balanced_subset(class_files(path), max_per_class, seed)
     (tr, va), y = _split(files, valid_pct, seed)
     t0 = time.time(); net = backbone(arch, pretrained, weights)
-    prep = dict(arch=arch, size=size, pretrained=pretrained, cov=cov_stages(net, cov_channels), traces=trace_config() if traces else None)
-    X, errs = ProbeDetector(dict(preprocessing=prep), None, net).features(files, workers, progress)
-    ok = ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
+    prep = dict(arch=arch, size=size, pretrained=pretrained, cov=cov_stages(net, cov_channels), views=views, traces=trace_config() if traces else None)
+    V, errs = ProbeDetector(dict(preprocessing=prep), None, net).features(files, workers, progress, average=False)  # (views, n, d)
+    X = V.mean(0); ok = ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
     return fit_detector(partial(ProbeDetector, net=net), make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000)), X, y, tr, va, files, out, t0,
+                        V[:, tr].reshape(-1, X.shape[1]), np.tile(y[tr], views),
                         method='probe', preprocessing=prep, classifier=f'logistic regression, C={C}',
-                        data=dict(path=str(path), skipped=int((~ok).sum()), seed=seed))
+                        data=dict(path=str(path), skipped=int((~ok).sum()), seed=seed), training=dict(views=views, n_rows=int(len(tr)*views)))
