@@ -3,7 +3,7 @@ offline-pretrained EfficientNet-Lite0, and the channel covariance of the stages 
 30% it never saw (the split of `cnn_accuracy.py`; unlike `train --method probe`, no validation part is held back).
 A study for the probe notebook: which stages carry the signal, the regularisation, the input size.
 
-Run from the repository root:  python benchmarks/frozen_features.py ../shared/data/faces [--size 512] [--C 0.01] [--cov-channels 128] [--views 1,2,4,8] [--patch]
+Run from the repository root:  python benchmarks/frozen_features.py ../shared/data/faces [--size 512] [--C 0.01] [--cov-channels 128] [--views 1,2,4,8] [--arch NAME [--weights FILE]] [--patch]
 Prints one JSON line: accuracy and ROC AUC at 0.5 for all features together, for the means and stds alone, for each stage's means and stds,
 for each stage's covariance alone, and the seconds taken.
 `--curve 0.125,0.25,0.5,1`: also a learning curve: all features, fitted on seeded class-balanced fractions of the 70% (five draws each;
@@ -36,6 +36,8 @@ if __name__ == '__main__':
     p.add_argument('--cov-channels', type=int, default=128, help="covariance of stages with at most this many channels (0: none)")
     p.add_argument('--test-pct', type=float, default=0.3); p.add_argument('--patch', action='store_true')
     p.add_argument('--curve', default='', help='comma-separated training fractions for a learning curve')
+    p.add_argument('--arch', default='tf_efficientnet_lite0', help='timm architecture of the frozen network')
+    p.add_argument('--weights', default=None, help='local weights file (default: the offline ImageNet weights for the arch, or timm\'s download)')
     p.add_argument('--views', default='', help='comma-separated numbers of dihedral views (1-8) to train on and average')
     a = p.parse_args()
     from sklearn.linear_model import LogisticRegression
@@ -44,7 +46,7 @@ if __name__ == '__main__':
     from sklearn.metrics import roc_auc_score
     from deepfake_detect.core import tune_malloc; tune_malloc()
     from deepfake_detect.probe import backbone, stage_stats, cov_stages, stat_names
-    t0 = time.time(); net = backbone()
+    t0 = time.time(); net = backbone(a.arch, weights=a.weights)
     tr, te = holdout_split(a.data, a.test_pct)
     y = lambda fs: np.array([Path(f).parent.name.lower() != 'ai' for f in fs], dtype=int)  # 1 = real
     cov = cov_stages(net, a.cov_channels)
@@ -58,7 +60,7 @@ if __name__ == '__main__':
         return dict(acc=round(float(((pr > .5) == y(te)).mean()), 3), auc=round(float(roc_auc_score(y(te), pr)), 3))
     part = np.array([n.split('_')[0] + ('_cov' if '_cov_' in n else '') for n in stat_names(net, cov)])  # 'stage1' (means, stds) or 'stage1_cov'
     stages = range(len(net.feature_info.channels()))
-    res = dict(data=a.data, size=a.size, C=a.C, cov_stages=cov, n_train=len(tr), n_test=len(te), all=score(slice(None)),
+    res = dict(data=a.data, arch=a.arch, size=a.size, C=a.C, cov_stages=cov, n_train=len(tr), n_test=len(te), all=score(slice(None)),
                mean_std=score(~np.char.endswith(part, '_cov')), per_stage=[score(part == f'stage{i}') for i in stages],
                cov_per_stage=[score(part == f'stage{i}_cov') for i in cov])
     if a.curve:

@@ -30,7 +30,7 @@ def parser_for(func, prog:str)->argparse.ArgumentParser:
         else: p.add_argument(k, **kw)
     return p
 
-# %% ../nbs/10_cli.ipynb #a848fe67
+# %% ../nbs/10_cli.ipynb #f97fd344
 def audit_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kaggle:owner/name
               warn_at:float=0.75, # warn when metadata alone reaches this balanced accuracy
              ):
@@ -41,7 +41,7 @@ def audit_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
 def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kaggle:owner/name
               out:Param("model directory to write", str, required=True)=None,
               method:str='cnn', # cnn, traces or probe (frozen pretrained features + logistic regression)
-              arch:str=None, # cnn: timm name or torchvision:NAME, default resnet50; probe: timm name, default tf_efficientnet_lite0 (both work offline with it)
+              arch:str=None, # cnn: timm name or torchvision:NAME, default resnet50; probe: timm name, default tf_efficientnet_lite2 (tf_efficientnet_lite0 and lite2 work offline with the offline extra)
               size:int=256, # cnn: final image side; probe: the side images are resized to
               item:int=128, # cnn: item resize side
               epochs:int=6, # cnn: fine_tune epochs
@@ -73,8 +73,8 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
         train_traces(path, out, kernel=kernel, clf=clf, features=tuple(features.split(',')), max_per_class=max_per_class, robust_aug=robust_aug,
                      seed=seed, workers=workers)
     elif method == 'probe':
-        from deepfake_detect.probe import train_probe
-        train_probe(path, out, arch=arch or 'tf_efficientnet_lite0', size=size, traces=probe_traces, cov_channels=probe_cov, views=probe_views, pretrained=pretrained, weights=weights,
+        from deepfake_detect.probe import train_probe, PROBE_ARCH
+        train_probe(path, out, arch=arch or PROBE_ARCH, size=size, traces=probe_traces, cov_channels=probe_cov, views=probe_views, pretrained=pretrained, weights=weights,
                     max_per_class=max_per_class, seed=seed, workers=workers)
     else: raise UserError(f"--method must be cnn, traces or probe, not {method!r}")
     print(f"model directory: {out}\nvalidation: {json.loads((Path(out)/'metrics.json').read_text())['valid']}")
@@ -182,7 +182,7 @@ def _md_table(corner:str, cols, rows:list)->str:
     "A markdown table: a header of `corner` and `cols`, then the already formatted `rows`"
     return f"| {corner} | {' | '.join(cols)} |\n|---|{'---|'*len(cols)}\n" + '\n'.join(rows)
 
-# %% ../nbs/10_cli.ipynb #3d13db98
+# %% ../nbs/10_cli.ipynb #c1303e63
 def run_demo(out='demo_out', # folder for data, models and the report
              n:int=100, # training images per class
              seed:int=0, size:int=64, # image side
@@ -202,7 +202,7 @@ def run_demo(out='demo_out', # folder for data, models and the report
     a = audit(tr); cnn_args, cnn_note = _demo_cnn_args(); ms, notes = {}, {}
     for name, fit in [('traces', lambda d: train_traces(tr, d, clf='rf', progress=progress)),
                       ('cnn', lambda d: train(tr, d, size=size, item=size, epochs=epochs, bs=32, lr=2e-3, aug='flip', progress=progress, **cnn_args)),
-                      ('probe', lambda d: train_probe(tr, d, size=size, pretrained=cnn_args['pretrained'], progress=progress))]:
+                      ('probe', lambda d: train_probe(tr, d, 'tf_efficientnet_lite0', size=size, pretrained=cnn_args['pretrained'], progress=progress))]:
         mdir, rdir = out/'models'/name, out/'reports'/name
         if not (mdir/'metrics.json').exists(): fit(mdir)
         if not (rdir/'metrics.json').exists(): evaluate(mdir, te, rdir, progress=progress)

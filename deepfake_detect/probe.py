@@ -19,10 +19,12 @@ from .traces import _load, feature_names
 from .classical import TracesDetector, fit_detector, _split, _rows, _device, extract, trace_config, feature_importance
 
 # %% auto #0
-__all__ = ['backbone', 'cov_stages', 'stat_names', 'dihedral', 'stage_stats', 'ProbeDetector', 'train_probe']
+__all__ = ['PROBE_ARCH', 'backbone', 'cov_stages', 'stat_names', 'dihedral', 'stage_stats', 'ProbeDetector', 'train_probe']
 
-# %% ../nbs/05b_probe.ipynb #5c9bc746
-def backbone(arch:str='tf_efficientnet_lite0', pretrained:bool=True, weights=None,
+# %% ../nbs/05b_probe.ipynb #abf9ac3c
+PROBE_ARCH = 'tf_efficientnet_lite2'  # the default frozen network (offline weights: the `offline` extra)
+
+def backbone(arch:str=PROBE_ARCH, pretrained:bool=True, weights=None,
              device=None, # default: CUDA when available, else the CPU
             )->torch.nn.Module:
     "The feature stages of timm's `arch` (`features_only`), in eval mode on `device`, pretrained as the CNN detector's are"
@@ -81,7 +83,7 @@ def stage_stats(net:torch.nn.Module, # from `backbone`
         errs += ['' if a is not None else why for a,why in loaded]
     return (X.mean(0) if average else X), errs
 
-# %% ../nbs/05b_probe.ipynb #909cf806
+# %% ../nbs/05b_probe.ipynb #c65d6ab0
 class ProbeDetector(TracesDetector):
     "Statistics of a frozen network's feature maps (`stage_stats`) and a scikit-learn pipeline on top"
     def __init__(self, config:dict, model, net=None): super().__init__(config, model); self.net = net
@@ -118,7 +120,7 @@ class ProbeDetector(TracesDetector):
 
 def train_probe(path, # dataset folder: one sub-folder per class
                 out, # model directory to write
-                arch:str='tf_efficientnet_lite0', # timm name
+                arch:str=PROBE_ARCH, # timm name
                 size:int=256, # side the images are resized to (CIFAKE's 32 px: 128)
                 C:float=0.01, # inverse L2 regularisation of the logistic regression
                 cov_channels:int=128, # add the channel covariance of every stage with at most this many channels (0: none)
