@@ -6,8 +6,8 @@ Prints one JSON line per measurement (and batch size):
   tensor), and variants of 'fused' for comparison: 'fused_sync4' (the host checks for finished images every 4 iterations instead
   of after each: `SYNC_EVERY`) and 'fused_realize' (inductor's default store-versus-recompute heuristics: `COMPILE_OPTIONS`);
 - `extract` per `--prefetch` (the device batches a background thread assembles ahead: `classical.PREFETCH`), with the seconds
-  the main thread spent computing features (`features_s`, the rest of the pass it waited for data);
-- `decode`: the GPU path's loading alone (loader processes decode with PIL, pinned copies to the device), per number of workers;
+  the main thread spent computing features (`features_s`, the rest of the pass it waited for data) and the peak GPU memory;
+- `decode`: the GPU path's loading alone (loader processes decode with PIL into shared page-locked slots, copied to the device), per number of workers;
 - `extract`: the library's `extract()` from files (loader processes decode with PIL on the CPU while the GPU computes);
 - `nvjpeg`: files read by threads and decoded on the GPU (torchvision's `decode_jpeg(device='cuda')`), then `batch_features`;
 - `agree`: the largest difference between these features and the CPU's (`extract(device='cpu')`) on the same images.
@@ -105,6 +105,9 @@ if __name__ == '__main__':
     base = dict(device=dev, gpu=gpu, cpus=os.cpu_count(), machine=platform.machine(), torch=torch.__version__, package=str(Path(deepfake_detect.__file__).parent), n=len(files))
     say = lambda **kw: print(json.dumps({**base, **kw}), flush=True)
     sizes = [int(b) for b in a.bs.split(',')]
+    from deepfake_detect import classical
+    if dev.startswith('cuda') and hasattr(classical, '_Slots'):  # can the loaders' shared slots be page-locked here?
+        sl = classical._Slots(2, 2**20); say(what='pin_check', pinned=sl.pin()); sl.close()
     if 'em' not in skip:
         for bs in sizes:
             x = torch.stack([torch.from_numpy(np.asarray(Image.open(f).convert('RGB'))) for f in files[:bs]]).to(dev).permute(0, 3, 1, 2).float().div_(255)
@@ -133,9 +136,11 @@ if __name__ == '__main__':
             for pf in ([] if 'extract' in skip else [int(v) for v in a.prefetch.split(',')]):
                 try:
                     spent = [0.]
+                    if dev.startswith('cuda'): torch.cuda.reset_peak_memory_stats()
                     warm, s = _timed(lambda: timed_extract(files, cfg, bs, dev, pf, spent), dev, a.repeats)
                     say(what='extract', parts=parts, bs=bs, prefetch=pf, warmup_s=round(warm, 2), img_per_s=round(len(files)/s, 1),
-                        features_s=round(spent[0]/(a.repeats + 1), 3), pass_s=round(s, 3))
+                        features_s=round(spent[0]/(a.repeats + 1), 3), pass_s=round(s, 3),
+                        peak_gb=round(torch.cuda.max_memory_allocated()/2**30, 2) if dev.startswith('cuda') else None)
                 except Exception as e: say(what='extract', parts=parts, bs=bs, prefetch=pf, error=f"{type(e).__name__}: {str(e)[:300]}")
             if 'nvjpeg' not in skip and dev.startswith('cuda'):
                 try:

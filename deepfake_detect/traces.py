@@ -14,7 +14,7 @@ import numpy as np, torch
 __all__ = ['SYNC_EVERY', 'COMPILE_OPTIONS', 'FEATURES', 'DEFAULT_FEATURES', 'offsets', 'neighbourhoods', 'Traces',
            'fused_available', 'em_traces', 'lattice_image', 'residual', 'batch_features', 'trace_features',
            'feature_names', 'image_tensor', 'kernel_image', 'center_crop', 'load_images', 'stack_loaded',
-           'merge_stacked', 'loaded_features', 'items_features', 'item_features']
+           'merge_stacked', 'batch_pixels', 'loaded_features', 'items_features', 'item_features']
 
 # %% ../nbs/03_traces.ipynb #751d95c0
 def offsets(k:int)->list:
@@ -319,12 +319,18 @@ def merge_stacked(parts:list)->tuple:
         reasons += why; n += len(why)
     return reasons, [(sum((i for i,_ in g), []), torch.cat([u for _,u in g])) for g in by_shape.values()]
 
-# %% ../nbs/03_traces.ipynb #3ceffa63
+# %% ../nbs/03_traces.ipynb #2f4fba11
+def batch_pixels(device=None)->int:
+    "Pixels one EM batch may hold: 2^26 on the CPU; on a GPU 1/160 of its memory in bytes (a batch's copies and temporaries), within 2^24 to 2^28"
+    d = torch.device(device or 'cpu')
+    if d.type != 'cuda': return 2**26
+    return int(min(2**28, max(2**24, torch.cuda.get_device_properties(d).total_memory//160)))
+
 def loaded_features(stacked:tuple, cfg:dict)->list:
     "`(features, '')` or `(None, reason)` per image of a `stack_loaded` result; each size is one EM batch on `cfg['device']`"
     reasons, groups = stacked; res = [(None, why) for why in reasons]
     for idx, u8 in groups:
-        step = max(1, int(cfg.get('max_batch_pixels', 2**26))//(u8.shape[1]*u8.shape[2]))  # large images: smaller batches
+        step = max(1, int(cfg.get('max_batch_pixels') or batch_pixels(cfg.get('device')))//(u8.shape[1]*u8.shape[2]))  # large images: smaller batches
         for s in range(0, len(idx), step):
             x = u8[s:s+step].to(cfg.get('device')).permute(0, 3, 1, 2).float().div_(255)
             try: F = batch_features(x, cfg['kernel'], cfg['variant'], tuple(cfg['features']), engine=cfg.get('engine', 'auto'))

