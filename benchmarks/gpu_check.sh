@@ -7,6 +7,7 @@
 #   .data/faces/{train,test}  the 70/30 split of ../shared/data/faces (`benchmarks/cnn_accuracy.py`'s `holdout_split`)
 #   .data/base/deepfake_detect  the package as of the commit before the change (`git archive COMMIT deepfake_detect`)
 #   .data/probe_ref.npy  `python benchmarks/probe_gpu.py .data/faces/test --save .data/probe_ref.npy --repeats 0` run on the CPU
+#   .data/m2_faces  (optional) a probe model directory trained on the CPU, evaluated on the GPU
 # Each step is bounded by a timeout and writes its own file; `small` is a dry run on a CPU.
 set -u
 OUT=${1:-gpu_out}; SCALE=${2:-full}; RAW=$(mktemp -d); mkdir -p "$OUT"  # raw files in RAW, packed into OUT/all.tgz after each step
@@ -22,11 +23,21 @@ export PYTHONPATH=${SITE}$PWD
 run() { local name=$1 t=$2; shift 2; local t0=$(date +%s)
   timeout "$t" "$@" > "$RAW/$name.jsonl" 2> "$RAW/$name.err"; echo "$name rc=$? $(( $(date +%s) - t0 )) s" | tee -a "$RAW/summary.txt"
   tail -c 1500 "$RAW/$name.err" > "$RAW/$name.err_tail"; rm -f "$RAW/$name.err"; tar czf "$OUT/all.tgz" -C "$RAW" .; }
-PARTS='kernels;kernels,stats,cooc,spectrum'
+PARTS='kernels;kernels,stats,cooc,spectrum'; STEPS=${STEPS:-traces,probe}  # STEPS=probe: the probe's steps alone; confirm: a second before/after of extract()
+if [[ $STEPS == *traces* ]]; then
 PYTHONPATH=${SITE}.data/base run traces_before 110 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs $BS --repeats 2 --engines fused --workers $W --parts "$PARTS" --skip nvjpeg,agree
 run traces_after 170 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs $BS2 --repeats 2 --engines fused --workers $W2 --parts "$PARTS" --skip nvjpeg
+fi
+if [[ $STEPS == *confirm* ]]; then  # a second before/after of extract(), "after" first this time (the first process compiles from scratch)
+run traces_after2 150 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs ${BS2##*,} --repeats 3 --engines fused --loaders ,14 --parts "$PARTS" --skip nvjpeg,agree
+PYTHONPATH=${SITE}.data/base run traces_before2 110 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs $BS --repeats 3 --engines fused --parts "$PARTS" --skip nvjpeg,agree
+fi
+if [[ $STEPS == *probe* ]]; then
 run probe_stats 100 $PY benchmarks/probe_gpu.py .data/faces/test --ref .data/probe_ref.npy --views 1,8 --bs 32,128 --repeats 2 $PSTATS
 CLI="$PY -c 'import sys; from deepfake_detect.cli import main; sys.exit(main())'"
 run probe_train 150 bash -c "rm -rf /tmp/probe_m /tmp/probe_eval; $CLI train .data/faces/train --method probe $PROBE --out /tmp/probe_m && cp /tmp/probe_m/metrics.json /tmp/probe_m/config.json $RAW/"
 run probe_eval 90 bash -c "$CLI evaluate /tmp/probe_m .data/faces/test --out /tmp/probe_eval && cp /tmp/probe_eval/metrics.json $RAW/eval_metrics.json"
-tar czf "$OUT/all.tgz" -C "$RAW" .; cat "$RAW"/*.jsonl | cut -c1-600; cat "$RAW/eval_metrics.json" 2>/dev/null | head -c 1500
+[ -d .data/m2_faces ] && run probe_eval_cpu_model 90 bash -c "$CLI evaluate .data/m2_faces .data/faces/test --out /tmp/probe_eval2 && cp /tmp/probe_eval2/metrics.json $RAW/eval_cpu_model_metrics.json"  # trained on the CPU (session 6)
+run probe_agree_fp32 60 $PY benchmarks/probe_gpu.py .data/faces/test --ref .data/probe_ref.npy --views 1,8 --repeats 0 --no-tf32
+fi
+tar czf "$OUT/all.tgz" -C "$RAW" .; cat "$RAW"/*.jsonl | cut -c1-600; cat "$RAW"/eval*metrics.json 2>/dev/null | head -c 3000

@@ -16,12 +16,14 @@ if __name__ == '__main__':
     p.add_argument('data'); p.add_argument('--n', type=int, default=16); p.add_argument('--save'); p.add_argument('--ref')
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu'); p.add_argument('--views', default='1,8')
     p.add_argument('--bs', default='32,128'); p.add_argument('--repeats', type=int, default=2); p.add_argument('--size', type=int, default=256)
+    p.add_argument('--no-tf32', action='store_true', help='full float32 convolutions and matrix products on CUDA (PyTorch allows TF32 in cuDNN convolutions by default)')
     a = p.parse_args()
+    if a.no_tf32: torch.backends.cudnn.allow_tf32 = False; torch.backends.cuda.matmul.allow_tf32 = False
     from deepfake_detect.probe import backbone, stage_stats, cov_stages, PROBE_ARCH
     files = sorted(f for f in Path(a.data).rglob('*') if f.suffix.lower() in ('.jpg', '.jpeg', '.png'))
     net = backbone(PROBE_ARCH, device=a.device); cov = cov_stages(net, 128)
     gpu = torch.cuda.get_device_name() if a.device.startswith('cuda') else None
-    say = lambda **kw: print(json.dumps(dict(device=a.device, gpu=gpu, cpus=os.cpu_count(), torch=torch.__version__, arch=PROBE_ARCH, **kw)), flush=True)
+    say = lambda **kw: print(json.dumps(dict(device=a.device, gpu=gpu, cpus=os.cpu_count(), torch=torch.__version__, arch=PROBE_ARCH, tf32=not a.no_tf32, **kw)), flush=True)
     views = [int(v) for v in a.views.split(',')]
     if a.save:
         np.save(a.save, np.stack([stage_stats(net, files[:a.n], a.size, cov, v)[0] for v in views])); say(what='saved', path=a.save, n=a.n, views=views)

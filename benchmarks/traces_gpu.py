@@ -67,16 +67,17 @@ def variant(name, device):
     finally:
         for d,v in zip((traces._COMPILED, traces.SYNC_EVERY, traces.COMPILE_OPTIONS), saved): d.clear(); d.update(v)
 
-def timed_extract(files, cfg, bs, device, prefetch, spent):
-    "`extract` with `classical.PREFETCH = prefetch`, adding the seconds spent in `loaded_features` to `spent[0]`"
+def timed_extract(files, cfg, bs, device, prefetch, spent, loaders=None):
+    "`extract` with `classical.PREFETCH = prefetch` (and `loaders` loader processes if given), adding the seconds spent in `loaded_features` to `spent[0]`"
     from deepfake_detect import classical
-    saved = classical.loaded_features, getattr(classical, 'PREFETCH', None)
+    saved = classical.loaded_features, getattr(classical, 'PREFETCH', None), classical._loader_workers
     def timed(stacked, cfg):
         t = time.perf_counter(); out = saved[0](stacked, cfg); spent[0] += time.perf_counter() - t; return out
     classical.loaded_features = timed
     if saved[1] is not None: classical.PREFETCH = prefetch
+    if loaders: classical._loader_workers = lambda: loaders
     try: return classical.extract(files, cfg, bs=bs, device=device)
-    finally: classical.loaded_features = saved[0]; classical.PREFETCH = saved[1]
+    finally: classical.loaded_features, classical.PREFETCH, classical._loader_workers = saved
 
 def decode_only(files, cfg, workers, bs, device):
     "The GPU path's loading without the features: `classical._prefetched` with the EM replaced by nothing"
@@ -90,7 +91,7 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('data'); p.add_argument('--n', type=int, default=4096); p.add_argument('--bs', default='1024', help='batch sizes, comma-separated')
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu'); p.add_argument('--repeats', type=int, default=3)
-    p.add_argument('--engines', default='fused,fused_sync4,fused_realize,bmm'); p.add_argument('--prefetch', default='2', help='values of classical.PREFETCH to time extract() with, comma-separated'); p.add_argument('--workers', default='', help='loader processes to time decoding with, comma-separated'); p.add_argument('--profile', action='store_true', help='print the top operations of one EM batch (torch.profiler)'); p.add_argument('--parts', default='kernels;kernels,stats,cooc,spectrum')
+    p.add_argument('--engines', default='fused,fused_sync4,fused_realize,bmm'); p.add_argument('--prefetch', default='2', help='values of classical.PREFETCH to time extract() with, comma-separated'); p.add_argument('--workers', default='', help='loader processes to time decoding with, comma-separated'); p.add_argument('--loaders', default='', help='loader processes to time extract() with, comma-separated (default: the library\'s choice)'); p.add_argument('--profile', action='store_true', help='print the top operations of one EM batch (torch.profiler)'); p.add_argument('--parts', default='kernels;kernels,stats,cooc,spectrum')
     p.add_argument('--skip', default='', help='comma-separated measurements to leave out: em,extract,nvjpeg,agree')
     a = p.parse_args(); skip = set(a.skip.split(','))
     from deepfake_detect.core import tune_malloc; tune_malloc()
@@ -133,15 +134,15 @@ if __name__ == '__main__':
     for parts in a.parts.split(';'):
         cfg = trace_config(features=parts.split(','))
         for bs in sizes:
-            for pf in ([] if 'extract' in skip else [int(v) for v in a.prefetch.split(',')]):
+            for pf, nl in ([] if 'extract' in skip else [(int(v), int(l) if l else None) for v in a.prefetch.split(',') for l in a.loaders.split(',')]):
                 try:
                     spent = [0.]
                     if dev.startswith('cuda'): torch.cuda.reset_peak_memory_stats()
-                    warm, s = _timed(lambda: timed_extract(files, cfg, bs, dev, pf, spent), dev, a.repeats)
-                    say(what='extract', parts=parts, bs=bs, prefetch=pf, warmup_s=round(warm, 2), img_per_s=round(len(files)/s, 1),
+                    warm, s = _timed(lambda: timed_extract(files, cfg, bs, dev, pf, spent, nl), dev, a.repeats)
+                    say(what='extract', parts=parts, bs=bs, prefetch=pf, loaders=nl, warmup_s=round(warm, 2), img_per_s=round(len(files)/s, 1),
                         features_s=round(spent[0]/(a.repeats + 1), 3), pass_s=round(s, 3),
                         peak_gb=round(torch.cuda.max_memory_allocated()/2**30, 2) if dev.startswith('cuda') else None)
-                except Exception as e: say(what='extract', parts=parts, bs=bs, prefetch=pf, error=f"{type(e).__name__}: {str(e)[:300]}")
+                except Exception as e: say(what='extract', parts=parts, bs=bs, prefetch=pf, loaders=nl, error=f"{type(e).__name__}: {str(e)[:300]}")
             if 'nvjpeg' not in skip and dev.startswith('cuda'):
                 try:
                     warm, s = _timed(lambda: nvjpeg_features(files, cfg, bs, dev), dev, a.repeats)

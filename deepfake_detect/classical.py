@@ -37,9 +37,9 @@ def _map(fn, items, workers):
     with ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn'), initializer=torch.set_num_threads, initargs=(1,)) as ex:
         yield from ex.map(fn, items)
 
-# %% ../nbs/04_classical.ipynb #999846fd
+# %% ../nbs/04_classical.ipynb #fc486bae
 class _Slots:
-    "`n` slots of `nbytes` in shared host memory, page-locked for the GPU when `pin`, that loader processes decode pieces into"
+    "`n` slots of `nbytes` in shared host memory that loader processes decode pieces into, page-locked for the GPU by `pin`"
     def __init__(self, n:int, nbytes:int):
         self.n, self.nbytes, self.pinned = n, nbytes, False
         self.buf = torch.zeros(n, nbytes, dtype=torch.uint8).share_memory_()  # zeros: the pages exist before the loaders write
