@@ -30,7 +30,7 @@ def parser_for(func, prog:str)->argparse.ArgumentParser:
         else: p.add_argument(k, **kw)
     return p
 
-# %% ../nbs/10_cli.ipynb #f97fd344
+# %% ../nbs/10_cli.ipynb #8db2de18
 def audit_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kaggle:owner/name
               warn_at:float=0.75, # warn when metadata alone reaches this balanced accuracy
              ):
@@ -55,6 +55,7 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
               kernel:int=3, # traces: EM kernel size
               clf:str='svc', # traces: svc, rf, knn or lda
               features:str='kernels,stats,cooc,spectrum', # traces: comma-separated parts of kernels,stats,blocks,cooc,spectrum
+              colour:str='YCbCr', # traces: colour space of the channels, YCbCr (JPEG's luminance and chroma) or RGB (the paper's)
               max_per_class:int=None, # traces, probe: balanced subset size
               workers:int=0, # traces: extraction processes
               probe_traces:bool=False, # probe: also the traces detector's default features
@@ -70,7 +71,7 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
               pretrained=pretrained, weights=weights, aug=aug, robust_aug=robust_aug, seed=seed)
     elif method == 'traces':
         from deepfake_detect.classical import train_traces
-        train_traces(path, out, kernel=kernel, clf=clf, features=tuple(features.split(',')), max_per_class=max_per_class, robust_aug=robust_aug,
+        train_traces(path, out, kernel=kernel, clf=clf, features=tuple(features.split(",")), colour=colour, max_per_class=max_per_class, robust_aug=robust_aug,
                      seed=seed, workers=workers)
     elif method == 'probe':
         from deepfake_detect.probe import train_probe, PROBE_ARCH
@@ -79,7 +80,7 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
     else: raise UserError(f"--method must be cnn, traces or probe, not {method!r}")
     print(f"model directory: {out}\nvalidation: {json.loads((Path(out)/'metrics.json').read_text())['valid']}")
 
-# %% ../nbs/10_cli.ipynb #549ad1f2
+# %% ../nbs/10_cli.ipynb #6f455c04
 def predict_cmd(model_dir:str, # model directory
                 paths:Param("image files or folders", str, nargs='+'),
                 out:str='predictions.csv', # CSV to write
@@ -116,12 +117,13 @@ def traces_extract_cmd(data_dir:str, # folder of images
                        kernel:int=3, # EM kernel size
                        variant:str='em', # em or simple (the study's)
                        features:str='kernels,stats,cooc,spectrum', # comma-separated parts of kernels,stats,blocks,cooc,spectrum
+                       colour:str='YCbCr', # colour space of the channels: YCbCr or RGB
                        workers:int=0, # processes
                        resume:bool=False, # continue from the last checkpoint
                        every:Param("images between checkpoints (default: 256, or 4096 on a GPU)", int)=None):
     "Extract convolutional-trace features of every image, with checkpoints and resume"
     from deepfake_detect.classical import extract_folder, trace_config
-    extract_folder(data_dir, out, trace_config(kernel, variant, tuple(features.split(','))), workers, resume, every)
+    extract_folder(data_dir, out, trace_config(kernel, variant, tuple(features.split(',')), colour), workers, resume, every)
     print(f"wrote {out}")
 
 # %% ../nbs/10_cli.ipynb #66a8bfce
@@ -182,7 +184,7 @@ def _md_table(corner:str, cols, rows:list)->str:
     "A markdown table: a header of `corner` and `cols`, then the already formatted `rows`"
     return f"| {corner} | {' | '.join(cols)} |\n|---|{'---|'*len(cols)}\n" + '\n'.join(rows)
 
-# %% ../nbs/10_cli.ipynb #c1303e63
+# %% ../nbs/10_cli.ipynb #9f90e6b9
 def run_demo(out='demo_out', # folder for data, models and the report
              n:int=100, # training images per class
              seed:int=0, size:int=64, # image side
@@ -230,7 +232,7 @@ Scored on the held-out set, at each model's threshold chosen on its validation s
 
 {_metrics_table(ms)}
 
-- traces: per RGB channel, the 3x3 EM kernel (Popescu & Farid, with outlier model), its noise statistics, the co-occurrences of its residual and the spectrum of its posterior map (the default parts), Random Forest.
+- traces: per channel of YCbCr (JPEG's luminance and chroma), the 3x3 EM kernel (Popescu & Farid, with outlier model), its noise statistics, the co-occurrences of its residual and the spectrum of its posterior map (the default parts), Random Forest.
 - cnn: {cnn_note}, fine-tuned {epochs} epochs, no resampling augmentation.
 - probe: tf_efficientnet_lite0 {'with ImageNet weights' if cnn_args['pretrained'] else 'from random weights (no pretrained weights here)'}, frozen: per stage the means and standard deviations of its channels, the channel covariances of the stages with at most 128 channels, logistic regression trained on the eight rotations and mirror images of each image and applied to their average.
 

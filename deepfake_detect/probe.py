@@ -84,7 +84,7 @@ def stage_stats(net:torch.nn.Module, # from `backbone`
         errs += ['' if a is not None else why for a,why in loaded]
     return (X[0] if average else X), errs
 
-# %% ../nbs/05b_probe.ipynb #d60e25e9
+# %% ../nbs/05b_probe.ipynb #b852c764
 class ProbeDetector(TracesDetector):
     "Statistics of a frozen network's feature maps (`stage_stats`) and a scikit-learn pipeline on top"
     def __init__(self, config:dict, model, net=None): super().__init__(config, model); self.net = net
@@ -99,7 +99,7 @@ class ProbeDetector(TracesDetector):
     def feature_names(self)->list:
         "Name of each column `features` returns: `stat_names`, then the trace features' names"
         cfg = self.config['preprocessing']; t = cfg.get('traces')
-        return stat_names(self.net, cfg.get('cov', ())) + (feature_names(t['kernel'], tuple(t['features'])) if t else [])
+        return stat_names(self.net, cfg.get('cov', ())) + (feature_names(t['kernel'], tuple(t['features']), t.get('colour', 'RGB')) if t else [])
     def predict(self, items, workers:int=0, progress:bool=False, chunk:int=4096)->tuple:
         "`(p_ai, errors)` as `TracesDetector.predict`, `chunk` items at a time: memory stays bounded on folders of any size (a row has 8,608 numbers for Lite0, 9,992 for Lite2)"
         items = list(items); starts = range(0, len(items), chunk); res = []

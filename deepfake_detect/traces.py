@@ -11,9 +11,9 @@ from typing import NamedTuple
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['SYNC_EVERY', 'COMPILE_OPTIONS', 'FEATURES', 'DEFAULT_FEATURES', 'offsets', 'neighbourhoods', 'Traces',
+__all__ = ['SYNC_EVERY', 'COMPILE_OPTIONS', 'FEATURES', 'DEFAULT_FEATURES', 'CHANNELS', 'offsets', 'neighbourhoods', 'Traces',
            'fused_available', 'em_traces', 'lattice_image', 'residual', 'batch_features', 'trace_features',
-           'feature_names', 'image_tensor', 'kernel_image', 'center_crop', 'load_images', 'stack_loaded',
+           'feature_names', 'image_tensor', 'kernel_image', 'center_crop', 'to_colour', 'load_images', 'stack_loaded',
            'merge_stacked', 'batch_pixels', 'loaded_features', 'items_features', 'item_features']
 
 # %% ../nbs/03_traces.ipynb #751d95c0
@@ -239,7 +239,7 @@ def _radial_spectrum(w, bands=16):
     n = torch.bincount(_bands(yy, xx, h, wd, bands).ravel(), minlength=bands)  # frequencies per band, over the whole plane
     return torch.log(s/n.clamp_min(1) + 1e-12).ravel()
 
-# %% ../nbs/03_traces.ipynb #16df9c15
+# %% ../nbs/03_traces.ipynb #94a26abf
 def batch_features(x:torch.Tensor, # (B, 3, H, W) images in [0, 1], all of one size
                    k:int=3, variant:str='em',
                    features:tuple=DEFAULT_FEATURES, # parts, from `FEATURES`
@@ -267,9 +267,13 @@ def trace_features(x:torch.Tensor, # (3, H, W) image in [0, 1]
     "Feature vector of one image: the named parts of its convolutional traces, concatenated"
     return batch_features(x[None], k, variant, features, block, **kwargs)[0]
 
-def feature_names(k:int=3, features:tuple=DEFAULT_FEATURES, channels='RGB')->list:
-    "Names of the values `trace_features` returns, each prefixed by its part, e.g. 'kernels_R_-1_-1'"
-    c = k//2; offs = [f'{i-c}_{j-c}' for i,j in offsets(k)[:-1]]
+CHANNELS = {'RGB': ('R', 'G', 'B'), 'YCbCr': ('Y', 'Cb', 'Cr')}  # the colour spaces traces are computed in, and their channels' names
+
+def feature_names(k:int=3, features:tuple=DEFAULT_FEATURES,
+                  channels='RGB', # a colour space of `CHANNELS`, or the channels' names
+                 )->list:
+    "Names of the values `trace_features` returns, each prefixed by its part, e.g. 'kernels_R_-1_-1' (or 'kernels_Y_-1_-1' in YCbCr)"
+    channels = CHANNELS.get(channels, channels); c = k//2; offs = [f'{i-c}_{j-c}' for i,j in offsets(k)[:-1]]
     parts = dict(kernels=[f'kernels_{ch}_{o}' for ch in channels for o in offs],
                  stats=[f'stats_sigma_{ch}' for ch in channels] + [f'stats_pi1_{ch}' for ch in channels],
                  blocks=[f'blocks_{s}_{ch}_{o}' for s in ('mean', 'std') for ch in channels for o in offs],
@@ -287,7 +291,7 @@ def kernel_image(kernel, k:int=3)->np.ndarray:
     kern = np.asarray(kernel).reshape(-1, k*k-1)
     return np.insert(kern, (k*k)//2, 0, axis=1).reshape(-1, k, k)
 
-# %% ../nbs/03_traces.ipynb #d50deed8
+# %% ../nbs/03_traces.ipynb #e1c338c3
 def center_crop(img, max_side:int=1024):
     "Centre crop of a PIL image or HxWxC array to at most `max_side` x `max_side`"
     a = np.asarray(img); h,w = a.shape[:2]; ch,cw = min(h, max_side), min(w, max_side)
@@ -300,9 +304,16 @@ def _load(item, max_side:int=1024):
     except ImageError as e: return None, e.reason
     return np.asarray(center_crop(img, max_side)), ''
 
+def to_colour(a:np.ndarray, colour:str='RGB')->np.ndarray:
+    "An HxWx3 uint8 RGB array in the colour space `colour`: 'RGB' as it is, 'YCbCr' JPEG's full-range BT.601 luminance and chroma (PIL's conversion, 8 bits)"
+    from PIL import Image
+    if colour not in CHANNELS: raise ValueError(f"colour must be one of {list(CHANNELS)}, not {colour!r}")
+    return a if colour == 'RGB' else np.asarray(Image.fromarray(a).convert('YCbCr'))
+
 def load_images(items, cfg:dict)->list:
-    "`(HxWx3 uint8 array, '')` or `(None, reason)` per item, centre-cropped to `cfg['max_side']`"
-    return [_load(item, cfg.get('max_side', 1024)) for item in items]
+    "`(HxWx3 uint8 array, '')` or `(None, reason)` per item, centre-cropped to `cfg['max_side']`, in the colour space `cfg['colour']` (default RGB)"
+    colour = cfg.get('colour', 'RGB')
+    return [(to_colour(a, colour), why) if a is not None else (a, why) for a, why in (_load(item, cfg.get('max_side', 1024)) for item in items)]
 
 def stack_loaded(loaded:list)->tuple:
     "`(reasons, groups)`: the `load_images` results as one uint8 tensor `(B, H, W, 3)` per image size, with their positions"
