@@ -334,13 +334,13 @@ def feature_importance(det:TracesDetector)->pd.Series:
     else: return pd.Series(dtype=float)
     return pd.Series(v, index=names).sort_values(ascending=False)
 
-# %% ../nbs/04_classical.ipynb #e23a2742
+# %% ../nbs/04_classical.ipynb #227f1caf
 def explain(det:TracesDetector, item, path=None):
     "Figure: the image, its kernels per channel, its EM posterior map, and the top feature importances"
     import matplotlib.pyplot as plt
     cfg = det.config['preprocessing']; k = cfg['kernel']
     img = open_image(item) if isinstance(item, (str, Path)) else item
-    colour = cfg.get('colour', 'RGB'); x = image_tensor(to_colour(np.asarray(img), colour)); t = em_traces(x, k, cfg['variant'])
+    colour = cfg.get('colour', 'RGB'); x = to_colour(image_tensor(img), colour); t = em_traces(x, k, cfg['variant'])
     p = float(det.predict([img])[0][0])
     imp = feature_importance(det).head(8)
     fig, axs = plt.subplots(1, 6 if len(imp) else 5, figsize=(19 if len(imp) else 15, 3.2))

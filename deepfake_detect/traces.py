@@ -12,8 +12,8 @@ import numpy as np, torch
 
 # %% auto #0
 __all__ = ['SYNC_EVERY', 'COMPILE_OPTIONS', 'FEATURES', 'DEFAULT_FEATURES', 'CHANNELS', 'offsets', 'neighbourhoods', 'Traces',
-           'fused_available', 'em_traces', 'lattice_image', 'residual', 'batch_features', 'trace_features',
-           'feature_names', 'image_tensor', 'kernel_image', 'center_crop', 'to_colour', 'load_images', 'stack_loaded',
+           'fused_available', 'em_traces', 'lattice_image', 'residual', 'to_colour', 'batch_features', 'trace_features',
+           'feature_names', 'image_tensor', 'kernel_image', 'center_crop', 'load_images', 'stack_loaded',
            'merge_stacked', 'batch_pixels', 'loaded_features', 'items_features', 'item_features']
 
 # %% ../nbs/03_traces.ipynb #751d95c0
@@ -239,16 +239,28 @@ def _radial_spectrum(w, bands=16):
     n = torch.bincount(_bands(yy, xx, h, wd, bands).ravel(), minlength=bands)  # frequencies per band, over the whole plane
     return torch.log(s/n.clamp_min(1) + 1e-12).ravel()
 
-# %% ../nbs/03_traces.ipynb #94a26abf
-def batch_features(x:torch.Tensor, # (B, 3, H, W) images in [0, 1], all of one size
+# %% ../nbs/03_traces.ipynb #1238be4b
+CHANNELS = {'RGB': ('R', 'G', 'B'), 'YCbCr': ('Y', 'Cb', 'Cr')}  # the colour spaces traces are computed in, and their channels' names
+_YCBCR = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])  # JPEG (JFIF): full-range BT.601
+
+def to_colour(x:torch.Tensor, # (..., 3, H, W) RGB in [0, 1]
+              colour:str='RGB')->torch.Tensor:
+    "`x` in the colour space `colour`: as it is for 'RGB'; for 'YCbCr' JPEG's luminance and chroma (chroma offset 128/255, as in 8-bit JPEG), in float on `x`'s device"
+    if colour not in CHANNELS: raise ValueError(f"colour must be one of {list(CHANNELS)}, not {colour!r}")
+    if colour == 'RGB': return x
+    off = torch.tensor([0, 128/255, 128/255], dtype=x.dtype, device=x.device)[:, None, None]
+    return torch.einsum('ij,...jhw->...ihw', _YCBCR.to(x.device, x.dtype), x) + off
+
+def batch_features(x:torch.Tensor, # (B, 3, H, W) RGB images in [0, 1], all of one size
                    k:int=3, variant:str='em',
                    features:tuple=DEFAULT_FEATURES, # parts, from `FEATURES`
                    block:int=64, # tile side for 'blocks'
+                   colour:str='RGB', # colour space the traces are computed in (`CHANNELS`)
                    **kwargs)->np.ndarray:
     "`(B, n_features)`: the named parts of each image's convolutional traces, concatenated; one EM for the batch"
     bad = set(features) - set(FEATURES)
     if bad: raise ValueError(f"unknown features {sorted(bad)}; choose from {FEATURES}")
-    B,C,H,W = x.shape; flat = x.float().reshape(B*C, H, W)
+    x = to_colour(x.float(), colour); B,C,H,W = x.shape; flat = x.reshape(B*C, H, W)
     t = em_traces(flat, k, variant, group=C, **kwargs); out = []
     for f in features:
         if f == 'kernels': out.append(t.kernel.reshape(B, -1))
@@ -266,8 +278,6 @@ def trace_features(x:torch.Tensor, # (3, H, W) image in [0, 1]
                    k:int=3, variant:str='em', features:tuple=DEFAULT_FEATURES, block:int=64, **kwargs)->np.ndarray:
     "Feature vector of one image: the named parts of its convolutional traces, concatenated"
     return batch_features(x[None], k, variant, features, block, **kwargs)[0]
-
-CHANNELS = {'RGB': ('R', 'G', 'B'), 'YCbCr': ('Y', 'Cb', 'Cr')}  # the colour spaces traces are computed in, and their channels' names
 
 def feature_names(k:int=3, features:tuple=DEFAULT_FEATURES,
                   channels='RGB', # a colour space of `CHANNELS`, or the channels' names
@@ -291,7 +301,7 @@ def kernel_image(kernel, k:int=3)->np.ndarray:
     kern = np.asarray(kernel).reshape(-1, k*k-1)
     return np.insert(kern, (k*k)//2, 0, axis=1).reshape(-1, k, k)
 
-# %% ../nbs/03_traces.ipynb #e1c338c3
+# %% ../nbs/03_traces.ipynb #90765e71
 def center_crop(img, max_side:int=1024):
     "Centre crop of a PIL image or HxWxC array to at most `max_side` x `max_side`"
     a = np.asarray(img); h,w = a.shape[:2]; ch,cw = min(h, max_side), min(w, max_side)
@@ -304,16 +314,9 @@ def _load(item, max_side:int=1024):
     except ImageError as e: return None, e.reason
     return np.asarray(center_crop(img, max_side)), ''
 
-def to_colour(a:np.ndarray, colour:str='RGB')->np.ndarray:
-    "An HxWx3 uint8 RGB array in the colour space `colour`: 'RGB' as it is, 'YCbCr' JPEG's full-range BT.601 luminance and chroma (PIL's conversion, 8 bits)"
-    from PIL import Image
-    if colour not in CHANNELS: raise ValueError(f"colour must be one of {list(CHANNELS)}, not {colour!r}")
-    return a if colour == 'RGB' else np.asarray(Image.fromarray(a).convert('YCbCr'))
-
 def load_images(items, cfg:dict)->list:
-    "`(HxWx3 uint8 array, '')` or `(None, reason)` per item, centre-cropped to `cfg['max_side']`, in the colour space `cfg['colour']` (default RGB)"
-    colour = cfg.get('colour', 'RGB')
-    return [(to_colour(a, colour), why) if a is not None else (a, why) for a, why in (_load(item, cfg.get('max_side', 1024)) for item in items)]
+    "`(HxWx3 uint8 array, '')` or `(None, reason)` per item, centre-cropped to `cfg['max_side']`"
+    return [_load(item, cfg.get('max_side', 1024)) for item in items]
 
 def stack_loaded(loaded:list)->tuple:
     "`(reasons, groups)`: the `load_images` results as one uint8 tensor `(B, H, W, 3)` per image size, with their positions"
@@ -330,7 +333,7 @@ def merge_stacked(parts:list)->tuple:
         reasons += why; n += len(why)
     return reasons, [(sum((i for i,_ in g), []), torch.cat([u for _,u in g])) for g in by_shape.values()]
 
-# %% ../nbs/03_traces.ipynb #fd3b1de2
+# %% ../nbs/03_traces.ipynb #fd8be582
 def batch_pixels(device=None)->int:
     "Pixels one EM batch may hold: 2^26 on the CPU; on a GPU 1/256 of its memory in bytes, within 2^24 to 2^28 (4096 images of 256x256 on a card of 69 GB or more)"
     d = torch.device(device or 'cpu')
@@ -344,7 +347,7 @@ def loaded_features(stacked:tuple, cfg:dict)->list:
         step = max(1, int(cfg.get('max_batch_pixels') or batch_pixels(cfg.get('device')))//(u8.shape[1]*u8.shape[2]))  # large images: smaller batches
         for s in range(0, len(idx), step):
             x = u8[s:s+step].to(cfg.get('device')).permute(0, 3, 1, 2).float().div_(255)
-            try: F = batch_features(x, cfg['kernel'], cfg['variant'], tuple(cfg['features']), engine=cfg.get('engine', 'auto'))
+            try: F = batch_features(x, cfg['kernel'], cfg['variant'], tuple(cfg['features']), colour=cfg.get('colour', 'RGB'), engine=cfg.get('engine', 'auto'))
             except ValueError as e: F = [None]*len(x); why = str(e)
             for i,f in zip(idx[s:s+step], F): res[i] = (f, '') if f is not None else (None, why)
     return res
