@@ -37,7 +37,7 @@ def _map(fn, items, workers):
     with ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn'), initializer=torch.set_num_threads, initargs=(1,)) as ex:
         yield from ex.map(fn, items)
 
-# %% ../nbs/04_classical.ipynb #639d53ba
+# %% ../nbs/04_classical.ipynb #679c32bf
 class _Slots:
     "`n` slots of `nbytes` in shared host memory that loader processes decode pieces into, page-locked for the GPU by `pin`"
     def __init__(self, n:int, nbytes:int):
@@ -104,8 +104,8 @@ def _device_batches(dl, bs:int, dev, slots=None):
     for why, groups in dl:
         sent = []
         for idx, u8 in groups:
-            u8 = slots.get(u8) if isinstance(u8, tuple) else u8
-            if not cuda: sent.append((idx, u8.clone())); continue  # the slot is reused: keep a copy
+            if not cuda: sent.append((idx, slots.get(u8).clone() if isinstance(u8, tuple) else u8)); continue  # a slot is reused: keep a copy
+            u8 = slots.get(u8) if isinstance(u8, tuple) else u8.pin_memory()  # a piece too large for a slot came through the queue: pin it, as the DataLoader would
             with torch.cuda.stream(stream): d = u8.to(dev, non_blocking=True)
             d.record_stream(torch.cuda.current_stream(dev)); sent.append((idx, d))  # used on the compute stream
         if cuda: stream.synchronize()  # the copies are done: the slot can take a new piece (not the compute stream: no wait on the EM)
