@@ -12,9 +12,9 @@ import numpy as np, torch
 
 # %% auto #0
 __all__ = ['SYNC_EVERY', 'COMPILE_OPTIONS', 'FEATURES', 'DEFAULT_FEATURES', 'CHANNELS', 'offsets', 'neighbourhoods', 'Traces',
-           'fused_available', 'em_traces', 'lattice_image', 'residual', 'to_colour', 'batch_features', 'trace_features',
-           'feature_names', 'image_tensor', 'kernel_image', 'center_crop', 'load_images', 'stack_loaded',
-           'merge_stacked', 'batch_pixels', 'loaded_features', 'items_features', 'item_features']
+           'fused_available', 'em_traces', 'lattice_image', 'residual', 'colour_of', 'to_colour', 'batch_features',
+           'trace_features', 'feature_names', 'image_tensor', 'kernel_image', 'center_crop', 'load_images', 'by_shape',
+           'stack_loaded', 'merge_stacked', 'batch_pixels', 'loaded_features', 'items_features', 'item_features']
 
 # %% ../nbs/03_traces.ipynb #751d95c0
 def offsets(k:int)->list:
@@ -239,9 +239,13 @@ def _radial_spectrum(w, bands=16):
     n = torch.bincount(_bands(yy, xx, h, wd, bands).ravel(), minlength=bands)  # frequencies per band, over the whole plane
     return torch.log(s/n.clamp_min(1) + 1e-12).ravel()
 
-# %% ../nbs/03_traces.ipynb #1238be4b
+# %% ../nbs/03_traces.ipynb #7d2bad2d
 CHANNELS = {'RGB': ('R', 'G', 'B'), 'YCbCr': ('Y', 'Cb', 'Cr')}  # the colour spaces traces are computed in, and their channels' names
 _YCBCR = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])  # JPEG (JFIF): full-range BT.601
+
+def colour_of(cfg:dict)->str:
+    "The colour space of a trace configuration: RGB where it names none (model directories written before the option)"
+    return cfg.get('colour', 'RGB')
 
 def to_colour(x:torch.Tensor, # (..., 3, H, W) RGB in [0, 1]
               colour:str='RGB')->torch.Tensor:
@@ -301,7 +305,7 @@ def kernel_image(kernel, k:int=3)->np.ndarray:
     kern = np.asarray(kernel).reshape(-1, k*k-1)
     return np.insert(kern, (k*k)//2, 0, axis=1).reshape(-1, k, k)
 
-# %% ../nbs/03_traces.ipynb #90765e71
+# %% ../nbs/03_traces.ipynb #eb4f723b
 def center_crop(img, max_side:int=1024):
     "Centre crop of a PIL image or HxWxC array to at most `max_side` x `max_side`"
     a = np.asarray(img); h,w = a.shape[:2]; ch,cw = min(h, max_side), min(w, max_side)
@@ -318,22 +322,26 @@ def load_images(items, cfg:dict)->list:
     "`(HxWx3 uint8 array, '')` or `(None, reason)` per item, centre-cropped to `cfg['max_side']`"
     return [_load(item, cfg.get('max_side', 1024)) for item in items]
 
+def by_shape(loaded:list)->dict:
+    "`{shape: positions}` of the images `load_images` could open"
+    res = {}
+    for i,(a,_) in enumerate(loaded):
+        if a is not None: res.setdefault(a.shape, []).append(i)
+    return res
+
 def stack_loaded(loaded:list)->tuple:
     "`(reasons, groups)`: the `load_images` results as one uint8 tensor `(B, H, W, 3)` per image size, with their positions"
-    by_shape = {}
-    for i,(a,_) in enumerate(loaded):
-        if a is not None: by_shape.setdefault(a.shape, []).append(i)
-    return [why for _,why in loaded], [(idx, torch.from_numpy(np.stack([loaded[i][0] for i in idx]))) for idx in by_shape.values()]
+    return [why for _,why in loaded], [(idx, torch.from_numpy(np.stack([loaded[i][0] for i in idx]))) for idx in by_shape(loaded).values()]
 
 def merge_stacked(parts:list)->tuple:
     "One `stack_loaded` result from several, in order: images of one size joined into one tensor"
-    reasons, by_shape, n = [], {}, 0
+    reasons, shapes, n = [], {}, 0
     for why, groups in parts:
-        for idx, u8 in groups: by_shape.setdefault(tuple(u8.shape[1:]), []).append(([i+n for i in idx], u8))
+        for idx, u8 in groups: shapes.setdefault(tuple(u8.shape[1:]), []).append(([i+n for i in idx], u8))
         reasons += why; n += len(why)
-    return reasons, [(sum((i for i,_ in g), []), torch.cat([u for _,u in g])) for g in by_shape.values()]
+    return reasons, [(sum((i for i,_ in g), []), torch.cat([u for _,u in g])) for g in shapes.values()]
 
-# %% ../nbs/03_traces.ipynb #fd8be582
+# %% ../nbs/03_traces.ipynb #e5dd09a5
 def batch_pixels(device=None)->int:
     "Pixels one EM batch may hold: 2^26 on the CPU; on a GPU 1/256 of its memory in bytes, within 2^24 to 2^28 (4096 images of 256x256 on a card of 69 GB or more)"
     d = torch.device(device or 'cpu')
@@ -347,7 +355,7 @@ def loaded_features(stacked:tuple, cfg:dict)->list:
         step = max(1, int(cfg.get('max_batch_pixels') or batch_pixels(cfg.get('device')))//(u8.shape[1]*u8.shape[2]))  # large images: smaller batches
         for s in range(0, len(idx), step):
             x = u8[s:s+step].to(cfg.get('device')).permute(0, 3, 1, 2).float().div_(255)
-            try: F = batch_features(x, cfg['kernel'], cfg['variant'], tuple(cfg['features']), colour=cfg.get('colour', 'RGB'), engine=cfg.get('engine', 'auto'))
+            try: F = batch_features(x, cfg['kernel'], cfg['variant'], tuple(cfg['features']), colour=colour_of(cfg), engine=cfg.get('engine', 'auto'))
             except ValueError as e: F = [None]*len(x); why = str(e)
             for i,f in zip(idx[s:s+step], F): res[i] = (f, '') if f is not None else (None, why)
     return res
