@@ -11,10 +11,11 @@ from typing import NamedTuple
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['SYNC_EVERY', 'COMPILE_OPTIONS', 'FEATURES', 'DEFAULT_FEATURES', 'CHANNELS', 'offsets', 'neighbourhoods', 'Traces',
-           'fused_available', 'em_traces', 'lattice_image', 'residual', 'colour_of', 'to_colour', 'batch_features',
-           'trace_features', 'feature_names', 'image_tensor', 'kernel_image', 'center_crop', 'load_images', 'by_shape',
-           'stack_loaded', 'merge_stacked', 'batch_pixels', 'loaded_features', 'items_features', 'item_features']
+__all__ = ['BLOCK', 'SYNC_EVERY', 'COMPILE_OPTIONS', 'FEATURES', 'DEFAULT_FEATURES', 'CHANNELS', 'offsets', 'neighbourhoods',
+           'Traces', 'fused_available', 'em_traces', 'lattice_image', 'residual', 'colour_of', 'to_colour',
+           'batch_features', 'trace_features', 'feature_names', 'image_tensor', 'kernel_image', 'center_crop',
+           'load_images', 'by_shape', 'stack_loaded', 'merge_stacked', 'batch_pixels', 'loaded_features',
+           'items_features', 'item_features']
 
 # %% ../nbs/03_traces.ipynb #751d95c0
 def offsets(k:int)->list:
@@ -29,7 +30,7 @@ def neighbourhoods(x:torch.Tensor, # (C, H, W) channels
     if h < 1 or w < 1: raise ValueError(f"a {H}x{W} image is smaller than the {k}x{k} kernel")
     return torch.stack([x[:, i:i+h, j:j+w] for i,j in offsets(k)], 1).reshape(C, k*k, h*w)
 
-# %% ../nbs/03_traces.ipynb #30a6c0c4
+# %% ../nbs/03_traces.ipynb #5c6ca08c
 class Traces(NamedTuple):
     "Result of `em_traces`: per channel kernel `(C, k*k-1)`, `sigma`, `pi1`, posterior map `w` `(C, h, w)`; iterations per group"
     kernel: torch.Tensor; sigma: torch.Tensor; pi1: torch.Tensor; w: torch.Tensor; iters: torch.Tensor
@@ -51,6 +52,11 @@ def _kx(kern):
     "`[-kernel, 1]` per row: the residual's weights on the neighbours and on the pixel itself, in `offsets` order"
     return torch.cat([-kern, torch.ones_like(kern[:, :1])], 1)
 
+def _from_differences(D:int, device=None)->torch.Tensor:
+    "`A` `(D, D)` float64 with `s = A s'`: a neighbourhood `s` (`offsets` order) from `s'`, its neighbours' differences to the centre pixel and the centre pixel"
+    A = torch.eye(D, dtype=torch.float64, device=device); A[:-1, -1] = 1
+    return A
+
 def _conv_residual(x, kx, k:int):
     "Residuals `(n, H-k+1, W-k+1)` of the channels `x` `(n, H, W)` with per-row weights `kx` (from `_kx`): one grouped convolution"
     n = x.shape[0]; wt = torch.zeros(n, k*k, device=x.device)
@@ -62,19 +68,41 @@ def _wsum_r2(M, kern):
     kx = _kx(kern)
     return torch.einsum('ci,cij,cj->c', kx, M, kx).clamp_min(0)
 
-# %% ../nbs/03_traces.ipynb #14ce5b2f
-def _moments(x, kx, logit, c2, k:int, simple:bool, rows:bool):
-    "The posterior (or the study's weight) `w` on the CPU (None on a GPU), the weighted Gram matrix's upper triangle, sum(w) and mean(r^2), from shifted views of `x` `(n, H, W)`"
+# %% ../nbs/03_traces.ipynb #ebb3de56
+def _moments(x, kx, logit, c2, k:int, simple:bool):
+    "The GPU's moments from shifted views of `x` `(n, H, W)` in the basis of `_from_differences` (`kx` too): None (for `_flat_moments`'s `w`), the weighted Gram matrix's upper triangle, sum(w) and sum(r^2) per channel"
     h,wd = x.shape[1]-k+1, x.shape[2]-k+1
     sh = [x[:, i:i+h, j:j+wd] for i,j in offsets(k)]; D = len(sh)
+    sh = [v - sh[-1] for v in sh[:-1]] + sh[-1:]  # differences to the centre pixel (`_from_differences`)
     r = sh[-1]*kx[:, -1, None, None]
     for a in range(D-1): r = r + sh[a]*kx[:, a, None, None]
     r2 = r*r
     if simple: w = torch.exp(r2*(-0.5/r2.mean((1, 2), dtype=torch.float64).float().clamp_min(1e-10))[:, None, None])
     else: w = torch.sigmoid(logit[:, None, None] + r2*c2[:, None, None])
-    if rows:  # the CPU: sums per image row (the C++ kernels' single long sums lost precision); `w` as an output is computed once (else 1.4x slower)
-        return w, torch.stack([(w*sh[a]*sh[b]).sum(2) for a in range(D) for b in range(a, D)], 1), w.sum(2), r2.mean(2)
-    return None, torch.stack([(w*sh[a]*sh[b]).sum((1, 2)) for a in range(D) for b in range(a, D)], 1), w.sum((1, 2)), r2.mean((1, 2))
+    return None, torch.stack([(w*sh[a]*sh[b]).sum((1, 2)) for a in range(D) for b in range(a, D)], 1), w.sum((1, 2)), r2.sum((1, 2))
+
+BLOCK = {'cpu': 1024}  # pixels per float32 partial sum, per device type, in the flat layout (`_flat`); absent: whole channels in the image layout
+
+def _flat(x:torch.Tensor, k:int, block:int)->tuple:
+    "`x` `(n, H, W)` as `_flat_moments` reads it: each channel's rows end to end, zero-padded to whole blocks and past them by the window; the mask (float) of the positions that are interior pixels"
+    n,H,W = x.shape; h,wd = H-k+1, W-k+1
+    last = (h-1)*W + wd; nb = -(-last//block)  # flat index of the last interior pixel's window origin, plus one; blocks
+    xf = torch.zeros(n, nb*block + (k-1)*(W+1), device=x.device); xf[:, :H*W] = x.reshape(n, -1)
+    p = torch.arange(nb*block, device=x.device)
+    return xf, ((p % W < wd) & (p < last)).float()
+
+def _flat_moments(xf, kx, logit, c2, mask, W:int, k:int, simple:bool, block:int):
+    "`_moments` on the flat layout: the posterior (or the study's weight) `w` (computed once: as an output, else 1.4x slower), and the sums per block of `block` pixels"
+    n, P = xf.shape[0], mask.shape[0]; nb = P//block
+    sh = [xf[:, i*W+j:i*W+j+P] for i,j in offsets(k)]; D = len(sh)
+    sh = [v - sh[-1] for v in sh[:-1]] + sh[-1:]  # differences to the centre pixel (`_from_differences`)
+    r = sh[-1]*kx[:, -1, None]
+    for a in range(D-1): r = r + sh[a]*kx[:, a, None]
+    r2 = r*r*mask
+    if simple: w = torch.exp(r2*(-0.5/(r2.sum(1, dtype=torch.float64)/mask.sum()).float().clamp_min(1e-10))[:, None])*mask
+    else: w = torch.sigmoid(logit[:, None] + r2*c2[:, None])*mask
+    def sums(v): return v.reshape(n, nb, block).sum(2)
+    return w, torch.stack([sums(w*sh[a]*sh[b]) for a in range(D) for b in range(a, D)], 1), sums(w), sums(r2)
 
 def _posterior(x, kx, logit, c2, k:int, simple:bool):
     "The E-step alone, `(n, H-k+1, W-k+1)`: the posterior (or the study's weight) of each pixel of `x` `(n, H, W)` given its row's inputs"
@@ -95,20 +123,28 @@ SYNC_EVERY = {}  # iterations between the host's checks for finished images, per
 COMPILE_OPTIONS = {'cuda': dict(realize_reads_threshold=10**6, realize_acc_reads_threshold=10**6, realize_opcount_threshold=10**6)}
 
 def _fused_moments(k:int, simple:bool, device)->callable:
-    "`_moments` compiled once per kernel size, variant and device type (dynamic shapes); per-row sums on the CPU"
-    key = (k, simple, torch.device(device).type)
-    if key not in _COMPILED: _COMPILED[key] = torch.compile(partial(_moments, k=k, simple=simple, rows=key[2] == 'cpu'), dynamic=True, options=COMPILE_OPTIONS.get(key[2]))
+    "The moments compiled once per kernel size, variant and device type (dynamic shapes): `_flat_moments` where `BLOCK` names the device type, else `_moments`"
+    key = (k, simple, torch.device(device).type); block = BLOCK.get(key[2])
+    f = partial(_flat_moments, k=k, simple=simple, block=block) if block else partial(_moments, k=k, simple=simple)
+    if key not in _COMPILED: _COMPILED[key] = torch.compile(f, dynamic=True, options=COMPILE_OPTIONS.get(key[2]))
     return _COMPILED[key]
 
-# %% ../nbs/03_traces.ipynb #02694e40
+# %% ../nbs/03_traces.ipynb #4bec3de1
+def _fused_data(x:torch.Tensor, k:int)->tuple:
+    "What the compiled moments read for channels `x` `(n, H, W)`, and their extra arguments: the flat layout and `(mask, W)` where `BLOCK` names `x`'s device type, else a fresh contiguous copy"
+    block = BLOCK.get(x.device.type)
+    if block: xf, mask = _flat(x, k, block); return xf, (mask, x.shape[2])
+    return x.clone(memory_format=torch.contiguous_format), ()  # fresh, contiguous inference tensor: a view or a normal tensor fails the compiled code's guards (recompiles); channels-last strides (an HxWx3 array permuted) made it 8x slower
+
 _FUSED_OK = {}
 def fused_available(k:int=3, simple:bool=False, device='cpu')->bool:
     "Whether the compiled engine works here (tried once per kernel size, variant and device type; a failure warns and falls back)"
     key = (k, simple, torch.device(device).type)
     if key not in _FUSED_OK:
         try:
-            with torch.inference_mode(): x = torch.rand(3, 16, 16, device=device)  # as em_traces calls it: inference tensors, square images
-            with torch.inference_mode(): _fused_moments(k, simple, device)(x, torch.zeros(3, k*k, device=device), torch.zeros(3, device=device), torch.full((3,), -.5, device=device))
+            with torch.inference_mode():  # as em_traces calls it: inference tensors, square images
+                data, extra = _fused_data(torch.rand(3, 16, 16, device=device), k)
+                _fused_moments(k, simple, device)(data, torch.zeros(3, k*k, device=device), torch.zeros(3, device=device), torch.full((3,), -.5, device=device), *extra)
             _FUSED_OK[key] = True
         except Exception as e:
             warnings.warn(f"torch.compile failed ({type(e).__name__}: {str(e)[:200]}); using the slower 'bmm' engine")
@@ -122,7 +158,7 @@ def _engine(engine:str, k:int, simple:bool, device)->str:
     if engine == 'auto': return 'fused' if k == 3 and fused_available(k, simple, device) else 'bmm'
     return engine
 
-# %% ../nbs/03_traces.ipynb #d74de6c7
+# %% ../nbs/03_traces.ipynb #4c49dc04
 @torch.inference_mode()
 def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
               k:int=3, # kernel size (3 to 7)
@@ -142,25 +178,30 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
     max_iter = max_iter or (50 if variant == 'em' else 10); simple = variant == 'simple'
     engine = _engine(engine, k, simple, x.device); fused = engine != 'bmm'
     dev, f64 = x.device, torch.float64
-    data = x.clone(memory_format=torch.contiguous_format) if fused else neighbourhoods(x, k)  # fresh, contiguous inference tensor: a view or a normal tensor fails the compiled code's guards (recompiles); channels-last strides (an HxWx3 array permuted) made it 8x slower
+    data, extra = _fused_data(x, k) if fused else (neighbourhoods(x, k), ())
+    if not fused: data[:, :-1] -= data[:, -1:]  # the neighbours' differences to the centre pixel, as the fused engine computes them
+    A = _from_differences(D, dev)
     def inputs(kern, s2, pi1):
         "`[-k, 1]`, the posterior's log-odds offset and the residual's coefficient, per row (float32)"
         kx = _kx(kern).float()
         logit = (pi1.log() - 0.5*torch.log(2*math.pi*s2) - math.log(p0) - torch.log1p(-pi1)).float()[:, 0]
         return kx, logit, (-0.5/s2).float()[:, 0]
     def step(data, kx, logit, c2):
-        "Weighted Gram matrix `M (n, D, D)` float64, sum(w), mean(r^2)"
+        "Weighted Gram matrix `M (n, D, D)` float64 of the neighbourhoods, sum(w), mean(r^2); the pixel-sized work in the basis of `_from_differences`"
+        kx = (kx.double() @ A).float()  # the residual's weights on the differences and the centre pixel
         if fused:
-            _, tri, sw, mr2 = _fused_moments(k, simple, dev)(data, kx, logit, c2)
-            if tri.dim() == 3: tri, sw, mr2 = tri.sum(2, dtype=f64), sw.sum(1, dtype=f64), mr2.mean(1, dtype=f64)  # image rows, summed in float64
-            return _full(tri, D), sw.double(), mr2.double()
-        r2 = torch.bmm(kx[:, None], data)[:, 0].square_(); mr2 = r2.mean(1, dtype=f64)
-        if simple: w = torch.exp_(r2.mul_((-0.5/mr2.clamp_min(1e-10)).float()[:, None]))
-        else: w = torch.sigmoid_(torch.addcmul(logit[:, None], r2, c2[:, None]))
-        return _gram(data*w.sqrt()[:, None]), w.sum(1, dtype=f64), mr2
+            _, tri, sw, r2 = _fused_moments(k, simple, dev)(data, kx, logit, c2, *extra)
+            n = tri.shape[0]  # partial sums (blocks on the CPU), added in float64
+            M, sw, mr2 = _full(tri.reshape(n, D*(D+1)//2, -1).sum(2, dtype=f64), D), sw.reshape(n, -1).sum(1, dtype=f64), r2.reshape(n, -1).sum(1, dtype=f64)/L
+        else:
+            r2 = torch.bmm(kx[:, None], data)[:, 0].square_(); mr2 = r2.mean(1, dtype=f64)
+            if simple: w = torch.exp_(r2.mul_((-0.5/mr2.clamp_min(1e-10)).float()[:, None]))
+            else: w = torch.sigmoid_(torch.addcmul(logit[:, None], r2, c2[:, None]))
+            M, sw = _gram(data*w.sqrt()[:, None]), w.sum(1, dtype=f64)
+        return A @ M @ A.T, sw, mr2
     if simple: kern = torch.zeros(C, d, dtype=f64, device=dev); s2 = pi1 = torch.full((C, 1), .5, dtype=f64, device=dev)
     else:  # start from the unweighted least squares (weights sigmoid(40) = 1 in float32)
-        M = _gram(data) if engine == 'bmm' else step(data, torch.zeros(C, D, device=dev), torch.full((C,), 40., device=dev), torch.zeros(C, device=dev))[0]
+        M = A @ _gram(data) @ A.T if engine == 'bmm' else step(data, torch.zeros(C, D, device=dev), torch.full((C,), 40., device=dev), torch.zeros(C, device=dev))[0]
         kern = _solve(M, d); s2 = (_wsum_r2(M, kern)/L).clamp_min(1e-10)[:, None]
         pi1 = torch.full((C, 1), .5, dtype=f64, device=dev)
     # what each row had when its group stopped: the kernel, sigma^2, pi1 and the E-step's inputs (the posterior is computed once, at the end)
