@@ -265,22 +265,26 @@ class TracesDetector:
         path = Path(path)
         return cls(json.loads((path/'config.json').read_text()), _load_skops(path/'model.skops'))
 
-# %% ../nbs/04_classical.ipynb #1f534c02
+# %% ../nbs/04_classical.ipynb #a933d323
 def _split(files, valid_pct, seed):
     y = np.array([label_of(f) == 'ai' for f in files], int)
     return train_test_split(np.arange(len(files)), test_size=valid_pct, random_state=seed, stratify=y), y
 
-def fit_detector(cls, model, X, y, tr, va, files, out, t0:float, Xtr=None, ytr=None, **config):
+def fit_detector(cls, model, X, y, tr, va, files, out, t0:float, Xtr=None, ytr=None,
+                 refit:tuple|None=None, # (rows, labels): then fit a clone of `model` on them, e.g. training and validation images together, keeping the temperature and threshold
+                 **config):
     "Fit the scikit-learn `model` on rows `tr` of `X` (or on `Xtr`, `ytr`), calibrate and choose the threshold on rows `va`, save a `cls` detector and its reports into `out`"
     Xtr, ytr = (X[tr], y[tr]) if Xtr is None else (Xtr, ytr)
     model.fit(Xtr, ytr)
     p_raw = model.predict_proba(X[va])[:, list(model.classes_).index(1)]
     T = fit_temperature(y[va], p_raw); p = apply_temperature(p_raw, T)
     thr = best_threshold(y[va], p); data = config.pop('data', {})
+    if refit is not None: model = clone(model).fit(*refit)  # the validation figures below stay those of the model fitted on `tr`
     config = dict(method=config.pop('method'), vocab=['ai', 'real'], positive='ai', threshold=thr, temperature=T, version=__version__,
                   data=dict(n_train=int(len(tr)), n_valid=int(len(va)), **data), **config)
     det = cls(config, model); det.save(out)
-    save_json(out/'metrics.json', dict(valid=binary_metrics(y[va], p, thr), valid_at_0_5=binary_metrics(y[va], p, 0.5), ece_before_calibration=binary_metrics(y[va], p_raw)['ece'], train_seconds=time.time()-t0))
+    save_json(out/'metrics.json', dict(valid=binary_metrics(y[va], p, thr), valid_at_0_5=binary_metrics(y[va], p, 0.5), ece_before_calibration=binary_metrics(y[va], p_raw)['ece'],
+                                       refit_rows=0 if refit is None else int(len(refit[1])), train_seconds=time.time()-t0))
     plot_confusion(y[va], p, thr, out/'confusion.png'); plot_roc(y[va], p, out/'roc.png')
     save_npz(out/'valid_predictions.npz', paths=np.array([str(files[i]) for i in va]), y=y[va], p=p)
     return det
@@ -295,6 +299,7 @@ def train_traces(path, # dataset folder: one sub-folder per class
                  robust_aug:bool=False, # also train on one randomly JPEG-re-compressed / blurred copy of each training image
                  valid_pct:float=0.2, seed:int=42, workers:int=0, progress:bool=True,
                  colour:str='YCbCr', # colour space the traces are computed in: 'YCbCr' or 'RGB'
+                 refit:bool=False, # after the validation part has chosen the temperature and threshold, fit the classifier again with the validation images added
                 )->TracesDetector:
     "Train a convolutional-traces detector into the model directory `out`"
     cfg = trace_config(kernel, variant, features, colour); out = Path(out)
@@ -308,6 +313,7 @@ def train_traces(path, # dataset folder: one sub-folder per class
         Xa, _ = extract([JpegBlurred(files[i], *draw_jpeg_blur(rnd)) for i in tr], cfg, workers, progress)
         oka = ~np.isnan(Xa).any(1); Xtr, ytr = np.concatenate([Xtr, Xa[oka]]), np.concatenate([ytr, y[tr][oka]])
     det = fit_detector(TracesDetector, make_classifier(clf, seed), X, y, tr, va, files, out, t0, Xtr, ytr,
+                       refit=(np.concatenate([Xtr, X[va]]), np.concatenate([ytr, y[va]])) if refit else None,
                        method='traces', preprocessing=cfg, classifier=clf, data=dict(path=str(path), skipped=int((~ok).sum()), seed=seed),
                        training=dict(robust_aug=robust_aug, n_rows=int(len(ytr))))
     if 'kernels' in features: plot_class_kernels(X[tr], y[tr], kernel, out/'kernels.png', colour)

@@ -84,7 +84,7 @@ def stage_stats(net:torch.nn.Module, # from `backbone`
         errs += ['' if a is not None else why for a,why in loaded]
     return (X[0] if average else X), errs
 
-# %% ../nbs/05b_probe.ipynb #04672a09
+# %% ../nbs/05b_probe.ipynb #6e47cba4
 class ProbeDetector(TracesDetector):
     "Statistics of a frozen network's feature maps (`stage_stats`) and a scikit-learn pipeline on top"
     def __init__(self, config:dict, model, net=None): super().__init__(config, model); self.net = net
@@ -127,6 +127,7 @@ def train_probe(path, # dataset folder: one sub-folder per class
                 cov_channels:int=128, # add the channel covariance of every stage with at most this many channels (0: none)
                 traces:bool=False, # also the traces detector's default features (`trace_config()`)
                 views:int=8, # train on this many `dihedral` views of each image (1, 2, 4 or 8); predictions average the same views' features
+                refit:bool=True, # after the validation part has chosen the temperature and threshold, fit the classifier again on all images
                 pretrained:bool=True, weights=None, # as for the CNN detector
                 max_per_class:int|None=None, valid_pct:float=0.2, seed:int=42, workers:int=0, progress:bool=True)->ProbeDetector:
     "Train a frozen-feature probe into the model directory `out`"
@@ -137,7 +138,8 @@ def train_probe(path, # dataset folder: one sub-folder per class
     prep = dict(arch=arch, size=size, pretrained=pretrained, cov=cov_stages(net, cov_channels), views=views, traces=trace_config() if traces else None)
     V, errs = ProbeDetector(dict(preprocessing=prep), None, net).features(files, workers, progress, average=False)  # (views, n, d)
     X = V.mean(0); ok = ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
+    rows = lambda r: (V[:, r].reshape(-1, X.shape[1]), np.tile(y[r], views))  # one row per view
     return fit_detector(partial(ProbeDetector, net=net), make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000)), X, y, tr, va, files, out, t0,
-                        V[:, tr].reshape(-1, X.shape[1]), np.tile(y[tr], views),
+                        *rows(tr), refit=rows(np.concatenate([tr, va])) if refit else None,
                         method='probe', preprocessing=prep, classifier=f'logistic regression, C={C}',
-                        data=dict(path=str(path), skipped=int((~ok).sum()), seed=seed), training=dict(views=views, n_rows=int(len(tr)*views)))
+                        data=dict(path=str(path), skipped=int((~ok).sum()), seed=seed), training=dict(views=views, n_rows=int(len(tr)*views), refit=refit))
