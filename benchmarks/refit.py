@@ -46,21 +46,22 @@ if __name__ == '__main__':
     p.add_argument('--size', type=int, default=256); p.add_argument('--seeds', default='42,0,1,2,3'); p.add_argument('--cache', type=Path)
     a = p.parse_args()
     from deepfake_detect.core import tune_malloc; tune_malloc()
+    import tempfile
     from sklearn.model_selection import train_test_split
-    from deepfake_detect.metrics import fit_temperature, apply_temperature, best_threshold, binary_metrics
+    from deepfake_detect.classical import TracesDetector, fit_detector
+    from deepfake_detect.metrics import apply_temperature, binary_metrics
     t0 = time.time(); V, y, Xte, yte = features(a.split, a.method, a.size, a.cache); X = V.mean(0)
     print(f"features: {V.shape[1]} training images ({V.shape[0]} views), {len(yte)} held out, {time.time()-t0:.0f} s", flush=True)
-    def p_ai(m, Z): return m.predict_proba(Z)[:, list(m.classes_).index(1)]
-    def fit(rows):
-        m = model(a.method); m.fit(V[:, rows].reshape(-1, V.shape[2]), np.tile(y[rows], V.shape[0])); return m
-    res = []
+    def rows(r): return V[:, r].reshape(-1, V.shape[2]), np.tile(y[r], V.shape[0])  # one row per view, as train_probe
+    tmp, res = Path(tempfile.mkdtemp()), []
     for seed in [int(s) for s in a.seeds.split(',')]:
-        tr, va = train_test_split(np.arange(len(y)), test_size=0.2, random_state=seed, stratify=y)
-        m = fit(tr); pv = p_ai(m, X[va]); T = fit_temperature(y[va], apply_temperature(pv)); thr = best_threshold(y[va], apply_temperature(pv, T))
+        tr, va = train_test_split(np.arange(len(y)), test_size=0.2, random_state=seed, stratify=y)  # as the detectors' _split
         row = {}
-        for name, mm in (('80%', m), ('refit', fit(np.arange(len(y))))):
-            pt = apply_temperature(p_ai(mm, Xte), T); mt = binary_metrics(yte, pt, thr)
+        for name, refit in (('80%', None), ('refit', rows(np.arange(len(y))))):  # the detectors' own fit_detector, with and without refit
+            det = fit_detector(TracesDetector, model(a.method), X, y, tr, va, [str(i) for i in range(len(y))], tmp/f'{seed}_{name}', t0, *rows(tr), refit=refit, method=a.method)
+            pt = apply_temperature(det.model.predict_proba(Xte)[:, list(det.model.classes_).index(1)], det.config['temperature'])
+            mt = binary_metrics(yte, pt, det.config['threshold'])
             row[name] = (mt['accuracy'], binary_metrics(yte, pt, 0.5)['accuracy'], mt['roc_auc'], mt['ece'])
-        res.append(row); print(json.dumps(dict(seed=seed, threshold=round(thr, 3), **{k: [round(v, 4) for v in r] for k,r in row.items()})), flush=True)
+        res.append(row); print(json.dumps(dict(seed=seed, threshold=round(det.config['threshold'], 3), **{k: [round(v, 4) for v in r] for k,r in row.items()})), flush=True)
     med = {k: [round(statistics.median(r[k][i] for r in res), 4) for i in range(4)] for k in res[0]}
     print(json.dumps(dict(medians_acc_thr_acc05_auc_ece=med, seconds=round(time.time()-t0))))

@@ -68,18 +68,25 @@ def _wsum_r2(M, kern):
     kx = _kx(kern)
     return torch.einsum('ci,cij,cj->c', kx, M, kx).clamp_min(0)
 
-# %% ../nbs/03_traces.ipynb #ebb3de56
+# %% ../nbs/03_traces.ipynb #f008cd9d
+def _estep(sh:list, kx, logit, c2, simple:bool, mask=None)->tuple:
+    "From shifted views `sh` (`offsets` order, one row per channel): the views in the basis of `_from_differences` (as `kx`), r^2 and the posterior (or the study's weight) `w`, zero outside `mask`"
+    sh = [v - sh[-1] for v in sh[:-1]] + sh[-1:]  # the neighbours' differences to the centre pixel, then the pixel
+    rows = lambda t: t.reshape(-1, *[1]*(sh[0].dim()-1))  # a per-row value, broadcast over the row's pixels
+    r = sh[-1]*rows(kx[:, -1])
+    for a in range(len(sh)-1): r = r + sh[a]*rows(kx[:, a])
+    r2 = r*r if mask is None else r*r*mask
+    if simple:
+        dims = tuple(range(1, r2.dim())); n_px = r2[0].numel() if mask is None else mask.sum()
+        w = torch.exp(r2*rows(-0.5/(r2.sum(dims, dtype=torch.float64)/n_px).float().clamp_min(1e-10)))
+    else: w = torch.sigmoid(rows(logit) + r2*rows(c2))
+    return sh, r2, (w if mask is None else w*mask)
+
 def _moments(x, kx, logit, c2, k:int, simple:bool):
-    "The GPU's moments from shifted views of `x` `(n, H, W)` in the basis of `_from_differences` (`kx` too): None (for `_flat_moments`'s `w`), the weighted Gram matrix's upper triangle, sum(w) and sum(r^2) per channel"
+    "The GPU's moments of `x` `(n, H, W)` (`kx` in the basis of `_from_differences`): the weighted Gram matrix's upper triangle, sum(w) and sum(r^2) per channel"
     h,wd = x.shape[1]-k+1, x.shape[2]-k+1
-    sh = [x[:, i:i+h, j:j+wd] for i,j in offsets(k)]; D = len(sh)
-    sh = [v - sh[-1] for v in sh[:-1]] + sh[-1:]  # differences to the centre pixel (`_from_differences`)
-    r = sh[-1]*kx[:, -1, None, None]
-    for a in range(D-1): r = r + sh[a]*kx[:, a, None, None]
-    r2 = r*r
-    if simple: w = torch.exp(r2*(-0.5/r2.mean((1, 2), dtype=torch.float64).float().clamp_min(1e-10))[:, None, None])
-    else: w = torch.sigmoid(logit[:, None, None] + r2*c2[:, None, None])
-    return None, torch.stack([(w*sh[a]*sh[b]).sum((1, 2)) for a in range(D) for b in range(a, D)], 1), w.sum((1, 2)), r2.sum((1, 2))
+    sh, r2, w = _estep([x[:, i:i+h, j:j+wd] for i,j in offsets(k)], kx, logit, c2, simple); D = len(sh)
+    return torch.stack([(w*sh[a]*sh[b]).sum((1, 2)) for a in range(D) for b in range(a, D)], 1), w.sum((1, 2)), r2.sum((1, 2))
 
 BLOCK = {'cpu': 1024}  # pixels per float32 partial sum, per device type, in the flat layout (`_flat`); absent: whole channels in the image layout
 
@@ -92,17 +99,11 @@ def _flat(x:torch.Tensor, k:int, block:int)->tuple:
     return xf, ((p % W < wd) & (p < last)).float()
 
 def _flat_moments(xf, kx, logit, c2, mask, W:int, k:int, simple:bool, block:int):
-    "`_moments` on the flat layout: the posterior (or the study's weight) `w` (computed once: as an output, else 1.4x slower), and the sums per block of `block` pixels"
-    n, P = xf.shape[0], mask.shape[0]; nb = P//block
-    sh = [xf[:, i*W+j:i*W+j+P] for i,j in offsets(k)]; D = len(sh)
-    sh = [v - sh[-1] for v in sh[:-1]] + sh[-1:]  # differences to the centre pixel (`_from_differences`)
-    r = sh[-1]*kx[:, -1, None]
-    for a in range(D-1): r = r + sh[a]*kx[:, a, None]
-    r2 = r*r*mask
-    if simple: w = torch.exp(r2*(-0.5/(r2.sum(1, dtype=torch.float64)/mask.sum()).float().clamp_min(1e-10))[:, None])*mask
-    else: w = torch.sigmoid(logit[:, None] + r2*c2[:, None])*mask
-    def sums(v): return v.reshape(n, nb, block).sum(2)
-    return w, torch.stack([sums(w*sh[a]*sh[b]) for a in range(D) for b in range(a, D)], 1), sums(w), sums(r2)
+    "`_moments` on the flat layout, summed per block of `block` pixels"
+    n, P = xf.shape[0], mask.shape[0]
+    sh, r2, w = _estep([xf[:, i*W+j:i*W+j+P] for i,j in offsets(k)], kx, logit, c2, simple, mask); D = len(sh)
+    def sums(v): return v.reshape(n, P//block, block).sum(2)
+    return torch.stack([sums(w*sh[a]*sh[b]) for a in range(D) for b in range(a, D)], 1), sums(w), sums(r2)
 
 def _posterior(x, kx, logit, c2, k:int, simple:bool):
     "The E-step alone, `(n, H-k+1, W-k+1)`: the posterior (or the study's weight) of each pixel of `x` `(n, H, W)` given its row's inputs"
@@ -158,7 +159,7 @@ def _engine(engine:str, k:int, simple:bool, device)->str:
     if engine == 'auto': return 'fused' if k == 3 and fused_available(k, simple, device) else 'bmm'
     return engine
 
-# %% ../nbs/03_traces.ipynb #4c49dc04
+# %% ../nbs/03_traces.ipynb #6049453e
 @torch.inference_mode()
 def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
               k:int=3, # kernel size (3 to 7)
@@ -190,7 +191,7 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
         "Weighted Gram matrix `M (n, D, D)` float64 of the neighbourhoods, sum(w), mean(r^2); the pixel-sized work in the basis of `_from_differences`"
         kx = (kx.double() @ A).float()  # the residual's weights on the differences and the centre pixel
         if fused:
-            _, tri, sw, r2 = _fused_moments(k, simple, dev)(data, kx, logit, c2, *extra)
+            tri, sw, r2 = _fused_moments(k, simple, dev)(data, kx, logit, c2, *extra)
             n = tri.shape[0]  # partial sums (blocks on the CPU), added in float64
             M, sw, mr2 = _full(tri.reshape(n, D*(D+1)//2, -1).sum(2, dtype=f64), D), sw.reshape(n, -1).sum(1, dtype=f64), r2.reshape(n, -1).sum(1, dtype=f64)/L
         else:
@@ -201,7 +202,7 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
         return A @ M @ A.T, sw, mr2
     if simple: kern = torch.zeros(C, d, dtype=f64, device=dev); s2 = pi1 = torch.full((C, 1), .5, dtype=f64, device=dev)
     else:  # start from the unweighted least squares (weights sigmoid(40) = 1 in float32)
-        M = A @ _gram(data) @ A.T if engine == 'bmm' else step(data, torch.zeros(C, D, device=dev), torch.full((C,), 40., device=dev), torch.zeros(C, device=dev))[0]
+        M = step(data, torch.zeros(C, D, device=dev), torch.full((C,), 40., device=dev), torch.zeros(C, device=dev))[0]
         kern = _solve(M, d); s2 = (_wsum_r2(M, kern)/L).clamp_min(1e-10)[:, None]
         pi1 = torch.full((C, 1), .5, dtype=f64, device=dev)
     # what each row had when its group stopped: the kernel, sigma^2, pi1 and the E-step's inputs (the posterior is computed once, at the end)
