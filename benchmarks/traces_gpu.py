@@ -93,6 +93,7 @@ if __name__ == '__main__':
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu'); p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--engines', default='fused,fused_sync4,fused_realize,bmm'); p.add_argument('--prefetch', default='2', help='values of classical.PREFETCH to time extract() with, comma-separated'); p.add_argument('--workers', default='', help='loader processes to time decoding with, comma-separated'); p.add_argument('--loaders', default='', help='loader processes to time extract() with, comma-separated (default: the library\'s choice)'); p.add_argument('--profile', action='store_true', help='print the top operations of one EM batch (torch.profiler)'); p.add_argument('--parts', default='kernels;kernels,stats,cooc,spectrum')
     p.add_argument('--colour', default='', help="trace_config's colour space (default: the package's own; packages without the option compute RGB)")
+    p.add_argument('--block', type=int, default=None, help="traces.BLOCK for the device's type: sum the moments per block of this many pixels of the flat layout (0: whole channels)")
     p.add_argument('--skip', default='', help='comma-separated measurements to leave out: em,extract,nvjpeg,agree')
     a = p.parse_args(); skip = set(a.skip.split(','))
     from deepfake_detect.core import tune_malloc; tune_malloc()
@@ -108,6 +109,11 @@ if __name__ == '__main__':
     say = lambda **kw: print(json.dumps({**base, **kw}), flush=True)
     sizes = [int(b) for b in a.bs.split(',')]
     col = {'colour': a.colour} if a.colour else {}
+    if a.block is not None:
+        from deepfake_detect import traces
+        traces.BLOCK.pop(torch.device(dev).type, None)
+        if a.block: traces.BLOCK[torch.device(dev).type] = a.block
+        base['block'] = a.block
     config = lambda **kw: trace_config(**kw, **col)
     base['colour'] = config().get('colour', 'RGB')
     from deepfake_detect import classical

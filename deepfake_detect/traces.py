@@ -11,10 +11,10 @@ from typing import NamedTuple
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['BLOCK', 'SYNC_EVERY', 'COMPILE_OPTIONS', 'FEATURES', 'DEFAULT_FEATURES', 'CHANNELS', 'offsets', 'neighbourhoods',
-           'Traces', 'fused_available', 'em_traces', 'lattice_image', 'residual', 'colour_of', 'to_colour',
-           'batch_features', 'trace_features', 'feature_names', 'image_tensor', 'kernel_image', 'center_crop',
-           'load_images', 'by_shape', 'stack_loaded', 'merge_stacked', 'batch_pixels', 'loaded_features',
+__all__ = ['BLOCK', 'SYNC_EVERY', 'COMPILE_OPTIONS', 'SPLIT', 'FEATURES', 'DEFAULT_FEATURES', 'CHANNELS', 'offsets',
+           'neighbourhoods', 'Traces', 'fused_available', 'em_traces', 'lattice_image', 'residual', 'colour_of',
+           'to_colour', 'batch_features', 'trace_features', 'feature_names', 'image_tensor', 'kernel_image',
+           'center_crop', 'load_images', 'by_shape', 'stack_loaded', 'merge_stacked', 'batch_pixels', 'loaded_features',
            'items_features', 'item_features']
 
 # %% ../nbs/03_traces.ipynb #751d95c0
@@ -68,7 +68,7 @@ def _wsum_r2(M, kern):
     kx = _kx(kern)
     return torch.einsum('ci,cij,cj->c', kx, M, kx).clamp_min(0)
 
-# %% ../nbs/03_traces.ipynb #f008cd9d
+# %% ../nbs/03_traces.ipynb #91d58e81
 def _estep(sh:list, kx, logit, c2, simple:bool, mask=None)->tuple:
     "From shifted views `sh` (`offsets` order, one row per channel): the views in the basis of `_from_differences` (as `kx`), r^2 and the posterior (or the study's weight) `w`, zero outside `mask`"
     sh = [v - sh[-1] for v in sh[:-1]] + sh[-1:]  # the neighbours' differences to the centre pixel, then the pixel
@@ -82,11 +82,17 @@ def _estep(sh:list, kx, logit, c2, simple:bool, mask=None)->tuple:
     else: w = torch.sigmoid(rows(logit) + r2*rows(c2))
     return sh, r2, (w if mask is None else w*mask)
 
-def _moments(x, kx, logit, c2, k:int, simple:bool):
-    "The GPU's moments of `x` `(n, H, W)` (`kx` in the basis of `_from_differences`): the weighted Gram matrix's upper triangle, sum(w) and sum(r^2) per channel"
+def _moments(x, kx, logit, c2, k:int, simple:bool, part:int=0, parts:int=1):
+    "The GPU's moments of `x` `(n, H, W)` (`kx` in the basis of `_from_differences`): the weighted Gram matrix's upper triangle (its `part`-th of `parts` pieces), sum(w) and sum(r^2) per channel"
     h,wd = x.shape[1]-k+1, x.shape[2]-k+1
     sh, r2, w = _estep([x[:, i:i+h, j:j+wd] for i,j in offsets(k)], kx, logit, c2, simple); D = len(sh)
-    return torch.stack([(w*sh[a]*sh[b]).sum((1, 2)) for a in range(D) for b in range(a, D)], 1), w.sum((1, 2)), r2.sum((1, 2))
+    pairs = [(a, b) for a in range(D) for b in range(a, D)]; m = -(-len(pairs)//parts)
+    return torch.stack([(w*sh[a]*sh[b]).sum((1, 2)) for a,b in pairs[part*m:(part+1)*m]], 1), w.sum((1, 2)), r2.sum((1, 2))
+
+def _joined(fs:list, *args)->tuple:
+    "The moments of `_moments`'s pieces `fs`, joined: the triangle's pieces side by side, sum(w) and sum(r^2) from the first"
+    outs = [f(*args) for f in fs]
+    return (torch.cat([o[0] for o in outs], 1),) + tuple(outs[0][1:])
 
 BLOCK = {'cpu': 1024}  # pixels per float32 partial sum, per device type, in the flat layout (`_flat`); absent: whole channels in the image layout
 
@@ -123,12 +129,26 @@ SYNC_EVERY = {}  # iterations between the host's checks for finished images, per
 # store-versus-recompute: on CUDA, keep the residual in registers (inductor's default writes it out and reads it back: 35% of the GPU time)
 COMPILE_OPTIONS = {'cuda': dict(realize_reads_threshold=10**6, realize_acc_reads_threshold=10**6, realize_opcount_threshold=10**6)}
 
+# compiled kernels the image layout's products are spread over, per device type (default 1), each recomputing the E-step: fewer sums
+# live per GPU thread (with the differences in the kernel, one kernel of 45 sums ran the EM at about half the speed of two)
+SPLIT = {'cuda': 2}
+
 def _fused_moments(k:int, simple:bool, device)->callable:
-    "The moments compiled once per kernel size, variant and device type (dynamic shapes): `_flat_moments` where `BLOCK` names the device type, else `_moments`"
-    key = (k, simple, torch.device(device).type); block = BLOCK.get(key[2])
-    f = partial(_flat_moments, k=k, simple=simple, block=block) if block else partial(_moments, k=k, simple=simple)
-    if key not in _COMPILED: _COMPILED[key] = torch.compile(f, dynamic=True, options=COMPILE_OPTIONS.get(key[2]))
+    "The moments compiled once per kernel size, variant and device type (dynamic shapes): `_flat_moments` where `BLOCK` names the device type, else `_moments` in `SPLIT` pieces"
+    key = (k, simple, torch.device(device).type); block, parts = BLOCK.get(key[2]), SPLIT.get(key[2], 1)
+    if key not in _COMPILED:
+        comp = lambda f: torch.compile(f, dynamic=True, options=COMPILE_OPTIONS.get(key[2]))
+        if block: _COMPILED[key] = comp(partial(_flat_moments, k=k, simple=simple, block=block))
+        else: _COMPILED[key] = partial(_joined, [comp(partial(_moments, k=k, simple=simple, part=i, parts=parts)) for i in range(parts)])
+        if key[2] == 'cuda': _warm_up(_COMPILED[key], k, device)
     return _COMPILED[key]
+
+def _warm_up(f, k:int, device):
+    "Call the compiled moments `f` once on a full batch of 256x256 channels, so that their GPU kernels are compiled and tuned for the batches `extract` runs (see the GPU notes below)"
+    n = 3*max(1, batch_pixels(device)//2**16)
+    with torch.inference_mode():
+        data, extra = _fused_data(torch.zeros(n, 256, 256, device=device), k)
+        f(data, torch.zeros(n, k*k, device=device), torch.zeros(n, device=device), torch.full((n,), -.5, device=device), *extra)
 
 # %% ../nbs/03_traces.ipynb #4bec3de1
 def _fused_data(x:torch.Tensor, k:int)->tuple:
