@@ -68,7 +68,7 @@ def _wsum_r2(M, kern):
     kx = _kx(kern)
     return torch.einsum('ci,cij,cj->c', kx, M, kx).clamp_min(0)
 
-# %% ../nbs/03_traces.ipynb #91d58e81
+# %% ../nbs/03_traces.ipynb #9521de90
 def _estep(sh:list, kx, logit, c2, simple:bool, mask=None)->tuple:
     "From shifted views `sh` (`offsets` order, one row per channel): the views in the basis of `_from_differences` (as `kx`), r^2 and the posterior (or the study's weight) `w`, zero outside `mask`"
     sh = [v - sh[-1] for v in sh[:-1]] + sh[-1:]  # the neighbours' differences to the centre pixel, then the pixel
@@ -143,9 +143,9 @@ def _fused_moments(k:int, simple:bool, device)->callable:
         if key[2] == 'cuda': _warm_up(_COMPILED[key], k, device)
     return _COMPILED[key]
 
-def _warm_up(f, k:int, device):
-    "Call the compiled moments `f` once on a full batch of 256x256 channels, so that their GPU kernels are compiled and tuned for the batches `extract` runs (see the GPU notes below)"
-    n = 3*max(1, batch_pixels(device)//2**16)
+def _warm_up(f, k:int, device, n:int|None=None):
+    "Call the compiled moments `f` once on `n` (default: a full batch of) 256x256 channels, so that their GPU kernels are compiled and tuned for the batches `extract` runs (see the GPU notes below)"
+    n = n or 3*max(1, batch_pixels(device)//2**16)
     with torch.inference_mode():
         data, extra = _fused_data(torch.zeros(n, 256, 256, device=device), k)
         f(data, torch.zeros(n, k*k, device=device), torch.zeros(n, device=device), torch.full((n,), -.5, device=device), *extra)
