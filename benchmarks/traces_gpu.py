@@ -94,6 +94,7 @@ if __name__ == '__main__':
     p.add_argument('--engines', default='fused,fused_sync4,fused_realize,bmm'); p.add_argument('--prefetch', default='2', help='values of classical.PREFETCH to time extract() with, comma-separated'); p.add_argument('--workers', default='', help='loader processes to time decoding with, comma-separated'); p.add_argument('--loaders', default='', help='loader processes to time extract() with, comma-separated (default: the library\'s choice)'); p.add_argument('--profile', action='store_true', help='print the top operations of one EM batch (torch.profiler)'); p.add_argument('--parts', default='kernels;kernels,stats,cooc,spectrum')
     p.add_argument('--colour', default='', help="trace_config's colour space (default: the package's own; packages without the option compute RGB)")
     p.add_argument('--block', type=int, default=None, help="traces.BLOCK for the device's type: sum the moments per block of this many pixels of the flat layout (0: whole channels)")
+    p.add_argument('--part-times', action='store_true', help="time the default parts' pieces (EM, residual, co-occurrences, spectrum) on one batch already on the device")
     p.add_argument('--skip', default='', help='comma-separated measurements to leave out: em,extract,nvjpeg,agree')
     a = p.parse_args(); skip = set(a.skip.split(','))
     from deepfake_detect.core import tune_malloc; tune_malloc()
@@ -137,6 +138,15 @@ if __name__ == '__main__':
                 em_traces(x.reshape(-1, *x.shape[2:]), group=3); _sync(dev)  # the default engine, warm
                 with profile(activities=acts) as prof: em_traces(x.reshape(-1, *x.shape[2:]), group=3); _sync(dev)
                 print(prof.key_averages().table(sort_by='cuda_time_total' if dev.startswith('cuda') else 'cpu_time_total', row_limit=15), flush=True)
+    if a.part_times:  # where the default parts' time goes, per piece, on one device batch (after one warm-up of each)
+        from deepfake_detect import traces as T
+        x = torch.stack([torch.from_numpy(np.asarray(Image.open(f).convert('RGB'))) for f in files[:sizes[0]]]).to(dev).permute(0, 3, 1, 2).float().div_(255)
+        xc = T.to_colour(x, base['colour']); flat = xc.reshape(-1, *xc.shape[2:]); t = em_traces(flat, group=3); r = T.residual(flat, t.kernel, 3)
+        pieces = dict(to_colour=lambda: T.to_colour(x, base['colour']), em=lambda: em_traces(flat, group=3), residual=lambda: T.residual(flat, t.kernel, 3),
+                      cooc=lambda: T._cooc(r), spectrum=lambda: T._radial_spectrum(t.w), batch_features=lambda: batch_features(x, features=tuple(trace_config()['features']), colour=base['colour']))
+        for name, fn in pieces.items():
+            warm, s = _timed(fn, dev, a.repeats)
+            say(what='part_time', piece=name, bs=len(x), ms_per_img=round(1000*s/len(x), 4))
     for w in filter(None, a.workers.split(',')):
         try:
             warm, s = _timed(lambda: decode_only(files, config(), int(w), sizes[0], dev), dev, a.repeats)
