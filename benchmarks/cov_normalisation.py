@@ -1,12 +1,14 @@
-"""Does normalising the probe's channel covariances help (second-order pooling's usual fixes)?
+"""Does normalising the probe's channel covariances help (second-order pooling's usual fixes)? Does another classifier?
 
-Run from the repository root:  python benchmarks/cov_normalisation.py CACHE.npz
+Run from the repository root:  python benchmarks/cov_normalisation.py CACHE.npz [--heads]
 CACHE.npz is the default probe's features of a split as `benchmarks/refit.py SPLIT --method probe --cache CACHE.npz` saves them
 (`Vtr` (8 views, n, d) training rows, `ytr`, `Xte` (n, d) held-out rows averaged over the views, `yte`). The covariance blocks
 (`probe.cov_stages` of `PROBE_ARCH`) are replaced by: signed square roots of their entries, correlations, the matrix square root,
 or the matrix logarithm (log-Euclidean), then the probe's classifier (StandardScaler, LogisticRegression C=0.01) is fitted on all
 training rows and scored on the held-out rows at 0.5. The held-out rows were averaged over views before the normalisation (the
 features the detector computes), so the matrix functions see an averaged covariance there: a one-off study, not the detector.
+`--heads`: instead, other classifiers on the raw features (RBF SVC with C 1 and 10; PCA to 256 dimensions then LDA), scored by the
+sign of their decision function.
 """
 import sys, time
 import numpy as np
@@ -40,6 +42,17 @@ if __name__ == '__main__':
     from deepfake_detect.probe import backbone, cov_stages, PROBE_ARCH
     net = backbone(PROBE_ARCH, True, None); ch, cov = net.feature_info.channels(), cov_stages(net, 128)
     z = np.load(sys.argv[1]); Vtr, ytr, Xte, yte = z['Vtr'], z['ytr'], z['Xte'], z['yte']
+    if '--heads' in sys.argv:
+        from sklearn.svm import SVC
+        from sklearn.decomposition import PCA
+        from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+        heads = {'logistic regression C 0.01 (the probe)': LogisticRegression(C=0.01, max_iter=5000), 'RBF SVC C 1': SVC(C=1), 'RBF SVC C 10': SVC(C=10),
+                 'PCA 256 + LDA': make_pipeline(PCA(256, random_state=0), LinearDiscriminantAnalysis())}
+        for name, head in heads.items():
+            t0 = time.time(); clf = make_pipeline(StandardScaler(), head).fit(Vtr.reshape(-1, Vtr.shape[-1]), np.tile(ytr, len(Vtr)))
+            d = clf.decision_function(Xte)
+            print(f"{name}: held-out accuracy {((d > 0) == yte).mean():.3f}, ROC AUC {roc_auc_score(yte, d):.4f} ({time.time()-t0:.0f} s)", flush=True)
+        sys.exit()
     for name, fn in MAPS.items():
         t0 = time.time()
         V, Xt = (Vtr, Xte) if fn is None else (normalised(Vtr, fn, ch, cov), normalised(Xte, fn, ch, cov))
