@@ -55,7 +55,7 @@ def variants(device):
         out[f'block_{b}'] = (lambda x, b=b: (lambda xf, m: (xf, (m, x.shape[2])))(*traces._flat(x, 3, b)), flat, 'diff')
     return out
 
-def to_raw_M(tri, D=9):
+def full_M(tri, D=9):
     from deepfake_detect.traces import _full
     n = tri.shape[0]; return _full(tri.reshape(n, D*(D+1)//2, -1).sum(2, dtype=torch.float64), D)
 
@@ -82,7 +82,7 @@ if __name__ == '__main__':
         kx = dict(raw=kx_raw.float(), diff=(kx_raw @ A).float())
         sub = slice(0, 96)  # the float64 reference on a few channels
         M64 = traces._moments(x[sub].double(), kx['diff'][sub].double(), logit[sub].double(), c2[sub].double(), 3, False)[0]
-        ref = _solve(A @ to_raw_M(M64) @ A.T, 8)
+        ref = _solve(A @ full_M(M64) @ A.T, 8)
         for name, (prep, fn, basis) in variants(dev).items():
             if a.only and name not in a.only.split(','): continue
             try:
@@ -90,7 +90,7 @@ if __name__ == '__main__':
                 ts = []
                 for _ in range(5):
                     sync(dev); t0 = time.perf_counter(); out = fn(data, kx[basis], logit, c2, *extra); sync(dev); ts.append(time.perf_counter() - t0)
-                M = to_raw_M(out[0][sub]); M = M if basis == 'raw' else A @ M @ A.T
+                M = full_M(out[0][sub]); M = M if basis == 'raw' else A @ M @ A.T
                 res = dict(what='moments', variant=name, warmup_s=round(warm, 2), ms_call=round(1000*statistics.median(ts), 2),
                            max_kernel_err=float((_solve(M, 8) - ref).abs().max()))
                 if dev.startswith('cuda'): res['peak_gb'] = round(torch.cuda.max_memory_allocated()/2**30, 2)

@@ -2,12 +2,12 @@
 
 Run from the repository root:  python benchmarks/traces_precision.py ../shared/data/faces --n 16 [--device cuda] [--ref REF.npz]
 Takes `--n` images (half from each class folder, sorted), stacks their channels in each colour space and runs `em_traces`
-(group=3, 3x3 kernels) with each engine on `--device`; the reference is the CPU's compiled engine with its moments replaced
-by `_moments` in float64 (as the notebook's precision test does). Prints one JSON line per (colour, engine): how many images
+(group=3, 3x3 kernels) with each engine on `--device`; the reference is `traces._em_float64` (the CPU's EM with every pixel-sized
+sum in float64, as the notebook's precision test uses it). Prints one JSON line per (colour, engine): how many images
 stopped at the reference's iteration, the mean iterations of each, the largest kernel difference and the largest relative
 sigma difference.
 `--ref FILE` saves the reference there, or reads it if the file exists: so that an older package (without `to_colour` or
-the float64 hook) can be compared with a reference computed by this one (`PYTHONPATH=OLD python benchmarks/traces_precision.py ... --ref FILE`).
+`_em_float64`) can be compared with a reference computed by this one (`PYTHONPATH=OLD python benchmarks/traces_precision.py ... --ref FILE`).
 """
 import argparse, json, os
 from pathlib import Path
@@ -28,15 +28,6 @@ def channels(x, colour):
         x = traces.to_colour(x, colour)
     return x.reshape(-1, *x.shape[2:]).contiguous()
 
-def reference(xc):
-    "`em_traces` on the CPU with the compiled engine's moments computed in float64 (the notebook's precision test)"
-    from deepfake_detect import traces
-    saved = dict(traces.BLOCK)
-    try:
-        traces.BLOCK.clear(); traces._COMPILED[(3, False, 'cpu')] = lambda d, kx, lg, c2: traces._moments(d.double(), kx.double(), lg.double(), c2.double(), 3, False)
-        return traces.em_traces(xc, group=3, engine='fused')
-    finally: traces._COMPILED.clear(); traces.BLOCK.update(saved)
-
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('data'); p.add_argument('--n', type=int, default=16); p.add_argument('--colours', default='YCbCr,RGB')
@@ -49,7 +40,8 @@ if __name__ == '__main__':
     ref = dict(np.load(a.ref)) if have else {}
     for colour in a.colours.split(','):
         if not have:
-            r = reference(channels(x, colour))
+            from deepfake_detect.traces import _em_float64
+            r = _em_float64(channels(x, colour), group=3)
             ref.update({f'{colour}_kernel': r.kernel.numpy(), f'{colour}_sigma': r.sigma.numpy(), f'{colour}_iters': r.iters.numpy()})
         for eng in a.engines.split(','):
             try:

@@ -68,7 +68,7 @@ def _wsum_r2(M, kern):
     kx = _kx(kern)
     return torch.einsum('ci,cij,cj->c', kx, M, kx).clamp_min(0)
 
-# %% ../nbs/03_traces.ipynb #22f2b04c
+# %% ../nbs/03_traces.ipynb #9ce99367
 def _estep(sh:list, kx, logit, c2, simple:bool, mask=None)->tuple:
     "From shifted views `sh` (`offsets` order, one row per channel): the views in the basis of `_from_differences` (as `kx`), r^2 and the posterior (or the study's weight) `w`, zero outside `mask`"
     sh = [v - sh[-1] for v in sh[:-1]] + sh[-1:]  # the neighbours' differences to the centre pixel, then the pixel
@@ -144,16 +144,16 @@ def _fused_moments(k:int, simple:bool, device)->callable:
         if key[2] == 'cuda': _warm_up(_COMPILED[key], k, device)
     return _COMPILED[key]
 
-def _warm_up(f, k:int, device, n:int|None=None):
-    "Call the compiled moments `f` once on `n` (default: a full batch of) 256x256 channels, so that their GPU kernels are compiled and tuned for the batches `extract` runs (see the GPU notes below)"
-    n = n or 3*max(1, batch_pixels(device)//2**16)
+def _warm_up(f, k:int, device, n:int|None=None, side:int=256):
+    "Call the compiled moments `f` once as `em_traces` does, on `n` (default: a full batch of) `side` x `side` channels: on CUDA their kernels are compiled and tuned for the shapes of this first call (see the GPU notes below)"
+    n = n or 3*max(1, batch_pixels(device)//side**2)
     try:
         with torch.inference_mode():
-            data, extra = _fused_data(torch.zeros(n, 256, 256, device=device), k)
+            data, extra = _fused_data(torch.zeros(n, side, side, device=device), k)
             f(data, torch.zeros(n, k*k, device=device), torch.zeros(n, device=device), torch.full((n,), -.5, device=device), *extra)
     except torch.cuda.OutOfMemoryError: warnings.warn(f"no GPU memory for the EM's warm-up on {n} channels; its kernels are tuned on the first batch instead")
 
-# %% ../nbs/03_traces.ipynb #4bec3de1
+# %% ../nbs/03_traces.ipynb #cf213c11
 def _fused_data(x:torch.Tensor, k:int)->tuple:
     "What the compiled moments read for channels `x` `(n, H, W)`, and their extra arguments: the flat layout and `(mask, W)` where `BLOCK` names `x`'s device type, else a fresh contiguous copy"
     block = BLOCK.get(x.device.type)
@@ -166,9 +166,7 @@ def fused_available(k:int=3, simple:bool=False, device='cpu')->bool:
     key = (k, simple, torch.device(device).type)
     if key not in _FUSED_OK:
         try:
-            with torch.inference_mode():  # as em_traces calls it: inference tensors, square images
-                data, extra = _fused_data(torch.rand(3, 16, 16, device=device), k)
-                _fused_moments(k, simple, device)(data, torch.zeros(3, k*k, device=device), torch.zeros(3, device=device), torch.full((3,), -.5, device=device), *extra)
+            _warm_up(_fused_moments(k, simple, device), k, device, n=3, side=16)
             _FUSED_OK[key] = True
         except Exception as e:
             warnings.warn(f"torch.compile failed ({type(e).__name__}: {str(e)[:200]}); using the slower 'bmm' engine")
@@ -269,6 +267,16 @@ def lattice_image(kernel:np.ndarray, # k x k weights (the centre is ignored)
     patches = np.stack([x[:, ii+di-c, jj+dj-c] for di in range(k) for dj in range(k)], -1)
     y[:, ii, jj] = patches @ kern.ravel() + rng.normal(0, noise, ii.shape)
     return torch.tensor(np.clip(y, 0, 1), dtype=torch.float32)
+
+# %% ../nbs/03_traces.ipynb #adf60756
+def _em_float64(x:torch.Tensor, **kwargs)->Traces:
+    "`em_traces` of `x` (3x3, 'em') on the CPU with every pixel-sized sum in float64: the reference the engines' precision is checked against (here and in `benchmarks/traces_precision.py`)"
+    saved = dict(BLOCK), dict(_COMPILED)
+    try:
+        BLOCK.clear(); _COMPILED[(3, False, 'cpu')] = lambda d, kx, lg, c2: _moments(d.double(), kx.double(), lg.double(), c2.double(), 3, False)
+        return em_traces(x.cpu(), engine='fused', **kwargs)
+    finally:
+        for d, v in zip((BLOCK, _COMPILED), saved): d.clear(); d.update(v)
 
 # %% ../nbs/03_traces.ipynb #392eb0b0
 FEATURES = ('kernels', 'stats', 'blocks', 'cooc', 'spectrum')
