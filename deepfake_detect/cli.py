@@ -30,7 +30,13 @@ def parser_for(func, prog:str)->argparse.ArgumentParser:
         else: p.add_argument(k, **kw)
     return p
 
-# %% ../nbs/10_cli.ipynb #8db2de18
+# %% ../nbs/10_cli.ipynb #c5721b81
+def _ints(s:str, option:str='')->list:
+    "The comma-separated integers of an option's value, or a `UserError` naming the option"
+    try: return [int(v) for v in s.split(',')]
+    except ValueError: raise UserError(f"{option or 'option'} takes comma-separated whole numbers (e.g. 256,512), not {s!r}") from None
+
+# %% ../nbs/10_cli.ipynb #c1d94e60
 def audit_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kaggle:owner/name
               warn_at:float=0.75, # warn when metadata alone reaches this balanced accuracy
              ):
@@ -61,6 +67,7 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
               probe_traces:bool=False, # probe: also the traces detector's default features
               probe_cov:int=128, # probe: add the channel covariance of every stage with at most this many channels (0: none)
               probe_views:int=8, # probe: train on this many rotations and mirror images of each image (1, 2, 4 or 8), predict from their average
+              probe_sizes:str=None, # probe: comma-separated sides (e.g. 256,512) whose statistics are put side by side, instead of --size alone
               seed:int=42):
     "Train a detector into a model directory"
     from deepfake_detect.data import get_source
@@ -75,7 +82,7 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
                      seed=seed, workers=workers)
     elif method == 'probe':
         from deepfake_detect.probe import train_probe, PROBE_ARCH
-        train_probe(path, out, arch=arch or PROBE_ARCH, size=size, traces=probe_traces, cov_channels=probe_cov, views=probe_views, pretrained=pretrained, weights=weights,
+        train_probe(path, out, arch=arch or PROBE_ARCH, size=_ints(probe_sizes, '--probe-sizes') if probe_sizes else size, traces=probe_traces, cov_channels=probe_cov, views=probe_views, pretrained=pretrained, weights=weights,
                     max_per_class=max_per_class, seed=seed, workers=workers)
     else: raise UserError(f"--method must be cnn, traces or probe, not {method!r}")
     print(f"model directory: {out}\nvalidation: {json.loads((Path(out)/'metrics.json').read_text())['valid']}")
@@ -126,7 +133,7 @@ def traces_extract_cmd(data_dir:str, # folder of images
     extract_folder(data_dir, out, trace_config(kernel, variant, tuple(features.split(',')), colour), workers, resume, every)
     print(f"wrote {out}")
 
-# %% ../nbs/10_cli.ipynb #66a8bfce
+# %% ../nbs/10_cli.ipynb #f6839c31
 def search_cmd(data_dir:str, # labelled folder, or kaggle:owner/name
                out:Param("run directory (trials, results.csv, results.png)", str, required=True)=None,
                archs:str=None, # comma-separated architectures; default: the study's grid
@@ -140,9 +147,8 @@ def search_cmd(data_dir:str, # labelled folder, or kaggle:owner/name
     "Architecture x resolution grid; resumable: finished trials are kept, interrupted ones rerun"
     from deepfake_detect.data import get_source
     from deepfake_detect.search import search, grid
-    ints = lambda s: [int(v) for v in s.split(',')]
     if archs and not sizes: raise UserError("--archs needs --sizes")
-    trials = grid(archs.split(','), ints(sizes), ints(items) if items else None) if archs else None
+    trials = grid(archs.split(','), _ints(sizes, '--sizes'), _ints(items, '--items') if items else None) if archs else None
     df = search(get_source(data_dir), out, trials, epochs=epochs, lr=lr, bs=bs, aug=aug, pretrained=pretrained,
                 scratch=scratch.split(',') if scratch else None, test=get_source(test) if test else None)
     print(df.to_string(index=False))
