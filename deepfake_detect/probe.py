@@ -22,7 +22,7 @@ from .classical import TracesDetector, fit_detector, _split, _rows, _device, ext
 __all__ = ['PROBE_ARCH', 'backbone', 'cov_stages', 'stat_names', 'dihedral', 'default_bs', 'stage_stats', 'ProbeDetector',
            'train_probe']
 
-# %% ../nbs/05b_probe.ipynb #577cf869
+# %% ../nbs/05b_probe.ipynb #34c752e6
 PROBE_ARCH = 'tf_efficientnet_lite2'  # the default frozen network (offline weights: the `offline` extra)
 
 def backbone(arch:str=PROBE_ARCH, pretrained:bool=True, weights=None,
@@ -70,7 +70,7 @@ def dihedral(a:np.ndarray, i:int)->np.ndarray:
     return np.ascontiguousarray(a)
 
 def default_bs(device, size:int)->int:
-    "Images per batch for `stage_stats` at side `size`: 32, except on a CPU above 256 px, where about 2**19 pixels a batch (3 at 384 px, 2 at 512) ran 1.4 to 1.8 times faster here (end of this page)"
+    "Images per batch for `stage_stats` at side `size`: 32, except on a CPU above 256 px, where about 2**19 pixels a batch (3 at 384 px, 2 at 512) ran 1.4 to 1.9 times faster here (end of this page)"
     return 32 if torch.device(device).type != 'cpu' or size <= 256 else max(1, 2**19 // size**2)
 
 @torch.inference_mode()
@@ -92,13 +92,13 @@ def stage_stats(net:torch.nn.Module, # from `backbone`
         loaded = [_load(it, max_side=1 << 30) for it in items[s:s+bs]]
         ok = [j for j,(a,_) in enumerate(loaded) if a is not None]
         if ok:
-            F = torch.stack([torch.cat([row(net(_inputs(net, [dihedral(loaded[j][0], v) for j in ok], s).to(dev))) for s in _sizes(size)], 1)
+            F = torch.stack([torch.cat([row(net(_inputs(net, [dihedral(loaded[j][0], v) for j in ok], side).to(dev))) for side in _sizes(size)], 1)
                              for v in range(views)]).float()
             X[:, [s+j for j in ok]] = (F.mean(0, keepdim=True) if average else F).cpu().numpy()
         errs += ['' if a is not None else why for a,why in loaded]
     return (X[0] if average else X), errs
 
-# %% ../nbs/05b_probe.ipynb #9004a469
+# %% ../nbs/05b_probe.ipynb #37aa7816
 class ProbeDetector(TracesDetector):
     "Statistics of a frozen network's feature maps (`stage_stats`) and a scikit-learn pipeline on top"
     def __init__(self, config:dict, model, net=None): super().__init__(config, model); self.net = net
@@ -149,7 +149,7 @@ def train_probe(path, # dataset folder: one sub-folder per class
     out = Path(out); files = balanced_subset(class_files(path), max_per_class, seed)
     (tr, va), y = _split(files, valid_pct, seed)
     t0 = time.time(); net = backbone(arch, pretrained, weights)
-    prep = dict(arch=arch, size=size if np.ndim(size) == 0 else _sizes(size), pretrained=pretrained, cov=cov_stages(net, cov_channels), views=views, traces=trace_config() if traces else None)
+    prep = dict(arch=arch, size=int(size) if np.ndim(size) == 0 else _sizes(size), pretrained=pretrained, cov=cov_stages(net, cov_channels), views=views, traces=trace_config() if traces else None)
     V, errs = ProbeDetector(dict(preprocessing=prep), None, net).features(files, workers, progress, average=False)  # (views, n, d)
     X = V.mean(0); ok = ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
     rows = lambda r: (V[:, r].reshape(-1, X.shape[1]), np.tile(y[r], views))  # one row per view
