@@ -21,6 +21,25 @@ import numpy as np, torch
 sys.path.insert(0, str(Path(__file__).parent))
 from cnn_accuracy import holdout_split
 
+def labels(files)->np.ndarray:
+    "1 for a real image, 0 for an AI one, from each file's class folder"
+    return np.array([Path(f).parent.name.lower() != 'ai' for f in files], dtype=int)
+
+def fit_views(V, y, head=None, C=0.01):
+    "The probe's classifier (standard scaling, then `head`, default the probe's logistic regression with `C`) fitted on one row per view of `V` `(views, n, d)`"
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    return make_pipeline(StandardScaler(), head or LogisticRegression(C=C, max_iter=5000)).fit(V.reshape(-1, V.shape[-1]), np.tile(y, len(V)))
+
+def scores(logits, ytr, yte, folds=5)->dict:
+    "5-fold CV accuracy on the training images and held-out accuracy / ROC AUC at 0 of `logits(rows, held)`: the logits of a classifier trained on the training images `rows`, for the training images `held` (a fold) or, with `held=None`, for the held-out images"
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.metrics import roc_auc_score
+    cv = [((logits(f, v) > 0) == ytr[v]).mean() for f, v in StratifiedKFold(folds, shuffle=True, random_state=0).split(ytr, ytr)]
+    L = logits(slice(None), None)
+    return dict(cv_acc=round(float(np.mean(cv)), 4), acc=round(float(((L > 0) == yte).mean()), 3), auc=round(float(roc_auc_score(yte, L)), 3))
+
 @torch.inference_mode()
 def stage_maps(net, files, stage, size, bs=32):
     "The feature maps of one stage, `(n, C, h, w)`, from the probe's own input preparation"
@@ -48,23 +67,22 @@ if __name__ == '__main__':
     from deepfake_detect.probe import backbone, stage_stats, cov_stages, stat_names
     t0 = time.time(); net = backbone(a.arch, weights=a.weights)
     tr, te = holdout_split(a.data, a.test_pct)
-    y = lambda fs: np.array([Path(f).parent.name.lower() != 'ai' for f in fs], dtype=int)  # 1 = real
     cov = cov_stages(net, a.cov_channels)
     nv = max([1] + [int(k) for k in a.views.split(',') if k])
     (Vtr, _), (Vte, _) = stage_stats(net, tr, a.size, cov, nv, average=False), stage_stats(net, te, a.size, cov, nv, average=False)
     Xtr, Xte = Vtr[0], Vte[0]  # the images as they are
     t_feat = time.time() - t0
     def score(cols, rows=slice(None)):
-        clf = make_pipeline(StandardScaler(), LogisticRegression(C=a.C, max_iter=5000)).fit(Xtr[rows][:, cols], y(tr)[rows])
+        clf = fit_views(Xtr[rows][:, cols][None], labels(tr)[rows], C=a.C)
         pr = clf.predict_proba(Xte[:, cols])[:, 1]
-        return dict(acc=round(float(((pr > .5) == y(te)).mean()), 3), auc=round(float(roc_auc_score(y(te), pr)), 3))
+        return dict(acc=round(float(((pr > .5) == labels(te)).mean()), 3), auc=round(float(roc_auc_score(labels(te), pr)), 3))
     part = np.array([n.split('_')[0] + ('_cov' if '_cov_' in n else '') for n in stat_names(net, cov)])  # 'stage1' (means, stds) or 'stage1_cov'
     stages = range(len(net.feature_info.channels()))
     res = dict(data=a.data, arch=a.arch, size=a.size, C=a.C, cov_stages=cov, n_train=len(tr), n_test=len(te), all=score(slice(None)),
                mean_std=score(~np.char.endswith(part, '_cov')), per_stage=[score(part == f'stage{i}') for i in stages],
                cov_per_stage=[score(part == f'stage{i}_cov') for i in cov])
     if a.curve:
-        res['curve'] = []; ytr = y(tr)
+        res['curve'] = []; ytr = labels(tr)
         for frac in map(float, a.curve.split(',')):
             draws = []
             for seed in range(5 if frac < 1 else 1):
@@ -74,20 +92,17 @@ if __name__ == '__main__':
             acc, auc = [d['acc'] for d in draws], [d['auc'] for d in draws]
             res['curve'].append(dict(frac=frac, n=len(rows), acc=float(np.median(acc)), acc_range=[min(acc), max(acc)], auc=float(np.median(auc))))
     if a.views:
-        from sklearn.model_selection import StratifiedKFold
-        res['views'] = []; ytr = y(tr)
-        def fit(k, rows): return make_pipeline(StandardScaler(), LogisticRegression(C=a.C, max_iter=5000)).fit(Vtr[:k, rows].reshape(-1, Vtr.shape[2]), np.tile(ytr[rows], k))
-        for k in map(int, a.views.split(',')):
-            cv = [((fit(k, f).predict_proba(Vtr[:k, v].mean(0))[:, 1] > .5) == ytr[v]).mean() for f, v in StratifiedKFold(5, shuffle=True, random_state=0).split(ytr, ytr)]
-            pr = fit(k, slice(None)).predict_proba(Vte[:k].mean(0))[:, 1]
-            res['views'].append(dict(views=k, cv_acc=round(float(np.mean(cv)), 4), acc=round(float(((pr > .5) == y(te)).mean()), 3), auc=round(float(roc_auc_score(y(te), pr)), 3)))
+        res['views'] = []; ytr = labels(tr)
+        for k in map(int, a.views.split(',')):  # trained on k views of each image, applied to the average of their features
+            logits = lambda rows, held, k=k: fit_views(Vtr[:k, rows], ytr[rows], C=a.C).decision_function((Vtr[:k, held] if held is not None else Vte[:k]).mean(0))
+            res['views'].append(dict(views=k, **scores(logits, ytr, labels(te))))
     if a.patch:
         res['patch_per_stage'] = []
         for st in stages:
             A, B = stage_maps(net, tr, st, a.size), stage_maps(net, te, st, a.size); c = A.shape[1]
-            X = A.transpose(0, 2, 3, 1).reshape(-1, c); yy = np.repeat(y(tr), A.shape[2]*A.shape[3])
+            X = A.transpose(0, 2, 3, 1).reshape(-1, c); yy = np.repeat(labels(tr), A.shape[2]*A.shape[3])
             pick = np.random.default_rng(0).choice(len(X), min(len(X), 300_000), replace=False)
             clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000)).fit(X[pick], yy[pick])
             L = clf.decision_function(B.transpose(0, 2, 3, 1).reshape(-1, c)).reshape(len(B), -1).mean(1)
-            res['patch_per_stage'].append(dict(acc=round(float(((L > 0) == y(te)).mean()), 3), auc=round(float(roc_auc_score(y(te), L)), 3)))
+            res['patch_per_stage'].append(dict(acc=round(float(((L > 0) == labels(te)).mean()), 3), auc=round(float(roc_auc_score(labels(te), L)), 3)))
     print(json.dumps({**res, 'features_s': round(t_feat, 1), 'total_s': round(time.time() - t0, 1)}), flush=True)

@@ -16,6 +16,7 @@ os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import numpy as np, torch
 sys.path.insert(0, str(Path(__file__).parent))
 from cnn_accuracy import holdout_split
+from frozen_features import labels, fit_views, scores
 
 def network(arch):
     import timm
@@ -54,17 +55,11 @@ if __name__ == '__main__':
     p.add_argument('--C', type=float, default=0.01); p.add_argument('--cache', default=None, help='npz to save the features to, or load them from')
     p.add_argument('--combos', default=None, help='semicolon-separated combinations, each comma-separated feature names (default: a fixed study)')
     a = p.parse_args()
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold
     from deepfake_detect.core import tune_malloc; tune_malloc()
     torch.set_num_threads(os.cpu_count())
     t0 = time.time()
     tr, te = holdout_split(a.data)
-    y = lambda fs: np.array([Path(f).parent.name.lower() != 'ai' for f in fs], dtype=int)  # 1 = real
-    ytr, yte = y(tr), y(te)
+    ytr, yte = labels(tr), labels(te)
     if a.cache and Path(a.cache).exists():
         z = np.load(a.cache); F = {k: z[k] for k in z.files}
     else:
@@ -82,10 +77,7 @@ if __name__ == '__main__':
     for combo in combos:
         names = combo.split(',')
         Xtr = np.concatenate([F[f'tr_{n}'][:k] for n in names], 2); Xte = np.concatenate([F[f'te_{n}'][:k] for n in names], 2).mean(0)
-        def fit(rows): return make_pipeline(StandardScaler(), LogisticRegression(C=a.C, max_iter=5000)).fit(Xtr[:, rows].reshape(-1, Xtr.shape[2]), np.tile(ytr[rows], k))
         t1 = time.time()
-        cv = [((fit(f).predict_proba(Xtr[:, v].mean(0))[:, 1] > .5) == ytr[v]).mean() for f, v in StratifiedKFold(5, shuffle=True, random_state=0).split(ytr, ytr)]
-        pr = fit(slice(None)).predict_proba(Xte)[:, 1]
-        print(json.dumps(dict(combo=combo if combo != base else 'default', d=Xtr.shape[2], cv_acc=round(float(np.mean(cv)), 4),
-                              acc=round(float(((pr > .5) == yte).mean()), 3), auc=round(float(roc_auc_score(yte, pr)), 3), fit_s=round(time.time() - t1, 1))), flush=True)
+        res = scores(lambda rows, held: fit_views(Xtr[:, rows], ytr[rows], C=a.C).decision_function(Xtr[:, held].mean(0) if held is not None else Xte), ytr, yte)
+        print(json.dumps(dict(combo=combo if combo != base else 'default', d=Xtr.shape[2], **res, fit_s=round(time.time() - t1, 1))), flush=True)
     print(json.dumps(dict(total_s=round(time.time() - t0, 1))))

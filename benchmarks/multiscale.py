@@ -15,6 +15,7 @@ os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from cnn_accuracy import holdout_split
+from frozen_features import labels, fit_views, scores
 
 def features(net, files, size, views, cache):
     "`(views, n, d)` probe features of `files` at `size`, read from `cache` when it exists, else computed and saved there"
@@ -30,17 +31,11 @@ if __name__ == '__main__':
     p.add_argument('data'); p.add_argument('--sizes', default='256,512'); p.add_argument('--views', type=int, default=1)
     p.add_argument('--C', type=float, default=0.01); p.add_argument('--cache-dir', default=None)
     a = p.parse_args()
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold
     from deepfake_detect.core import tune_malloc; tune_malloc()
     from deepfake_detect.probe import backbone
     net, k, sizes = backbone(), a.views, [int(s) for s in a.sizes.split(',')]
     tr, te = holdout_split(a.data)
-    y = lambda fs: np.array([Path(f).parent.name.lower() != 'ai' for f in fs], dtype=int)  # 1 = real
-    ytr, yte = y(tr), y(te)
+    ytr, yte = labels(tr), labels(te)
     name = Path(a.data).resolve().name
     if a.cache_dir: Path(a.cache_dir).mkdir(parents=True, exist_ok=True)
     Ftr, Fte, secs = {}, {}, {}
@@ -49,17 +44,11 @@ if __name__ == '__main__':
         (Ftr[s], t1), (Fte[s], t2) = features(net, tr, s, k, c('train')), features(net, te, s, k, c('test'))
         secs[s] = None if t1 is None else round(t1 + t2, 1)
     print(json.dumps(dict(data=a.data, views=k, features_s=secs, n_train=len(tr), n_test=len(te))), flush=True)
-    clf = lambda: make_pipeline(StandardScaler(), LogisticRegression(C=a.C, max_iter=5000))
-    def logits(ss, rows, Xte_of):
-        "Decision function of one classifier on the sizes `ss` side by side, trained on `rows` of the training views"
-        Xtr = np.concatenate([Ftr[s][:, rows] for s in ss], 2)
-        return clf().fit(Xtr.reshape(-1, Xtr.shape[2]), np.tile(ytr[rows], k)).decision_function(np.concatenate([Xte_of(s) for s in ss], 1))
-    def evaluate(how):
-        "CV accuracy on the 70% and held-out accuracy / AUC of `how(rows, Xte_of)`, a logit per image"
-        cv = [((how(f, lambda s: Ftr[s][:, v].mean(0)) > 0) == ytr[v]).mean() for f, v in StratifiedKFold(5, shuffle=True, random_state=0).split(ytr, ytr)]
-        L = how(slice(None), lambda s: Fte[s].mean(0))
-        return dict(cv_acc=round(float(np.mean(cv)), 4), acc=round(float(((L > 0) == yte).mean()), 3), auc=round(float(roc_auc_score(yte, L)), 3))
-    for s in sizes: print(json.dumps(dict(variant=f'{s} px', **evaluate(lambda rows, X, s=s: logits([s], rows, X)))), flush=True)
+    def logits(ss, rows, held):
+        "Logits of one classifier on the sizes `ss` side by side, trained on the training images `rows` (all views), for the average of the views of `held` (None: the held-out images)"
+        X = lambda F: np.concatenate([F[s] for s in ss], 2)
+        return fit_views(X(Ftr)[:, rows], ytr[rows], C=a.C).decision_function((X(Ftr)[:, held] if held is not None else X(Fte)).mean(0))
+    for s in sizes: print(json.dumps(dict(variant=f'{s} px', **scores(lambda rows, held, s=s: logits([s], rows, held), ytr, yte))), flush=True)
     if len(sizes) > 1:
-        print(json.dumps(dict(variant='side by side', **evaluate(lambda rows, X: logits(sizes, rows, X)))), flush=True)
-        print(json.dumps(dict(variant='mean logit', **evaluate(lambda rows, X: np.mean([logits([s], rows, X) for s in sizes], 0)))), flush=True)
+        print(json.dumps(dict(variant='side by side', **scores(lambda rows, held: logits(sizes, rows, held), ytr, yte))), flush=True)
+        print(json.dumps(dict(variant='mean logit', **scores(lambda rows, held: np.mean([logits([s], rows, held) for s in sizes], 0), ytr, yte))), flush=True)

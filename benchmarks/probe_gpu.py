@@ -28,7 +28,7 @@ if __name__ == '__main__':
     gpu = torch.cuda.get_device_name() if a.device.startswith('cuda') else None
     say = lambda **kw: print(json.dumps(dict(device=a.device, gpu=gpu, cpus=os.cpu_count(), torch=torch.__version__, arch=PROBE_ARCH, tf32=not a.no_tf32, **kw)), flush=True)
     views = [int(v) for v in a.views.split(',')]
-    size = [int(s) for s in a.size.split(',')]; size = size[0] if len(size) == 1 else size
+    size = [int(s) for s in a.size.split(',')]  # one side or several side by side (`stage_stats` takes the list)
     if a.save:
         np.save(a.save, np.stack([stage_stats(net, files[:a.n], size, cov, v)[0] for v in views])); say(what='saved', path=a.save, n=a.n, views=views)
     if a.ref:
@@ -38,7 +38,7 @@ if __name__ == '__main__':
             say(what='agree', views=v, images=len(R), max_abs=float(d.max()), max_rel=float((d/(np.abs(R) + 1e-3)).max()), median_rel=float(np.median(d/(np.abs(R) + 1e-3))))
     sync = (lambda: torch.cuda.synchronize()) if a.device.startswith('cuda') else (lambda: None)
     for v in (views if a.repeats else []):
-        for bs in [default_bs(a.device, max(size) if isinstance(size, list) else size) if b == 'auto' else int(b) for b in a.bs.split(',')]:
+        for bs in [default_bs(a.device, max(size)) if b == 'auto' else int(b) for b in a.bs.split(',')]:
             ts = []
             for r in range(a.repeats + 1):
                 sync(); t0 = time.perf_counter(); stage_stats(net, files, size, cov, v, bs=bs); sync(); ts.append(time.perf_counter() - t0)

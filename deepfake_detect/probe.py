@@ -22,7 +22,7 @@ from .classical import TracesDetector, fit_detector, _split, _rows, _device, ext
 __all__ = ['PROBE_ARCH', 'backbone', 'cov_stages', 'stat_names', 'dihedral', 'default_bs', 'stage_stats', 'ProbeDetector',
            'train_probe']
 
-# %% ../nbs/05b_probe.ipynb #34c752e6
+# %% ../nbs/05b_probe.ipynb #5f957be7
 PROBE_ARCH = 'tf_efficientnet_lite2'  # the default frozen network (offline weights: the `offline` extra)
 
 def backbone(arch:str=PROBE_ARCH, pretrained:bool=True, weights=None,
@@ -54,12 +54,12 @@ def _sizes(size)->list:
     "`size` (an int or a sequence of them) as a list"
     return [int(size)] if np.ndim(size) == 0 else [int(s) for s in size]
 
-def stat_names(net:torch.nn.Module, cov:list=(), size=None)->list:
+def stat_names(net:torch.nn.Module, cov:list=(), size=256)->list:
     "Name of each column `stage_stats` returns: `stage{i}_mean_{c}`, `stage{i}_std_{c}` per stage and channel c, then `stage{i}_cov_{a}_{b}` (a <= b) for the `cov` stages; with several sizes, those names for each size, prefixed `{size}px_`"
     ch = net.feature_info.channels()
     names = ([f'stage{i}_{s}_{c}' for i,n in enumerate(ch) for s in ('mean', 'std') for c in range(n)] +
              [f'stage{i}_cov_{a}_{b}' for i in cov for a,b in zip(*np.triu_indices(ch[i]))])
-    sizes = _sizes(256 if size is None else size)
+    sizes = _sizes(size)
     return names if len(sizes) == 1 else [f'{s}px_{n}' for s in sizes for n in names]
 
 def dihedral(a:np.ndarray, i:int)->np.ndarray:
@@ -70,7 +70,7 @@ def dihedral(a:np.ndarray, i:int)->np.ndarray:
     return np.ascontiguousarray(a)
 
 def default_bs(device, size:int)->int:
-    "Images per batch for `stage_stats` at side `size`: 32, except on a CPU above 256 px, where about 2**19 pixels a batch (3 at 384 px, 2 at 512) ran 1.4 to 1.9 times faster here (end of this page)"
+    "Images per batch for `stage_stats` at side `size`: 32, except on a CPU above 256 px: about 2**19 pixels a batch (3 images at 384 px, 2 at 512)"
     return 32 if torch.device(device).type != 'cpu' or size <= 256 else max(1, 2**19 // size**2)
 
 @torch.inference_mode()
@@ -83,8 +83,8 @@ def stage_stats(net:torch.nn.Module, # from `backbone`
                 bs:int|None=None, # images per batch; default `default_bs`
                 progress:bool=False)->tuple:
     "`(X, errors)`: per stage of `net`, the mean and std of each channel of its feature maps, then the channel covariance of the `cov` stages; one row per item (NaN where it failed); computed on `net`'s device"
-    items, dev, errs = list(items), next(net.parameters()).device, []
-    bs = bs or default_bs(dev, max(_sizes(size)))
+    items, dev, errs, sizes = list(items), next(net.parameters()).device, [], _sizes(size)
+    bs = bs or default_bs(dev, max(sizes))
     X = np.full((1 if average else views, len(items), len(stat_names(net, cov, size))), np.nan, np.float32)  # averaged batch by batch
     starts = range(0, len(items), bs)
     def row(ms): return torch.cat([torch.cat([m.mean((2, 3)), m.std((2, 3))], 1) for m in ms] + [_cov(ms[i]) for i in cov], 1)
@@ -92,7 +92,7 @@ def stage_stats(net:torch.nn.Module, # from `backbone`
         loaded = [_load(it, max_side=1 << 30) for it in items[s:s+bs]]
         ok = [j for j,(a,_) in enumerate(loaded) if a is not None]
         if ok:
-            F = torch.stack([torch.cat([row(net(_inputs(net, [dihedral(loaded[j][0], v) for j in ok], side).to(dev))) for side in _sizes(size)], 1)
+            F = torch.stack([torch.cat([row(net(_inputs(net, [dihedral(loaded[j][0], v) for j in ok], side).to(dev))) for side in sizes], 1)
                              for v in range(views)]).float()
             X[:, [s+j for j in ok]] = (F.mean(0, keepdim=True) if average else F).cpu().numpy()
         errs += ['' if a is not None else why for a,why in loaded]
