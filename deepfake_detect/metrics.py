@@ -33,14 +33,16 @@ def binary_metrics(y, # 1 = AI-generated, 0 = real
                 average_precision=float(average_precision_score(y, p)) if two else float('nan'),
                 accuracy_ai=acc_ai, accuracy_real=acc_real, ece=ece(y, p), n=int(len(y)), threshold=float(threshold))
 
-# %% ../nbs/01a_metrics.ipynb #8da497d7
+# %% ../nbs/01a_metrics.ipynb #ab4a1086
 def best_threshold(y, p)->float:
-    "The threshold on P(ai) that maximises balanced accuracy on (`y`, `p`)"
+    "The threshold on P(ai) that maximises balanced accuracy on (`y`, `p`); of the thresholds that tie, the one nearest 0.5"
     y,p = np.asarray(y, int), np.asarray(p, float)
     if len(set(y.tolist())) < 2: return 0.5
-    fpr, tpr, thr = roc_curve(y, p)
-    i = int(np.argmax(tpr - fpr))
-    return float(np.clip(thr[i], 1e-6, 1.0))
+    fpr, tpr, thr = roc_curve(y, p, drop_intermediate=False)
+    j = tpr - fpr; best = np.flatnonzero(j >= j.max() - 1e-12)
+    lo = np.append(thr[1:], -np.inf)[best]  # every t in (lo, thr] makes the same decisions on (`y`, `p`) as thr
+    t = np.clip(0.5, np.nextafter(lo, np.inf), thr[best])
+    return float(np.clip(t[np.argmin(np.abs(t - 0.5))], 1e-6, 1.0))
 
 # %% ../nbs/01a_metrics.ipynb #e3914752
 def apply_temperature(p, temperature:float=1.0)->np.ndarray:
