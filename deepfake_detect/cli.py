@@ -36,7 +36,7 @@ def _ints(s:str, option:str='')->list:
     try: return [int(v) for v in s.split(',')]
     except ValueError: raise UserError(f"{option or 'option'} takes comma-separated whole numbers (e.g. 256,512), not {s!r}") from None
 
-# %% ../nbs/10_cli.ipynb #c1d94e60
+# %% ../nbs/10_cli.ipynb #fededdf2
 def audit_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kaggle:owner/name
               warn_at:float=0.75, # warn when metadata alone reaches this balanced accuracy
              ):
@@ -68,6 +68,7 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
               probe_cov:int=128, # probe: add the channel covariance of every stage with at most this many channels (0: none)
               probe_views:int=8, # probe: train on this many rotations and mirror images of each image (1, 2, 4 or 8), predict from their average
               probe_sizes:str=None, # probe: comma-separated sides (e.g. 256,512) whose statistics are put side by side, instead of --size alone
+              probe_fp32:bool=False, # probe: the network in float32 even where the CPU computes bfloat16 natively (there it runs in bfloat16 by default: 1.7x faster, same accuracy)
               seed:int=42):
     "Train a detector into a model directory"
     from deepfake_detect.data import get_source
@@ -83,7 +84,7 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
     elif method == 'probe':
         from deepfake_detect.probe import train_probe, PROBE_ARCH
         train_probe(path, out, arch=arch or PROBE_ARCH, size=_ints(probe_sizes, '--probe-sizes') if probe_sizes else size, traces=probe_traces, cov_channels=probe_cov, views=probe_views, pretrained=pretrained, weights=weights,
-                    max_per_class=max_per_class, seed=seed, workers=workers)
+                    bf16=False if probe_fp32 else None, max_per_class=max_per_class, seed=seed, workers=workers)
     else: raise UserError(f"--method must be cnn, traces or probe, not {method!r}")
     print(f"model directory: {out}\nvalidation: {json.loads((Path(out)/'metrics.json').read_text())['valid']}")
 

@@ -49,14 +49,15 @@ def test_train_predict_evaluate_traces(demo_data, tmp_path):
     assert r.returncode == 0 and list(df.columns) == ['filename', 'class'] and len(df) == 60 and set(df['class']) <= {0, 1}
 
 def test_train_predict_probe_with_bad_file(demo_data, tmp_path):
-    "The frozen-feature probe through the command line (at two input sizes): a model directory, predictions with an unreadable file in its row"
+    "The frozen-feature probe through the command line (at two input sizes, in float32): a model directory, predictions with an unreadable file in its row"
     m = tmp_path/'m'
     r = run_cli('train', demo_data, '--method', 'probe', '--probe-sizes', '48;64', '--out', m)
     assert r.returncode == 2 and '--probe-sizes takes comma-separated whole numbers' in r.stderr and not m.exists()
-    r = run_cli('train', demo_data, '--method', 'probe', '--probe-sizes', '48,64', '--out', m)
+    r = run_cli('train', demo_data, '--method', 'probe', '--probe-sizes', '48,64', '--probe-fp32', '--out', m)
     assert r.returncode == 0, r.stderr
     cfg = json.loads((m/'config.json').read_text())
     assert cfg['method'] == 'probe' and cfg['preprocessing']['size'] == [48, 64] and (m/'backbone.safetensors').stat().st_size > 1e6
+    assert cfg['preprocessing']['bf16'] is False  # --probe-fp32 is stored, so predictions follow it
     (tmp_path/'broken.jpg').write_bytes(b'not an image')
     files = sorted((demo_data/'ai').iterdir())[:3]
     r = run_cli('predict', m, *files, tmp_path/'broken.jpg', '--out', tmp_path/'p.csv')
