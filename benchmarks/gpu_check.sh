@@ -54,5 +54,6 @@ run probe_train 150 bash -c "rm -rf /tmp/probe_m /tmp/probe_eval; $CLI train .da
 run probe_eval 90 bash -c "$CLI evaluate /tmp/probe_m .data/faces/test --out /tmp/probe_eval && cp /tmp/probe_eval/metrics.json $RAW/eval_metrics.json"
 [ -d .data/m2_faces ] && run probe_eval_cpu_model 90 bash -c "$CLI evaluate .data/m2_faces .data/faces/test --out /tmp/probe_eval2 && cp /tmp/probe_eval2/metrics.json $RAW/eval_cpu_model_metrics.json"  # trained on the CPU (session 6)
 run probe_agree_fp32 60 $PY benchmarks/probe_gpu.py .data/faces/test --ref .data/probe_ref.npy --views 1,8 --repeats 0 --no-tf32
+run probe_views 120 $PY benchmarks/probe_speed.py .data/faces/test --n 256 --device cuda --repeats 2  # per-view PIL loop (before the eleventh session) vs views made on the device, float32 and bfloat16
 fi
 tar czf "$OUT/all.tgz" -C "$RAW" .; cat "$RAW"/*.jsonl | cut -c1-600; cat "$RAW"/eval*metrics.json 2>/dev/null | head -c 3000

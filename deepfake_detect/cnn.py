@@ -89,7 +89,7 @@ def _norm_stats(learn):
         if isinstance(t, Normalize): return t.mean.flatten().tolist(), t.std.flatten().tolist()
     return [0., 0., 0.], [1., 1., 1.]
 
-# %% ../nbs/05_cnn.ipynb #8e42f359
+# %% ../nbs/05_cnn.ipynb #58708b44
 class CNNDetector:
     "A fine-tuned CNN: `config` (architecture, preprocessing, vocab, threshold) and a torch model"
     def __init__(self, config:dict, model:torch.nn.Module):
@@ -111,7 +111,7 @@ class CNNDetector:
         except ImageError as e: return None, e.reason
     @torch.inference_mode()
     def predict_tensors(self, xb:torch.Tensor, tta:bool=False)->torch.Tensor:
-        "P(ai) for a batch of preprocessed images (channels-last in memory on a CPU: 1.2-1.8x faster there, benchmarks/predict_overhead.py)"
+        "P(ai) for a batch of preprocessed images (channels-last in memory on a CPU: EfficientNet-Lite0 1.4-1.9x faster there, benchmarks/predict_overhead.py)"
         xb = xb.to(self.device)
         run = lambda x: self.model(x.contiguous(memory_format=torch.channels_last) if x.device.type == 'cpu' else x).float().softmax(1)
         p = run(xb)
