@@ -26,10 +26,9 @@ if __name__ == '__main__':
     X = torch.stack([det.preprocess(im) for im in imgs]); batches = X.split(a.bs)
     model = det.model
     cl_batches = [xb.contiguous(memory_format=torch.channels_last) for xb in batches]
-    def plain():
-        with torch.inference_mode(): return torch.cat([model(xb).softmax(1)[:, 0] for xb in batches])
-    def plain_cl():
-        with torch.inference_mode(): return torch.cat([model(xb).softmax(1)[:, 0] for xb in cl_batches])
+    def loop(bb):
+        with torch.inference_mode(): return torch.cat([model(xb).softmax(1)[:, 0] for xb in bb])
+    plain, plain_cl = (lambda: loop(batches)), (lambda: loop(cl_batches))
     def project(): return torch.cat([det.predict_tensors(xb) for xb in batches])
     def from_images(): return det.predict(imgs, bs=a.bs)[0]
     assert torch.allclose(plain(), project(), atol=1e-5)

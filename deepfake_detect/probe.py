@@ -22,7 +22,7 @@ from .classical import TracesDetector, fit_detector, _split, _rows, _device, ext
 __all__ = ['PROBE_ARCH', 'backbone', 'cov_stages', 'stat_names', 'dihedral', 'cpu_bf16', 'default_bs', 'stage_stats',
            'ProbeDetector', 'train_probe']
 
-# %% ../nbs/05b_probe.ipynb #9b91460a
+# %% ../nbs/05b_probe.ipynb #b0c33d2e
 PROBE_ARCH = 'tf_efficientnet_lite2'  # the default frozen network (offline weights: the `offline` extra)
 
 def backbone(arch:str=PROBE_ARCH, pretrained:bool=True, weights=None,
@@ -68,7 +68,8 @@ def dihedral(a, i:int, axes=(0, 1)):
     if i & 4: a = a.swapaxes(r, c)
     if i & 2: a = flip(a, r)
     if i & 1: a = flip(a, c)
-    return (a.contiguous(memory_format=torch.channels_last) if a.dim() == 4 else a.contiguous()) if t else np.ascontiguousarray(a)  # batches channels-last, as `_inputs` makes them: 1.4x faster than NCHW through the network on this CPU
+    if not t: return np.ascontiguousarray(a)
+    return a.contiguous(memory_format=torch.channels_last if a.dim() == 4 else torch.contiguous_format)  # batches channels-last, as `_inputs` makes them: 1.4x faster than NCHW through the network on this CPU
 
 def cpu_bf16()->bool:
     "Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX, as PyTorch reports it): where `stage_stats` runs the network in bfloat16 by default"
