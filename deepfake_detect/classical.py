@@ -6,6 +6,7 @@
 from __future__ import annotations
 import os, json, math, time, random, queue, threading, warnings
 from functools import partial
+from typing import Callable
 from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor
 import multiprocessing as mp
@@ -270,21 +271,24 @@ def _split(files, valid_pct, seed):
     y = np.array([label_of(f) == 'ai' for f in files], int)
     return train_test_split(np.arange(len(files)), test_size=valid_pct, random_state=seed, stratify=y), y
 
-def fit_detector(cls, model, X, y, tr, va, files, out, t0:float, Xtr=None, ytr=None,
-                 refit:tuple|None=None, # (rows, labels): then fit a clone of `model` on them, e.g. training and validation images together, keeping the temperature and threshold
+def fit_detector(cls, model, X, y, tr, va, files, out, t0:float,
+                 Xtr=None, ytr=None, # the training rows and labels (default `X[tr]`, `y[tr]`); `Xtr` may be a function returning both, made only for the fit
+                 refit:tuple|Callable|None=None, # (rows, labels), or a function returning them: then fit a clone of `model` on them, e.g. training and validation images together, keeping the temperature and threshold
                  **config):
     "Fit the scikit-learn `model` on rows `tr` of `X` (or on `Xtr`, `ytr`), calibrate and choose the threshold on rows `va`, save a `cls` detector and its reports into `out`"
-    Xtr, ytr = (X[tr], y[tr]) if Xtr is None else (Xtr, ytr)
-    model.fit(Xtr, ytr)
+    rows = Xtr if callable(Xtr) else (lambda: (X[tr], y[tr]) if Xtr is None else (Xtr, ytr))
+    model.fit(*rows())  # rows made by a function are freed once fitted, before `refit`'s are made
     p_raw = model.predict_proba(X[va])[:, list(model.classes_).index(1)]
     T = fit_temperature(y[va], p_raw); p = apply_temperature(p_raw, T)
     thr = best_threshold(y[va], p); data = config.pop('data', {})
-    if refit is not None: model = clone(model).fit(*refit)  # the validation figures below stay those of the model fitted on `tr`
+    if refit is not None:  # the validation figures below stay those of the model fitted on `tr`
+        Xr, yr = refit() if callable(refit) else refit
+        model = clone(model).fit(Xr, yr)
     config = dict(method=config.pop('method'), vocab=['ai', 'real'], positive='ai', threshold=thr, temperature=T, version=__version__,
                   data=dict(n_train=int(len(tr)), n_valid=int(len(va)), **data), **config)
     det = cls(config, model); det.save(out)
     save_json(out/'metrics.json', dict(valid=binary_metrics(y[va], p, thr), valid_at_0_5=binary_metrics(y[va], p, 0.5), ece_before_calibration=binary_metrics(y[va], p_raw)['ece'],
-                                       refit_rows=0 if refit is None else int(len(refit[1])), train_seconds=time.time()-t0))
+                                       refit_rows=0 if refit is None else int(len(yr)), train_seconds=time.time()-t0))
     plot_confusion(y[va], p, thr, out/'confusion.png'); plot_roc(y[va], p, out/'roc.png')
     save_npz(out/'valid_predictions.npz', paths=np.array([str(files[i]) for i in va]), y=y[va], p=p)
     return det

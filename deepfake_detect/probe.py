@@ -4,7 +4,7 @@
 
 # %% ../nbs/05b_probe.ipynb #ab4497fc
 from __future__ import annotations
-import time
+import time, warnings
 from functools import partial
 from pathlib import Path
 import numpy as np, torch
@@ -20,7 +20,7 @@ from .classical import TracesDetector, fit_detector, _split, _rows, _device, ext
 
 # %% auto #0
 __all__ = ['PROBE_ARCH', 'backbone', 'cov_stages', 'stat_names', 'dihedral', 'cpu_bf16', 'default_bs', 'stage_stats',
-           'ProbeDetector', 'train_probe']
+           'ProbeDetector', 'available_memory', 'check_memory', 'train_probe']
 
 # %% ../nbs/05b_probe.ipynb #b0c33d2e
 PROBE_ARCH = 'tf_efficientnet_lite2'  # the default frozen network (offline weights: the `offline` extra)
@@ -142,6 +142,21 @@ class ProbeDetector(TracesDetector):
         det = super().load(path); det.net = backbone(det.config['preprocessing']['arch'], pretrained=False)
         det.net.load_state_dict(load_file(str(Path(path)/'backbone.safetensors'))); return det
 
+def available_memory()->int|None:
+    "Bytes of memory a new allocation can use (Linux's `MemAvailable`), or None where that is unknown"
+    try: return next(int(l.split()[1])*1024 for l in open('/proc/meminfo') if l.startswith('MemAvailable:'))
+    except (OSError, StopIteration, ValueError): return None
+
+def check_memory(n:int, views:int, d:int, available:int|None=None, factor:float=3.5):
+    "Before `train_probe` computes anything: a `UserError` when the features of `n` images x `views` views x `d` numbers (float32) exceed the `available` memory (default `available_memory()`), a warning when their fit likely will (`factor` times the features, as measured on CIFAKE)"
+    available = available_memory() if available is None else available
+    if available is None: return
+    need, gb = 4*views*n*d, lambda b: f"{b/2**30:.1f} GB"
+    what = f"the probe's features of {n:,} images x {views} views x {d:,} numbers"
+    todo = "train on fewer views (--probe-views 4, 2 or 1; `views=`) or fewer images (--max-per-class), or use a machine with more memory"
+    if need > available: raise UserError(f"{what} take {gb(need)}, more than the {gb(available)} of memory available: {todo}")
+    if factor*need > available: warnings.warn(f"{what} and their fit need about {gb(factor*need)}, more than the {gb(available)} of memory available; if training is killed, {todo}")
+
 def train_probe(path, # dataset folder: one sub-folder per class
                 out, # model directory to write
                 arch:str=PROBE_ARCH, # timm name
@@ -160,10 +175,12 @@ def train_probe(path, # dataset folder: one sub-folder per class
     (tr, va), y = _split(files, valid_pct, seed)
     t0 = time.time(); net = backbone(arch, pretrained, weights)
     prep = dict(arch=arch, size=int(size) if np.ndim(size) == 0 else _sizes(size), pretrained=pretrained, cov=cov_stages(net, cov_channels), views=views, bf16=bf16, traces=trace_config() if traces else None)
+    check_memory(len(files), views, len(ProbeDetector(dict(preprocessing=prep), None, net).feature_names()))
     V, errs = ProbeDetector(dict(preprocessing=prep), None, net).features(files, workers, progress, average=False)  # (views, n, d)
     X = V.mean(0); ok = ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
-    rows = lambda r: (V[:, r].reshape(-1, X.shape[1]), np.tile(y[r], views))  # one row per view
+    def rows(r):  # one row per view; all images (in any order, as for the refit) are `V` itself, not a copy
+        return (V.reshape(-1, X.shape[1]), np.tile(y, views)) if len(r) == len(y) else (V[:, r].reshape(-1, X.shape[1]), np.tile(y[r], views))
     return fit_detector(partial(ProbeDetector, net=net), make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000)), X, y, tr, va, files, out, t0,
-                        *rows(tr), refit=rows(np.concatenate([tr, va])) if refit else None,
+                        lambda: rows(tr), refit=(lambda: rows(np.concatenate([tr, va]))) if refit else None,
                         method='probe', preprocessing=prep, classifier=f'logistic regression, C={C}',
                         data=dict(path=str(path), skipped=int((~ok).sum()), seed=seed), training=dict(views=views, n_rows=int(len(tr)*views), refit=refit))
