@@ -175,8 +175,9 @@ def train_probe(path, # dataset folder: one sub-folder per class
     (tr, va), y = _split(files, valid_pct, seed)
     t0 = time.time(); net = backbone(arch, pretrained, weights)
     prep = dict(arch=arch, size=int(size) if np.ndim(size) == 0 else _sizes(size), pretrained=pretrained, cov=cov_stages(net, cov_channels), views=views, bf16=bf16, traces=trace_config() if traces else None)
-    check_memory(len(files), views, len(ProbeDetector(dict(preprocessing=prep), None, net).feature_names()))
-    V, errs = ProbeDetector(dict(preprocessing=prep), None, net).features(files, workers, progress, average=False)  # (views, n, d)
+    unfitted = ProbeDetector(dict(preprocessing=prep), None, net)
+    check_memory(len(files), views, len(unfitted.feature_names()))
+    V, errs = unfitted.features(files, workers, progress, average=False)  # (views, n, d)
     X = V.mean(0); ok = ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
     def rows(r):  # one row per view; all images (in any order, as for the refit) are `V` itself, not a copy
         return (V.reshape(-1, X.shape[1]), np.tile(y, views)) if len(r) == len(y) else (V[:, r].reshape(-1, X.shape[1]), np.tile(y[r], views))
