@@ -15,8 +15,11 @@ one pass with the probe's own input preparation and bfloat16 rule, and:
 For each: 5-fold CV accuracy on the 70% (trained on k views, scored on their average), then the classifier fitted on all
 70% and held-out accuracy / ROC AUC at 0 on the 30%.
 
-Run from the repository root:  python benchmarks/probe_variants.py ../shared/data/faces [--views 8] [--size 256] [--cache F.npz]
-Prints one JSON line per variant, then the seconds the features took.
+`--curve 0.125,0.25,0.5,1`: also the default probe's learning curve with all its views: fitted on seeded class-balanced
+fractions of the 70% (five draws each), median held-out accuracy and AUC (and the accuracy's range) on the same 30%.
+
+Run from the repository root:  python benchmarks/probe_variants.py ../shared/data/faces [--views 8] [--size 256] [--cache F.npz] [--curve F,F,...]
+Prints one JSON line per variant (and per fraction), then the seconds the features took.
 """
 import argparse, json, os, sys, time
 from pathlib import Path
@@ -76,6 +79,8 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('data'); p.add_argument('--size', type=int, default=256); p.add_argument('--views', type=int, default=8)
     p.add_argument('--C', type=float, default=0.01); p.add_argument('--cache', default=None, help='save the features here, or read them when it exists')
+    p.add_argument('--curve', default='', help='comma-separated training fractions for a learning curve of the default probe')
+    p.add_argument('--only-curve', action='store_true', help='skip the variants')
     a = p.parse_args()
     from sklearn.linear_model import RidgeClassifier
     from sklearn.svm import LinearSVC
@@ -96,6 +101,17 @@ if __name__ == '__main__':
             return clf.decision_function((Vtr[:, held] if held is not None else Vte).mean(0))
         print(json.dumps(dict(variant=name, rows_per_image=len(V), d=V.shape[-1], **scores(logits, ytr, yte))), flush=True)
     img = Fs['image']
+    for frac in [float(f) for f in a.curve.split(',') if f]:
+        from sklearn.metrics import roc_auc_score
+        draws = []
+        for seed in range(5 if frac < 1 else 1):
+            rng = np.random.default_rng(seed)  # the same number of images from each class
+            rows = np.sort(np.concatenate([rng.permutation(np.flatnonzero(ytr == c))[:int(round(frac*(ytr == c).sum()))] for c in (0, 1)]))
+            L = fit_views(img[:, rows], ytr[rows], C=a.C).decision_function(img[:, ntr:].mean(0))
+            draws.append((((L > 0) == yte).mean(), roc_auc_score(yte, L)))
+        acc, auc = np.array(draws).T
+        print(json.dumps(dict(curve=frac, n=len(rows), acc=round(float(np.median(acc)), 3), acc_range=[round(float(acc.min()), 3), round(float(acc.max()), 3)], auc=round(float(np.median(auc)), 4))), flush=True)
+    if a.only_curve: sys.exit()
     report('default', img)
     for k in (2, 4): report(f'grid{k}', np.concatenate([img, Fs[f'grid{k}']], 2))
     report('shifts', np.concatenate([img] + [Fs[f'shift{dy}{dx}'] for dy, dx in SHIFTS]))
