@@ -40,6 +40,16 @@ def scores(logits, ytr, yte, folds=5)->dict:
     L = logits(slice(None), None)
     return dict(cv_acc=round(float(np.mean(cv)), 4), acc=round(float(((L > 0) == yte).mean()), 3), auc=round(float(roc_auc_score(yte, L)), 3))
 
+def curve_point(score, ytr, frac:float, draws:int=5)->dict:
+    "One point of a learning curve: `score(rows)` (held-out `acc` and `auc` of the classifier fitted on the training images `rows`) over `draws` seeded class-balanced draws of the fraction `frac` of the training images (one when `frac` is 1); the median accuracy, its range and the median AUC"
+    res = []
+    for seed in range(draws if frac < 1 else 1):
+        rng = np.random.default_rng(seed)  # the same number of images from each class
+        rows = np.sort(np.concatenate([rng.permutation(np.flatnonzero(ytr == c))[:int(round(frac*(ytr == c).sum()))] for c in (0, 1)]))
+        res.append(score(rows))
+    acc, auc = [float(r['acc']) for r in res], [float(r['auc']) for r in res]
+    return dict(frac=frac, n=len(rows), acc=round(float(np.median(acc)), 3), acc_range=[round(min(acc), 3), round(max(acc), 3)], auc=round(float(np.median(auc)), 4))
+
 @torch.inference_mode()
 def stage_maps(net, files, stage, size, bs=32):
     "The feature maps of one stage, `(n, C, h, w)`, from the probe's own input preparation"
@@ -82,15 +92,7 @@ if __name__ == '__main__':
                mean_std=score(~np.char.endswith(part, '_cov')), per_stage=[score(part == f'stage{i}') for i in stages],
                cov_per_stage=[score(part == f'stage{i}_cov') for i in cov])
     if a.curve:
-        res['curve'] = []; ytr = labels(tr)
-        for frac in map(float, a.curve.split(',')):
-            draws = []
-            for seed in range(5 if frac < 1 else 1):
-                rng = np.random.default_rng(seed)  # the same number of images from each class
-                rows = np.sort(np.concatenate([rng.permutation(np.flatnonzero(ytr == c))[:int(round(frac*(ytr == c).sum()))] for c in (0, 1)]))
-                draws.append(score(slice(None), rows))
-            acc, auc = [d['acc'] for d in draws], [d['auc'] for d in draws]
-            res['curve'].append(dict(frac=frac, n=len(rows), acc=float(np.median(acc)), acc_range=[min(acc), max(acc)], auc=float(np.median(auc))))
+        res['curve'] = [curve_point(lambda rows: score(slice(None), rows), labels(tr), frac) for frac in map(float, a.curve.split(','))]
     if a.views:
         res['views'] = []; ytr = labels(tr)
         for k in map(int, a.views.split(',')):  # trained on k views of each image, applied to the average of their features

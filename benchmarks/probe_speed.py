@@ -15,12 +15,11 @@ import numpy as np, torch
 @torch.inference_mode()
 def pil_views(net, files, size, cov, views, bs):
     "`stage_stats(..., average=False)` as it was computed before: every view decoded, flipped and resized with PIL, float32"
-    from deepfake_detect.probe import _inputs, _cov, dihedral, _load
+    from deepfake_detect.probe import _inputs, map_stats, dihedral, _load
     dev, out = next(net.parameters()).device, []
-    row = lambda ms: torch.cat([torch.cat([m.mean((2, 3)), m.std((2, 3))], 1) for m in ms] + [_cov(ms[i]) for i in cov], 1)
     for s in range(0, len(files), bs):
         arrays = [_load(f, max_side=1 << 30)[0] for f in files[s:s+bs]]
-        out.append(torch.stack([row(net(_inputs(net, [dihedral(a, v) for a in arrays], size).to(dev))) for v in range(views)]).float().cpu().numpy())
+        out.append(torch.stack([map_stats(net(_inputs(net, [dihedral(a, v) for a in arrays], size).to(dev)), cov) for v in range(views)]).float().cpu().numpy())
     return np.concatenate(out, 1)
 
 if __name__ == '__main__':

@@ -27,7 +27,7 @@ os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import numpy as np, torch, torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).parent))
 from cnn_accuracy import holdout_split
-from frozen_features import labels, fit_views, scores
+from frozen_features import labels, fit_views, scores, curve_point
 
 SHIFTS = [(0, 1), (1, 0), (1, 1)]  # (down, right) in pixels
 GRID_STAGES = (2, 3, 4)
@@ -56,12 +56,11 @@ def grid(m, k, v):
 def features(net, files, size, views, bs=32)->dict:
     "Name -> `(views, n, d)` features of `files` for every input variant"
     from deepfake_detect.core import open_image
-    from deepfake_detect.probe import _inputs, _cov, dihedral, cov_stages, cpu_bf16
+    from deepfake_detect.probe import _inputs, map_stats, dihedral, cov_stages, cpu_bf16
     cov, out = cov_stages(net), {}
     bf16 = next(net.parameters()).device.type == 'cpu' and cpu_bf16()
     def maps(x):
         with torch.autocast('cpu', torch.bfloat16, enabled=bf16): return [m.float() for m in net(x.contiguous(memory_format=torch.channels_last))]
-    def row(ms): return torch.cat([torch.cat([m.mean((2, 3)), m.std((2, 3))], 1) for m in ms] + [_cov(ms[i]) for i in cov], 1)
     for s in range(0, len(files), bs):
         x = _inputs(net, [np.array(open_image(f)) for f in files[s:s+bs]], size)
         inputs = {'image': x, 'residual': residual(x), **{f'shift{dy}{dx}': shift(x, dy, dx) for dy, dx in SHIFTS}}
@@ -69,7 +68,7 @@ def features(net, files, size, views, bs=32)->dict:
         for name, xi in inputs.items():
             for v in range(views):
                 ms = maps(dihedral(xi, v, (2, 3)))
-                rows.setdefault(name, []).append(row(ms).numpy())
+                rows.setdefault(name, []).append(map_stats(ms, cov).numpy())
                 if name == 'image':
                     for k in (2, 4): rows.setdefault(f'grid{k}', []).append(torch.cat([grid(ms[i], k, v) for i in GRID_STAGES], 1).numpy())
         for name, r in rows.items(): out.setdefault(name, []).append(np.stack(r))
@@ -101,16 +100,12 @@ if __name__ == '__main__':
             return clf.decision_function((Vtr[:, held] if held is not None else Vte).mean(0))
         print(json.dumps(dict(variant=name, rows_per_image=len(V), d=V.shape[-1], **scores(logits, ytr, yte))), flush=True)
     img = Fs['image']
-    for frac in [float(f) for f in a.curve.split(',') if f]:
+    def held_out(rows):
+        "Held-out accuracy and AUC at 0 of the default probe fitted on every view of the training images `rows`"
         from sklearn.metrics import roc_auc_score
-        draws = []
-        for seed in range(5 if frac < 1 else 1):
-            rng = np.random.default_rng(seed)  # the same number of images from each class
-            rows = np.sort(np.concatenate([rng.permutation(np.flatnonzero(ytr == c))[:int(round(frac*(ytr == c).sum()))] for c in (0, 1)]))
-            L = fit_views(img[:, rows], ytr[rows], C=a.C).decision_function(img[:, ntr:].mean(0))
-            draws.append((((L > 0) == yte).mean(), roc_auc_score(yte, L)))
-        acc, auc = np.array(draws).T
-        print(json.dumps(dict(curve=frac, n=len(rows), acc=round(float(np.median(acc)), 3), acc_range=[round(float(acc.min()), 3), round(float(acc.max()), 3)], auc=round(float(np.median(auc)), 4))), flush=True)
+        L = fit_views(img[:, rows], ytr[rows], C=a.C).decision_function(img[:, ntr:].mean(0))
+        return dict(acc=((L > 0) == yte).mean(), auc=roc_auc_score(yte, L))
+    for frac in [float(f) for f in a.curve.split(',') if f]: print(json.dumps(dict(curve=True, **curve_point(held_out, ytr, frac))), flush=True)
     if a.only_curve: sys.exit()
     report('default', img)
     for k in (2, 4): report(f'grid{k}', np.concatenate([img, Fs[f'grid{k}']], 2))

@@ -49,16 +49,16 @@ if __name__ == '__main__':
     import tempfile
     from sklearn.model_selection import train_test_split
     from deepfake_detect.classical import TracesDetector, fit_detector
+    from deepfake_detect.probe import view_rows
     from deepfake_detect.metrics import apply_temperature, binary_metrics
     t0 = time.time(); V, y, Xte, yte = features(a.split, a.method, a.size, a.cache); X = V.mean(0)
     print(f"features: {V.shape[1]} training images ({V.shape[0]} views), {len(yte)} held out, {time.time()-t0:.0f} s", flush=True)
-    def rows(r): return V[:, r].reshape(-1, V.shape[2]), np.tile(y[r], V.shape[0])  # one row per view, as train_probe
     tmp, res = Path(tempfile.mkdtemp()), []
     for seed in [int(s) for s in a.seeds.split(',')]:
         tr, va = train_test_split(np.arange(len(y)), test_size=0.2, random_state=seed, stratify=y)  # as the detectors' _split
         row = {}
-        for name, refit in (('80%', None), ('refit', rows(np.arange(len(y))))):  # the detectors' own fit_detector, with and without refit
-            det = fit_detector(TracesDetector, model(a.method), X, y, tr, va, [str(i) for i in range(len(y))], tmp/f'{seed}_{name}', t0, *rows(tr), refit=refit, method=a.method)
+        for name, refit in (('80%', None), ('refit', view_rows(V, y))):  # the detectors' own fit_detector, with and without refit
+            det = fit_detector(TracesDetector, model(a.method), X, y, tr, va, [str(i) for i in range(len(y))], tmp/f'{seed}_{name}', t0, *view_rows(V, y, tr), refit=refit, method=a.method)
             pt = apply_temperature(det.model.predict_proba(Xte)[:, list(det.model.classes_).index(1)], det.config['temperature'])
             mt = binary_metrics(yte, pt, det.config['threshold'])
             row[name] = (mt['accuracy'], binary_metrics(yte, pt, 0.5)['accuracy'], mt['roc_auc'], mt['ece'])

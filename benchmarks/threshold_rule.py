@@ -32,16 +32,16 @@ if __name__ == '__main__':
     from sklearn.base import clone
     from sklearn.model_selection import train_test_split
     from deepfake_detect.classical import TracesDetector, fit_detector
+    from deepfake_detect.probe import view_rows
     from deepfake_detect.metrics import apply_temperature, binary_metrics
     lo, _, hi = a.seeds.partition('-'); seeds = range(int(lo), int(hi or lo) + 1)
     t0 = time.time(); V, y, Xte, yte = features(a.split, a.method, a.size, a.cache); X = V.mean(0)
-    def rows(r): return V[:, r].reshape(-1, V.shape[2]), np.tile(y[r], V.shape[0])  # one row per view, as train_probe
     refit = a.method == 'probe'  # each detector's default
-    if refit: kept = clone(model(a.method)).fit(*rows(np.arange(len(y))))  # the same for every seed: only temperature and threshold change
+    if refit: kept = clone(model(a.method)).fit(*view_rows(V, y))  # the same for every seed: only temperature and threshold change
     tmp, res = Path(tempfile.mkdtemp()), []
     for seed in seeds:
         tr, va = train_test_split(np.arange(len(y)), test_size=0.2, random_state=seed, stratify=y)  # as the detectors' _split
-        det = fit_detector(TracesDetector, model(a.method), X, y, tr, va, [str(i) for i in range(len(y))], tmp/str(seed), t0, *rows(tr), method=a.method)
+        det = fit_detector(TracesDetector, model(a.method), X, y, tr, va, [str(i) for i in range(len(y))], tmp/str(seed), t0, *view_rows(V, y, tr), method=a.method)
         v = np.load(tmp/str(seed)/'valid_predictions.npz')
         m = kept if refit else det.model
         pt = apply_temperature(m.predict_proba(Xte)[:, list(m.classes_).index(1)], det.config['temperature'])

@@ -276,8 +276,8 @@ def fit_detector(cls, model, X, y, tr, va, files, out, t0:float,
                  refit:tuple|Callable|None=None, # (rows, labels), or a function returning them: then fit a clone of `model` on them, e.g. training and validation images together, keeping the temperature and threshold
                  **config):
     "Fit the scikit-learn `model` on rows `tr` of `X` (or on `Xtr`, `ytr`), calibrate and choose the threshold on rows `va`, save a `cls` detector and its reports into `out`"
-    rows = Xtr if callable(Xtr) else (lambda: (X[tr], y[tr]) if Xtr is None else (Xtr, ytr))
-    model.fit(*rows())  # rows made by a function are freed once fitted, before `refit`'s are made
+    Xtr, ytr = Xtr() if callable(Xtr) else (X[tr], y[tr]) if Xtr is None else (Xtr, ytr)
+    model.fit(Xtr, ytr); del Xtr, ytr  # rows a function made are freed here, before `refit`'s are made
     p_raw = model.predict_proba(X[va])[:, list(model.classes_).index(1)]
     T = fit_temperature(y[va], p_raw); p = apply_temperature(p_raw, T)
     thr = best_threshold(y[va], p); data = config.pop('data', {})

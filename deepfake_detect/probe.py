@@ -19,8 +19,8 @@ from .traces import _load, feature_names, colour_of
 from .classical import TracesDetector, fit_detector, _split, _rows, _device, extract, trace_config, feature_importance
 
 # %% auto #0
-__all__ = ['PROBE_ARCH', 'backbone', 'cov_stages', 'stat_names', 'dihedral', 'cpu_bf16', 'default_bs', 'stage_stats',
-           'ProbeDetector', 'available_memory', 'check_memory', 'train_probe']
+__all__ = ['PROBE_ARCH', 'backbone', 'cov_stages', 'stat_names', 'dihedral', 'cpu_bf16', 'default_bs', 'map_stats', 'stage_stats',
+           'ProbeDetector', 'available_memory', 'check_memory', 'view_rows', 'train_probe']
 
 # %% ../nbs/05b_probe.ipynb #b0c33d2e
 PROBE_ARCH = 'tf_efficientnet_lite2'  # the default frozen network (offline weights: the `offline` extra)
@@ -79,6 +79,11 @@ def default_bs(device, size:int)->int:
     "Images per batch for `stage_stats` at side `size`: 32, except on a CPU above 256 px: about 2**19 pixels a batch (3 images at 384 px, 2 at 512)"
     return 32 if torch.device(device).type != 'cpu' or size <= 256 else max(1, 2**19 // size**2)
 
+def map_stats(ms:list, # one `(n, C, h, w)` feature map per stage
+              cov:list=())->torch.Tensor:
+    "`stage_stats`' row of each of `n` images from its stages' maps: every channel's mean and std, stage by stage, then the channel covariance of the `cov` stages"
+    return torch.cat([torch.cat([m.mean((2, 3)), m.std((2, 3))], 1) for m in ms] + [_cov(ms[i]) for i in cov], 1)
+
 @torch.inference_mode()
 def stage_stats(net:torch.nn.Module, # from `backbone`
                 items, # image paths, PIL images, uint8 arrays or callables returning one
@@ -96,13 +101,12 @@ def stage_stats(net:torch.nn.Module, # from `backbone`
         with torch.autocast(dev.type, torch.bfloat16, enabled=bf16): return [m.float() for m in net(x)]
     X = np.full((1 if average else views, len(items), len(stat_names(net, cov, size))), np.nan, np.float32)  # averaged batch by batch
     starts = range(0, len(items), bs)
-    def row(ms): return torch.cat([torch.cat([m.mean((2, 3)), m.std((2, 3))], 1) for m in ms] + [_cov(ms[i]) for i in cov], 1)
     for s in (progress_bar(starts) if progress else starts):
         loaded = [_load(it, max_side=1 << 30) for it in items[s:s+bs]]
         ok = [j for j,(a,_) in enumerate(loaded) if a is not None]
         if ok:
             xs = [_inputs(net, [loaded[j][0] for j in ok], side).to(dev) for side in sizes]  # each image decoded and resized once; its views are made on the device
-            F = torch.stack([torch.cat([row(maps(dihedral(x, v, (2, 3)))) for x in xs], 1) for v in range(views)])
+            F = torch.stack([torch.cat([map_stats(maps(dihedral(x, v, (2, 3))), cov) for x in xs], 1) for v in range(views)])
             X[:, [s+j for j in ok]] = (F.mean(0, keepdim=True) if average else F).cpu().numpy()
         errs += ['' if a is not None else why for a,why in loaded]
     return (X[0] if average else X), errs
@@ -144,7 +148,7 @@ class ProbeDetector(TracesDetector):
 
 def available_memory()->int|None:
     "Bytes of memory a new allocation can use (Linux's `MemAvailable`), or None where that is unknown"
-    try: return next(int(l.split()[1])*1024 for l in open('/proc/meminfo') if l.startswith('MemAvailable:'))
+    try: return next(int(l.split()[1])*1024 for l in Path('/proc/meminfo').read_text().splitlines() if l.startswith('MemAvailable:'))
     except (OSError, StopIteration, ValueError): return None
 
 def check_memory(n:int, views:int, d:int, available:int|None=None, factor:float=3.5):
@@ -156,6 +160,12 @@ def check_memory(n:int, views:int, d:int, available:int|None=None, factor:float=
     todo = "train on fewer views (--probe-views 4, 2 or 1; `views=`) or fewer images (--max-per-class), or use a machine with more memory"
     if need > available: raise UserError(f"{what} take {gb(need)}, more than the {gb(available)} of memory available: {todo}")
     if factor*need > available: warnings.warn(f"{what} and their fit need about {gb(factor*need)}, more than the {gb(available)} of memory available; if training is killed, {todo}")
+
+def view_rows(V:np.ndarray, # per-view features `(views, n, d)`, as `stage_stats(average=False)` returns them
+              y, r=None)->tuple:
+    "Training rows and their labels `y`: one row per view of each image in `r` (default all of them: `V` itself, reshaped, not a copy)"
+    if r is None: return V.reshape(-1, V.shape[-1]), np.tile(y, len(V))
+    return V[:, r].reshape(-1, V.shape[-1]), np.tile(np.asarray(y)[r], len(V))
 
 def train_probe(path, # dataset folder: one sub-folder per class
                 out, # model directory to write
@@ -179,9 +189,7 @@ def train_probe(path, # dataset folder: one sub-folder per class
     check_memory(len(files), views, len(unfitted.feature_names()))
     V, errs = unfitted.features(files, workers, progress, average=False)  # (views, n, d)
     X = V.mean(0); ok = ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
-    def rows(r):  # one row per view; all images (in any order, as for the refit) are `V` itself, not a copy
-        return (V.reshape(-1, X.shape[1]), np.tile(y, views)) if len(r) == len(y) else (V[:, r].reshape(-1, X.shape[1]), np.tile(y[r], views))
     return fit_detector(partial(ProbeDetector, net=net), make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000)), X, y, tr, va, files, out, t0,
-                        lambda: rows(tr), refit=(lambda: rows(np.concatenate([tr, va]))) if refit else None,
+                        lambda: view_rows(V, y, tr), refit=(lambda: view_rows(V, y, None if ok.all() else np.flatnonzero(ok))) if refit else None,
                         method='probe', preprocessing=prep, classifier=f'logistic regression, C={C}',
                         data=dict(path=str(path), skipped=int((~ok).sum()), seed=seed), training=dict(views=views, n_rows=int(len(tr)*views), refit=refit))
