@@ -2,8 +2,7 @@
 
 python benchmarks/predict_overhead.py [--arch tf_efficientnet_lite0] [--size 224] [--n 256] [--bs 32] [--repeats 5]
 Prints images/s (median of repeats) for: a plain `model(xb).softmax(1)` loop on the batches as `torch.stack` makes them (NCHW),
-the same loop on channels-last copies of them (the layout `CNNDetector.predict_tensors` gives the network on a CPU since the
-eleventh session: the baseline its overhead is measured against), `CNNDetector.predict_tensors` on the NCHW batches, and
+the same loop on channels-last copies of them (the layout `CNNDetector.predict_tensors` gives the network on a CPU : the baseline its overhead is measured against), `CNNDetector.predict_tensors` on the NCHW batches, and
 `CNNDetector.predict` from in-memory PIL images (resizing and normalisation included).
 """
 import argparse, statistics, time, platform, os
@@ -17,10 +16,10 @@ if __name__ == '__main__':
     from deepfake_detect.core import tune_malloc; tune_malloc()
     import torch
     from PIL import Image
-    from deepfake_detect.cnn import CNNDetector, _build
+    from deepfake_detect.cnn import CNNDetector, build_model
     cfg = dict(method='cnn', arch=a.arch, vocab=['ai', 'real'], threshold=0.5,
                preprocessing=dict(item=a.size, size=a.size, method='squish', mean=[.5]*3, std=[.5]*3))
-    det = CNNDetector(cfg, _build(a.arch))
+    det = CNNDetector(cfg, build_model(a.arch))
     rng = np.random.default_rng(0)
     imgs = [Image.fromarray(rng.integers(0, 256, (a.size, a.size, 3), dtype=np.uint8)) for _ in range(a.n)]
     X = torch.stack([det.preprocess(im) for im in imgs]); batches = X.split(a.bs)

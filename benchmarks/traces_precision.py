@@ -1,13 +1,12 @@
 """How close the EM engines come to the same EM with every pixel-sized sum in float64, on real images.
 
-Run from the repository root:  python benchmarks/traces_precision.py ../shared/data/faces --n 16 [--device cuda] [--ref REF.npz]
+Run from the repository root:  python benchmarks/traces_precision.py FACES --n 16 [--device cuda] [--ref REF.npz]
 Takes `--n` images (half from each class folder, sorted), stacks their channels in each colour space and runs `em_traces`
-(group=3, 3x3 kernels) with each engine on `--device`; the reference is `traces._em_float64` (the CPU's EM with every pixel-sized
-sum in float64, as the notebook's precision test uses it). Prints one JSON line per (colour, engine): how many images
+(group=3, 3x3 kernels) with each engine on `--device`; the reference is `em_traces(engine='float64')` (the CPU's EM with every
+pixel-sized sum in float64, as the notebook's precision test uses it). Prints one JSON line per (colour, engine): how many images
 stopped at the reference's iteration, the mean iterations of each, the largest kernel difference and the largest relative
 sigma difference.
-`--ref FILE` saves the reference there, or reads it if the file exists: so that an older package (without `to_colour` or
-`_em_float64`) can be compared with a reference computed by this one (`PYTHONPATH=OLD python benchmarks/traces_precision.py ... --ref FILE`).
+`--ref FILE` saves the reference there, or reads it if the file exists (compute it once on the CPU, reuse it on a GPU machine).
 """
 import argparse, json, os
 from pathlib import Path
@@ -40,8 +39,7 @@ if __name__ == '__main__':
     ref = dict(np.load(a.ref)) if have else {}
     for colour in a.colours.split(','):
         if not have:
-            from deepfake_detect.traces import _em_float64
-            r = _em_float64(channels(x, colour), group=3)
+            r = em_traces(channels(x, colour), group=3, engine='float64')
             ref.update({f'{colour}_kernel': r.kernel.numpy(), f'{colour}_sigma': r.sigma.numpy(), f'{colour}_iters': r.iters.numpy()})
         for eng in a.engines.split(','):
             try:

@@ -1,48 +1,13 @@
 """Time the project's EM extractor against a literal re-implementation of the study's per-pixel loop.
 
-Run from the repository root:  python benchmarks/traces_speed.py [--n 16] [--size 256] [--data ../shared/data/faces/ai]
+Run from the repository root:  python benchmarks/traces_speed.py [--n 16] [--size 256] [--data FACES/ai]
 Prints ms per image (median over images) for each, and the ratio. Both run in this process, on the same images.
 """
 import argparse, time, statistics
 from pathlib import Path
 import numpy as np
 
-def study_extract_ct(image, kernel_size=3, max_iter=10):
-    "The study's extractor, as published: a Python loop over pixels builds the neighbour matrix."
-    import cv2
-    def em_channel(channel):
-        alpha = kernel_size // 2
-        padded = cv2.copyMakeBorder(channel, alpha, alpha, alpha, alpha, cv2.BORDER_REFLECT)
-        h, w = channel.shape
-        N = h * w
-        d = kernel_size**2 - 1
-        patch_offsets = []
-        center = kernel_size // 2
-        for i in range(kernel_size):
-            for j in range(kernel_size):
-                if i == center and j == center: continue
-                patch_offsets.append((i - center, j - center))
-        A = np.zeros((N, d), dtype=np.float32)
-        b = np.zeros(N, dtype=np.float32)
-        idx = 0
-        for y in range(alpha, h + alpha):
-            for x in range(alpha, w + alpha):
-                A[idx] = [padded[y + dy, x + dx] for dy, dx in patch_offsets]
-                b[idx] = padded[y, x]
-                idx += 1
-        k = np.zeros(d, dtype=np.float32)
-        for _ in range(max_iter):
-            pred = A @ k
-            residuals = b - pred
-            sigma2 = np.mean(residuals**2)
-            weights = np.exp(-residuals**2 / (2 * sigma2))
-            Aw = A * weights[:, np.newaxis]
-            bw = b * weights
-            k = np.linalg.pinv(A.T @ Aw) @ (A.T @ bw)
-        return k
-    if image.shape[2] != 3: raise ValueError("Image must be RGB")
-    image = image.astype(np.float32) / 255.0
-    return np.concatenate([em_channel(image[..., c]) for c in range(3)])
+from deepfake_detect.traces import study_em
 
 def _images(data, n, size):
     from PIL import Image
@@ -60,7 +25,7 @@ def _time(f, imgs):
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--n', type=int, default=16); p.add_argument('--size', type=int, default=256)
-    p.add_argument('--data', default='../shared/data/faces/ai'); p.add_argument('--study-n', type=int, default=4)
+    p.add_argument('--data', default=None, help='folder of images (default: random noise)'); p.add_argument('--study-n', type=int, default=4)
     p.add_argument('--files', type=int, default=96, help='files for the extract() throughput rows')
     a = p.parse_args()
     from deepfake_detect.core import tune_malloc; tune_malloc()
@@ -68,7 +33,7 @@ if __name__ == '__main__':
     from deepfake_detect.traces import em_traces, image_tensor
     imgs, src = _images(a.data, a.n, a.size)
     print(f"{len(imgs)} images of {a.size}x{a.size} from {src}; torch threads {torch.get_num_threads()}")
-    study = _time(study_extract_ct, imgs[:a.study_n])
+    study = _time(study_em, imgs[:a.study_n])
     rows = [('study (per-pixel loop, 10 iterations)', study)]
     for variant in ['simple', 'em']:
         for engine in ['bmm', 'fused']:  # 'fused' compiles on its first call (the warm-up below)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_classical.ipynb #580bac7d
 from __future__ import annotations
-import os, json, math, time, random, queue, threading, warnings
+import os, json, time, random, warnings
 from functools import partial
 from typing import Callable
 from pathlib import Path
@@ -22,13 +22,16 @@ from sklearn.model_selection import train_test_split
 from fastprogress.fastprogress import progress_bar
 from . import __version__
 from .core import *
-from .data import class_files, balanced_subset, label_of, draw_jpeg_blur, JpegBlurred
+from .data import class_files, balanced_subset, training_files, label_of, draw_jpeg_blur, JpegBlurred, usable
 from .metrics import binary_metrics, best_threshold, plot_confusion, plot_roc, fit_temperature, apply_temperature, save_fig
-from .traces import trace_features, feature_names, image_tensor, em_traces, kernel_image, items_features, load_images, by_shape, stack_loaded, merge_stacked, loaded_features, to_colour, colour_of, FEATURES, DEFAULT_FEATURES, CHANNELS
+from .base import SklearnDetector, register, model_dir
+from .domain import fit_domain, save_domain
+from .loading import prefetched, loader_workers
+from .traces import trace_features, feature_names, image_tensor, em_traces, kernel_image, items_features, to_colour, colour_of, FEATURES, DEFAULT_FEATURES, CHANNELS
 
 # %% auto #0
-__all__ = ['PREFETCH', 'SLOT_BYTES', 'CLASSIFIERS', 'trace_config', 'extract', 'extract_folder', 'ConvTraces', 'make_classifier',
-           'TracesDetector', 'fit_detector', 'train_traces', 'plot_class_kernels', 'feature_importance', 'explain',
+__all__ = ['CLASSIFIERS', 'trace_config', 'extract', 'extract_folder', 'ConvTraces', 'make_classifier', 'TracesDetector',
+           'valid_split', 'fit_detector', 'train_traces', 'plot_class_kernels', 'feature_importance', 'explain',
            'compare_variants']
 
 # %% ../nbs/04_classical.ipynb #d0af1cf2
@@ -37,102 +40,6 @@ def _map(fn, items, workers):
     if workers <= 0: yield from map(fn, items); return
     with ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn'), initializer=torch.set_num_threads, initargs=(1,)) as ex:
         yield from ex.map(fn, items)
-
-# %% ../nbs/04_classical.ipynb #c43a76de
-class _Slots:
-    "`n` slots of `nbytes` in shared host memory that loader processes decode pieces into, page-locked for the GPU by `pin`"
-    def __init__(self, n:int, nbytes:int):
-        self.n, self.nbytes, self.pinned = n, nbytes, False
-        self.buf = torch.zeros(n, nbytes, dtype=torch.uint8).share_memory_()  # zeros: the pages exist before the loaders write
-
-    def pin(self)->bool:
-        "Page-lock the slots for copies to the GPU that do not wait; after the loaders have started (the driver may keep page-locked memory from forked processes)"
-        self.pinned = int(torch.cuda.cudart().cudaHostRegister(self.buf.data_ptr(), self.n*self.nbytes, 0)) == 0
-        if not self.pinned: warnings.warn("could not page-lock the loaders' slots: each copy to the GPU waits")
-        return self.pinned
-
-    def put(self, i:int, loaded:list)->tuple:
-        "`stack_loaded(loaded)` with each group's images written into slot `i % n`, described by `(slot, offset, shape)`; as it is when they do not fit"
-        shapes = by_shape(loaded)
-        if sum(len(idx)*math.prod(shape) for shape,idx in shapes.items()) > self.nbytes: return stack_loaded(loaded)
-        s, off, groups = i % self.n, 0, []
-        for shape, idx in shapes.items():
-            size = (len(idx), *shape); nb = math.prod(size)
-            np.stack([loaded[j][0] for j in idx], out=self.buf[s, off:off+nb].numpy().reshape(size))
-            groups.append((idx, (s, off, size))); off += nb
-        return [why for _,why in loaded], groups
-
-    def get(self, where:tuple)->torch.Tensor:
-        "The uint8 images `put` described by `(slot, offset, shape)`: a view of the slot"
-        s, off, size = where
-        return self.buf[s, off:off+math.prod(size)].view(size)
-
-    def close(self):
-        if self.pinned: torch.cuda.cudart().cudaHostUnregister(self.buf.data_ptr()); self.pinned = False
-
-class _Chunks(torch.utils.data.Dataset):
-    "Chunks of items, each decoded and stacked by `load_images` and `stack_loaded` in a loader worker, into `slots` where given"
-    def __init__(self, chunks, cfg, slots=None): self.chunks,self.cfg,self.slots = chunks,cfg,slots
-    def __len__(self): return len(self.chunks)
-    def __getitem__(self, i):
-        loaded = load_images(self.chunks[i], self.cfg)
-        return self.slots.put(i, loaded) if self.slots else stack_loaded(loaded)
-
-def _as_is(x): return x
-
-def _ahead(gen, n:int=2):
-    "The items of `gen`, each computed up to `n` ahead in a background thread (whose exception is raised here)"
-    q, end = queue.Queue(n), object()
-    def run():
-        try:
-            for x in gen: q.put((x, None))
-            q.put((end, None))
-        except BaseException as e: q.put((end, e))
-    threading.Thread(target=run, daemon=True).start()
-    while True:
-        x, e = q.get()
-        if x is end:
-            if e is not None: raise e
-            return
-        yield x
-
-def _device_batches(dl, bs:int, dev, slots=None):
-    "`stack_loaded` results of at least `bs` images on `dev`; each piece is copied there as it arrives (from its slot, on a stream of its own on a GPU) and its slot freed"
-    buf, cuda = [], dev.type == 'cuda'
-    stream = torch.cuda.Stream(dev) if cuda else None
-    for why, groups in dl:
-        sent = []
-        for idx, u8 in groups:
-            if not cuda: sent.append((idx, slots.get(u8).clone() if isinstance(u8, tuple) else u8)); continue  # a slot is reused: keep a copy
-            u8 = slots.get(u8) if isinstance(u8, tuple) else u8.pin_memory()  # a piece too large for a slot came through the queue: pin it, as the DataLoader would
-            with torch.cuda.stream(stream): d = u8.to(dev, non_blocking=True)
-            d.record_stream(torch.cuda.current_stream(dev)); sent.append((idx, d))  # used on the compute stream
-        if cuda: stream.synchronize()  # the copies are done: the slot can take a new piece (not the compute stream: no wait on the EM)
-        buf.append((why, sent))
-        if sum(len(r) for r,_ in buf) >= bs: yield merge_stacked(buf); buf = []
-    if buf: yield merge_stacked(buf)
-
-PREFETCH = 2  # device batches a background thread assembles ahead of the one being computed (0: none)
-SLOT_BYTES = 2**24  # a piece's decoded images; a piece that does not fit (large images) goes through the loader's queue
-
-def _prefetched(items, cfg, workers, bs, piece:int=64):
-    "Features per item, computed on the device in batches of `bs` while `workers` loader processes decode pieces of `piece` images into shared slots and a thread moves them to the device"
-    pieces = [items[i:i+piece] for i in range(0, len(items), piece)]
-    dev, workers = torch.device(cfg['device']), min(workers, len(pieces))
-    # a loader keeps 2 pieces per worker in hand beyond the one being copied: with 2 more slots, none is overwritten before it is copied
-    slots = _Slots(2*workers + 2, SLOT_BYTES)
-    try:
-        dl = iter(torch.utils.data.DataLoader(_Chunks(pieces, cfg, slots), batch_size=None, num_workers=workers, prefetch_factor=2 if workers else None, collate_fn=_as_is))
-        if dev.type == 'cuda': slots.pin()
-        batches = _device_batches(dl, bs, dev, slots)
-        for stacked in (_ahead(batches, PREFETCH) if PREFETCH else batches): yield from loaded_features(stacked, cfg)
-    finally:
-        if dev.type == 'cuda': torch.cuda.synchronize(dev)
-        slots.close()
-
-def _loader_workers()->int:
-    "Decoding processes beside a GPU: all cores but two (the main process, the pinning thread), at most 12"
-    return max(1, min(12, (os.cpu_count() or 2) - 2))
 
 # %% ../nbs/04_classical.ipynb #9e94dc80
 def _device(cfg:dict, device=None)->str:
@@ -150,10 +57,10 @@ def trace_config(kernel:int=3, variant:str='em', features=DEFAULT_FEATURES,
     return dict(kernel=int(kernel), variant=variant, features=list(features), colour=colour)
 
 def extract(items, # image paths or PIL images / uint8 arrays
-            cfg:dict|None=None, # from `trace_config`
+            cfg:dict|None=None, # from trace_config
             workers:int=0, progress:bool=False,
-            bs:int|None=None, # images per device batch (default: 4096 on a GPU, within `batch_pixels`; 16 on the CPU)
-            device=None, # default: `cfg['device']`, else CUDA when available
+            bs:int|None=None, # images per device batch (default: 4096 on a GPU, within batch_pixels; 16 on the CPU)
+            device=None, # default: cfg['device'], else CUDA when available
            )->tuple:
     "`(X, errors)`: one feature row per item (NaN where it failed) and the reason per item ('' if fine)"
     cfg = dict(cfg or trace_config()); items = list(items); n = len(feature_names(cfg['kernel'], cfg['features']))
@@ -165,7 +72,7 @@ def _results(items:list, cfg:dict, workers:int=0, bs:int|None=None, device=None)
     "`(features, '')` or `(None, reason)` per item, in order, as they are computed: one pipeline (loader processes or workers) for all items"
     cfg = {**cfg, 'device': _device(cfg, device)}
     gpu = cfg['device'].startswith('cuda'); bs = bs or (4096 if gpu else 16)
-    if gpu and workers <= 0: return _prefetched(items, cfg, _loader_workers(), bs)
+    if gpu and workers <= 0: return prefetched(items, cfg, loader_workers(), bs)
     return (r for rs in _map(partial(items_features, cfg=cfg), [items[i:i+bs] for i in range(0, len(items), bs)], workers) for r in rs)
 
 def _rows(res:list, n:int)->np.ndarray:
@@ -176,18 +83,20 @@ def _rows(res:list, n:int)->np.ndarray:
 def extract_folder(path, # folder of images (class sub-folders optional)
                    out, # features file to write (.npz)
                    cfg:dict|None=None, workers:int=0,
-                   resume:bool=False, # continue from `out`'s checkpoint
+                   resume:bool=False, # continue from out's checkpoint
                    every:int|None=None, # images between checkpoints (default: 256, or 4096 on a GPU)
                    progress:bool=True)->Path:
     "Extract trace features of every image under `path` into `out`, checkpointing as it goes"
     from fastai.data.transforms import get_image_files
     path, out = Path(path), Path(out); cfg = cfg or trace_config()
+    if not path.is_dir(): raise UserError(f"{path}: no such folder")
     files = sorted(get_image_files(path), key=str)
     if not files: raise UserError(f"{path}: no image files found")
     ckpt = out.with_name(out.name + '.partial.npz')
     X, errs, done = [], [], 0
     if resume and ckpt.exists():
-        c = np.load(ckpt, allow_pickle=False)
+        try: c = dict(np.load(ckpt, allow_pickle=False))
+        except Exception as e: raise UserError(f"{ckpt}: the checkpoint is unreadable ({type(e).__name__}); delete it to start again") from None
         if list(c['paths']) == [str(f) for f in files[:len(c['paths'])]] and json.loads(str(c['cfg'])) == cfg:
             X, errs, done = list(c['X']), list(c['errors']), len(c['paths'])
     every = every or (4096 if _device(cfg).startswith('cuda') else 256); n = len(feature_names(cfg['kernel'], cfg['features']))
@@ -210,13 +119,18 @@ class ConvTraces(TransformerMixin, BaseEstimator):
     "Convolutional-trace features of images (paths, PIL images or HxWx3 uint8 arrays)"
     def __init__(self, kernel:int=3, variant:str='em', features:tuple=DEFAULT_FEATURES, workers:int=0, colour:str='YCbCr'):
         self.kernel,self.variant,self.features,self.workers,self.colour = kernel,variant,features,workers,colour
-    def fit(self, X, y=None): return self
+    def fit(self, X, y=None):
+        "Nothing to learn: the traces are computed per image"
+        return self
     def transform(self, X):
+        "The trace features of the images `X`, one row each; a `UserError` naming the images that cannot be used"
         F, errs = extract(X, trace_config(self.kernel, self.variant, self.features, self.colour), self.workers)
         bad = [f"{x}: {e}" for x,e in zip(X, errs) if e]
         if bad: raise UserError(f"{len(bad)} image(s) could not be used, e.g. {bad[0]}")
         return F
-    def get_feature_names_out(self, input_features=None): return np.array(feature_names(self.kernel, tuple(self.features), self.colour))
+    def get_feature_names_out(self, input_features=None):
+        "Name of each feature column"
+        return np.array(feature_names(self.kernel, tuple(self.features), self.colour))
 
 # %% ../nbs/04_classical.ipynb #11c5a62a
 CLASSIFIERS = dict(
@@ -231,51 +145,31 @@ def make_classifier(name:str='svc', seed:int=42):
     return make_pipeline(StandardScaler(), CLASSIFIERS[name](seed))
 
 # %% ../nbs/04_classical.ipynb #d1021ae8
-def _load_skops(path):
-    import skops.io as sio
-    untrusted = sio.get_untrusted_types(file=path)
-    odd = [t for t in untrusted if not t.startswith(('sklearn.', 'numpy.'))]
-    if odd: raise UserError(f"{path}: refuses to load unexpected types {odd}")
-    return sio.load(path, trusted=untrusted)
-
-class TracesDetector:
+@register('traces')
+class TracesDetector(SklearnDetector):
     "A convolutional-traces detector: features from `config`, a scikit-learn pipeline on top"
-    def __init__(self, config:dict, model): self.config,self.model = config,model
-    @property
-    def threshold(self): return self.config.get('threshold', 0.5)
-    def features(self, items, workers:int=0, progress:bool=False)->tuple:
+    workers = 0  # processes features extracts in (0: this one)
+    def features(self, items, progress:bool=False)->tuple:
         "`(X, errors)`: the feature rows the classifier reads (NaN where an image fails)"
-        return extract(items, self.config['preprocessing'], workers, progress)
+        return extract(items, self.config['preprocessing'], self.workers, progress)
     def feature_names(self)->list:
         "Name of each column `features` returns"
         cfg = self.config['preprocessing']; return feature_names(cfg['kernel'], tuple(cfg['features']), colour_of(cfg))
-    def predict(self, items, workers:int=0, progress:bool=False)->tuple:
-        "`(p_ai, errors)` for image paths or images; NaN and a reason where an image fails"
-        X, errs = self.features(items, workers, progress)
-        p = np.full(len(X), np.nan); ok = ~np.isnan(X).any(1)
-        if ok.any(): p[ok] = apply_temperature(self.model.predict_proba(X[ok])[:, list(self.model.classes_).index(1)], self.config.get('temperature', 1.0))
-        return p, errs
-    def save(self, path):
-        import skops.io as sio
-        path = Path(path); path.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path/'model.skops') as tmp: sio.dump(self.model, tmp)
-        save_json(path/'config.json', self.config)
-        return path
-    @classmethod
-    def load(cls, path):
-        path = Path(path)
-        return cls(json.loads((path/'config.json').read_text()), _load_skops(path/'model.skops'))
 
 # %% ../nbs/04_classical.ipynb #a933d323
-def _split(files, valid_pct, seed):
+def valid_split(files:list, valid_pct:float=0.2, seed:int=42)->tuple:
+    "`((train rows, valid rows), labels)`: a seeded split of `files`, stratified by class"
     y = np.array([label_of(f) == 'ai' for f in files], int)
     return train_test_split(np.arange(len(files)), test_size=valid_pct, random_state=seed, stratify=y), y
 
 def fit_detector(cls, model, X, y, tr, va, files, out, t0:float,
-                 Xtr=None, ytr=None, # the training rows and labels (default `X[tr]`, `y[tr]`); `Xtr` may be a function returning both, made only for the fit
-                 refit:tuple|Callable|None=None, # (rows, labels), or a function returning them: then fit a clone of `model` on them, e.g. training and validation images together, keeping the temperature and threshold
+                 Xtr=None, ytr=None, # the training rows and labels (default X[tr], y[tr]); Xtr may be a function returning both, made only for the fit
+                 refit:tuple|Callable|None=None, # (rows, labels), or a function returning them: then fit a clone of model on them, e.g. training and validation images together, keeping the temperature and threshold
+                 domain:bool=True, # also fit a domain model (fit_domain) on the rows of tr, its threshold on the rows of va
                  **config):
     "Fit the scikit-learn `model` on rows `tr` of `X` (or on `Xtr`, `ytr`), calibrate and choose the threshold on rows `va`, save a `cls` detector and its reports into `out`"
+    for part, rows in (('training', tr), ('validation', va)):
+        if len(np.unique(y[rows])) < 2: raise UserError(f"the {part} images give usable features for {len(np.unique(y[rows]))} class(es) only: too few images, or images too small for these settings (a larger --size?)")
     Xtr, ytr = Xtr() if callable(Xtr) else (X[tr], y[tr]) if Xtr is None else (Xtr, ytr)
     model.fit(Xtr, ytr); del Xtr, ytr  # rows a function made are freed here, before `refit`'s are made
     p_raw = model.predict_proba(X[va])[:, list(model.classes_).index(1)]
@@ -286,18 +180,20 @@ def fit_detector(cls, model, X, y, tr, va, files, out, t0:float,
         model = clone(model).fit(Xr, yr)
     config = dict(method=config.pop('method'), vocab=['ai', 'real'], positive='ai', threshold=thr, temperature=T, version=__version__,
                   data=dict(n_train=int(len(tr)), n_valid=int(len(va)), **data), **config)
-    det = cls(config, model); det.save(out)
+    dm = fit_domain(X[tr], X[va]) if domain else None
+    if dm is not None: config['domain'] = save_domain(dm, out)
+    det = cls(config, model); det.domain = dm; det.save(out)
     save_json(out/'metrics.json', dict(valid=binary_metrics(y[va], p, thr), valid_at_0_5=binary_metrics(y[va], p, 0.5), ece_before_calibration=binary_metrics(y[va], p_raw)['ece'],
                                        refit_rows=0 if refit is None else int(len(yr)), train_seconds=time.time()-t0))
     plot_confusion(y[va], p, thr, out/'confusion.png'); plot_roc(y[va], p, out/'roc.png')
     save_npz(out/'valid_predictions.npz', paths=np.array([str(files[i]) for i in va]), y=y[va], p=p)
     return det
 
-def train_traces(path, # dataset folder: one sub-folder per class
+def train_traces(path, # dataset folder (one sub-folder per class), or a list of them: sources balanced
                  out, # model directory to write
                  kernel:int=3, # EM kernel size (3, 5 or 7)
                  clf:str='svc', # rf, svc, knn or lda
-                 features:tuple=DEFAULT_FEATURES, # parts of `FEATURES`
+                 features:tuple=DEFAULT_FEATURES, # parts of FEATURES
                  variant:str='em', # 'em' or the study's 'simple'
                  max_per_class:int|None=None, # balanced subset size
                  robust_aug:bool=False, # also train on one randomly JPEG-re-compressed / blurred copy of each training image
@@ -306,21 +202,23 @@ def train_traces(path, # dataset folder: one sub-folder per class
                  refit:bool=False, # after the validation part has chosen the temperature and threshold, fit the classifier again with the validation images added
                 )->TracesDetector:
     "Train a convolutional-traces detector into the model directory `out`"
-    cfg = trace_config(kernel, variant, features, colour); out = Path(out)
-    files = balanced_subset(class_files(path), max_per_class, seed)
-    (tr, va), y = _split(files, valid_pct, seed)
+    cfg = trace_config(kernel, variant, features, colour); out = Path(out); make_classifier(clf)  # options checked before any work
+    files, sources = training_files(path, max_per_class, seed)
+    (tr, va), y = valid_split(files, valid_pct, seed)
     t0 = time.time(); X, errs = extract(files, cfg, workers, progress)
-    ok = ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
+    ok, skipped = usable(files, errs); ok &= ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
     Xtr, ytr = X[tr], y[tr]
     if robust_aug:
         rnd = random.Random(seed)
         Xa, _ = extract([JpegBlurred(files[i], *draw_jpeg_blur(rnd)) for i in tr], cfg, workers, progress)
         oka = ~np.isnan(Xa).any(1); Xtr, ytr = np.concatenate([Xtr, Xa[oka]]), np.concatenate([ytr, y[tr][oka]])
-    det = fit_detector(TracesDetector, make_classifier(clf, seed), X, y, tr, va, files, out, t0, Xtr, ytr,
-                       refit=(np.concatenate([Xtr, X[va]]), np.concatenate([ytr, y[va]])) if refit else None,
-                       method='traces', preprocessing=cfg, classifier=clf, data=dict(path=str(path), skipped=int((~ok).sum()), seed=seed),
-                       training=dict(robust_aug=robust_aug, n_rows=int(len(ytr))))
-    if 'kernels' in features: plot_class_kernels(X[tr], y[tr], kernel, out/'kernels.png', colour)
+    with model_dir(out) as tmp:  # the model directory appears whole, or not at all
+        det = fit_detector(TracesDetector, make_classifier(clf, seed), X, y, tr, va, files, tmp, t0, Xtr, ytr,
+                           refit=(np.concatenate([Xtr, X[va]]), np.concatenate([ytr, y[va]])) if refit else None,
+                           method='traces', preprocessing=cfg, classifier=clf, data=dict(path=str(path), sources=sources, skipped=int((~ok).sum()), seed=seed),
+                           training=dict(robust_aug=robust_aug, n_rows=int(len(ytr))))
+        if 'kernels' in features: plot_class_kernels(X[tr], y[tr], kernel, tmp/'kernels.png', colour)
+        if len(skipped): skipped.to_csv(tmp/'skipped.csv', index=False)
     return det
 
 # %% ../nbs/04_classical.ipynb #7e9271df
@@ -352,14 +250,16 @@ def explain(det:TracesDetector, item, path=None):
     colour = colour_of(cfg); x = to_colour(image_tensor(img), colour); t = em_traces(x, k, cfg['variant'])
     p = float(det.predict([img])[0][0])
     imp = feature_importance(det).head(8)
-    fig, axs = plt.subplots(1, 6 if len(imp) else 5, figsize=(19 if len(imp) else 15, 3.2))
-    axs[0].imshow(img); axs[0].set_title(f"P(ai) = {p:.2f}"); axs[0].axis('off')
+    fig, axs = plt.subplots(2, 3, figsize=(10, 6.4), layout='constrained')
+    axs[0, 0].imshow(img); axs[0, 0].set_title(f"P(ai) = {p:.2f}"); axs[0, 0].axis('off')
+    im = axs[0, 1].imshow(t.w.mean(0).numpy(), cmap='magma', vmin=0, vmax=1); axs[0, 1].set_title('EM posterior (1 = linear pixel)'); axs[0, 1].axis('off')
+    fig.colorbar(im, ax=axs[0, 1], shrink=.8)
+    if len(imp): axs[0, 2].barh(imp.index[::-1], imp.values[::-1]); axs[0, 2].set_title('feature importance'); axs[0, 2].tick_params(labelsize=7)
+    else: axs[0, 2].axis('off')
     ks = kernel_image(t.kernel.numpy(), k); m = abs(ks).max()
-    for ax, kk, ch in zip(axs[1:4], ks, CHANNELS[colour]):
+    for ax, kk, ch in zip(axs[1], ks, CHANNELS[colour]):
         ax.imshow(kk, cmap='RdBu_r', vmin=-m, vmax=m); ax.set_title(f'kernel {ch}'); ax.axis('off')
-        for (i, j), v in np.ndenumerate(kk): ax.text(j, i, f'{v:.2f}', ha='center', va='center', fontsize=7)
-    im = axs[4].imshow(t.w.mean(0).numpy(), cmap='magma', vmin=0, vmax=1); axs[4].set_title('EM posterior (1 = linear pixel)'); axs[4].axis('off'); fig.colorbar(im, ax=axs[4], shrink=.8)
-    if len(imp): axs[5].barh(imp.index[::-1], imp.values[::-1]); axs[5].set_title('feature importance'); axs[5].tick_params(labelsize=7)
+        for (i, j), v in np.ndenumerate(kk): ax.text(j, i, f'{v:.2f}', ha='center', va='center', fontsize=8)
     plt.close(fig)
     return save_fig(fig, path)
 
@@ -374,7 +274,7 @@ def compare_variants(path, # labelled folder
                      max_per_class:int|None=None, workers:int=0, progress:bool=False)->pd.DataFrame:
     "Held-out accuracy and AUC of each (variant, classifier) on `path`; a variant's colour is 'RGB' (default) or 'YCbCr', its channels a subset of them"
     files = balanced_subset(class_files(path), max_per_class, seed)
-    (tr, te), y = _split(files, test_pct, seed)
+    (tr, te), y = valid_split(files, test_pct, seed)
     specs = {name: tuple(v) + ('RGB', None)[len(v)-2:] for name, v in variants.items()}  # colour and channels default to 'RGB' (the paper's) and all
     feats = {}
     for k, colour in sorted({(k, c) for k,_,c,_ in specs.values()}):

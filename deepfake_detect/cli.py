@@ -4,15 +4,17 @@
 
 # %% ../nbs/10_cli.ipynb #f08b5872
 from __future__ import annotations
-import sys, json, time, argparse, inspect, warnings
+import sys, json, time, logging, argparse, inspect, warnings
+import numpy as np
 from pathlib import Path
 from fastcore.docments import docments
 from fastcore.script import Param
 from .core import *
 
 # %% auto #0
-__all__ = ['DEMO_SWEEP', 'COMMANDS', 'parser_for', 'audit_cmd', 'train_cmd', 'predict_cmd', 'evaluate_cmd', 'robustness_cmd',
-           'traces_extract_cmd', 'search_cmd', 'ensemble_cmd', 'run_demo', 'demo_cmd', 'main']
+__all__ = ['DEMO_SWEEP', 'RESUMABLE', 'COMMANDS', 'parser_for', 'audit_cmd', 'train_cmd', 'predict_cmd', 'evaluate_cmd',
+           'cross_cmd', 'robustness_cmd', 'traces_extract_cmd', 'search_cmd', 'ensemble_cmd', 'serve_cmd', 'run_demo',
+           'demo_cmd', 'main']
 
 # %% ../nbs/10_cli.ipynb #a365fd2d
 def parser_for(func, prog:str)->argparse.ArgumentParser:
@@ -31,6 +33,27 @@ def parser_for(func, prog:str)->argparse.ArgumentParser:
     return p
 
 # %% ../nbs/10_cli.ipynb #c5721b81
+def _positive(**opts):
+    "A `UserError` naming the first option whose value is below 1"
+    for k, v in opts.items():
+        if v is not None and v < 1: raise UserError(f"--{k.replace('_', '-')} must be at least 1, not {v}")
+
+def _is_csv_of(*headers):
+    "Predicate: a file whose first line starts with one of `headers` (an earlier output of the same command)"
+    def own(p):
+        try: return any(open(p, encoding='utf-8', errors='replace').readline().startswith(h) for h in headers)
+        except OSError: return False
+    return own
+
+def _has(*names):
+    "Predicate: a folder holding one of `names` (an earlier output of the same command)"
+    return lambda p: any((Path(p)/n).exists() for n in names)
+
+def _is_features(p)->bool:
+    "Whether `p` is a features file `traces extract` wrote"
+    try: return {'X', 'paths'} <= set(np.load(p, allow_pickle=False).files)
+    except Exception: return False
+
 def _ints(s:str, option:str='')->list:
     "The comma-separated integers of an option's value, or a `UserError` naming the option"
     try: return [int(v) for v in s.split(',')]
@@ -44,7 +67,7 @@ def audit_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
     from deepfake_detect.data import get_source, audit
     print(audit(get_source(data_dir), warn_at))
 
-def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kaggle:owner/name
+def train_cmd(data_dir:Param("dataset folders (one sub-folder per class) or kaggle:owner/name; several: sources balanced, equal images per source and class", str, nargs='+'),
               out:Param("model directory to write", str, required=True)=None,
               method:str='cnn', # cnn, traces or probe (frozen pretrained features + logistic regression)
               arch:str=None, # cnn: timm name or torchvision:NAME, default resnet50; probe: timm name, default tf_efficientnet_lite2 (tf_efficientnet_lite0 and lite2 work offline with the offline extra)
@@ -69,10 +92,19 @@ def train_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
               probe_views:int=8, # probe: train on this many rotations and mirror images of each image (1, 2, 4 or 8), predict from their average
               probe_sizes:str=None, # probe: comma-separated sides (e.g. 256,512) whose statistics are put side by side, instead of --size alone
               probe_fp32:bool=False, # probe: the network in float32 even where the CPU computes bfloat16 natively (there it runs in bfloat16 by default: 1.7x faster, same accuracy)
-              seed:int=42):
+              seed:int=42,
+              overwrite:bool=False): # replace an existing --out folder that is not a model directory
     "Train a detector into a model directory"
-    from deepfake_detect.data import get_source
-    path = get_source(data_dir)
+    from deepfake_detect.data import get_source, class_files
+    if method not in ('cnn', 'traces', 'probe'): raise UserError(f"--method must be cnn, traces or probe, not {method!r}")
+    _positive(size=size, item=item, epochs=epochs, bs=bs, effective_bs=effective_bs, max_per_class=max_per_class, probe_views=probe_views)
+    if weights and not pretrained: raise UserError("--weights and --no-pretrained contradict each other: drop one")
+    if method == 'traces':
+        from deepfake_detect.classical import make_classifier; make_classifier(clf)
+    paths = [get_source(d) for d in ([data_dir] if isinstance(data_dir, str) else data_dir)]
+    for p in paths: class_files(p)  # the data's layout first, then where the model goes
+    check_out(out, paths, own=_has('config.json'), overwrite=overwrite, folder=True)
+    path = paths[0] if len(paths) == 1 else paths
     if method == 'cnn':
         from deepfake_detect.cnn import train
         train(path, out, arch=arch or 'resnet50', size=size, item=item, epochs=epochs, lr=lr, bs=bs, effective_bs=effective_bs,
@@ -95,10 +127,17 @@ def predict_cmd(model_dir:str, # model directory
                 tta:bool=False, # average each image with its mirror (cnn)
                 kaggle:bool=False, # write the competition's filename,class file (class 0 = AI, 1 = Real)
                 submit:str=None, # submit the file to Kaggle with this message
-                bs:int=64):
-    "Predict P(ai) for images; one row per file, unreadable files get their error"
+                bs:int=64,
+                unreadable:str='real', # with --kaggle: the class of a file that cannot be read, ai or real (the competition needs one)
+                abstain:bool=True, # label images outside the detector's training domain unknown
+                overwrite:bool=False): # replace an existing --out that is not an earlier predictions file
+    "Predict P(ai) for images; one row per image file, unreadable files get their error"
     from deepfake_detect.detector import predict_files, submit as kaggle_submit
-    df = predict_files(model_dir, paths, out, tta=tta, kaggle=kaggle, bs=bs)
+    from deepfake_detect.base import read_config
+    _positive(bs=bs); read_config(model_dir)
+    if unreadable not in ('ai', 'real'): raise UserError(f"--unreadable must be ai or real, not {unreadable!r}")
+    check_out(out, [model_dir, *paths], own=_is_csv_of('filename,p_ai,label', 'filename,class'), overwrite=overwrite)
+    df = predict_files(model_dir, paths, out, tta=tta, kaggle=kaggle, bs=bs, unreadable=unreadable, abstain=abstain)
     bad = int((df['error'] != '').sum()) if 'error' in df else 0
     print(f"wrote {out}: {len(df)} rows" + (f", {bad} unreadable (see the error column)" if bad else ''))
     if submit: kaggle_submit(out, submit)
@@ -106,18 +145,42 @@ def predict_cmd(model_dir:str, # model directory
 def evaluate_cmd(model_dir:str, # model directory
                  data_dir:str, # labelled folder the model did not train on
                  out:Param("report directory to write", str, required=True)=None,
-                 max_per_class:int=None):
+                 max_per_class:int=None,
+                 overwrite:bool=False): # replace an existing --out folder that is not an earlier report
     "Metrics, confusion matrix, ROC and reliability plots on labelled images"
     from deepfake_detect.evaluate import evaluate
+    from deepfake_detect.base import read_config
+    _positive(max_per_class=max_per_class); read_config(model_dir)
+    check_out(out, [model_dir, data_dir], own=lambda p: _has('summary.md', 'robustness.csv')(p) and not (Path(p)/'config.json').exists(), overwrite=overwrite, folder=True)
     m = evaluate(model_dir, data_dir, out, max_per_class)
-    print(f"report: {out}/summary.md\n" + '\n'.join(f"{k}: {v}" for k,v in m.items()))
+    print(f"report: {out}/summary.md\n" + '\n'.join(f"{k}: {v}" for k,v in m.items() if k != 'in_domain'))
+    if m['in_domain'] is not None and m['out_of_domain'] > 0: print('on the images in domain: ' + ', '.join(f"{k} {v:.4f}" for k,v in m['in_domain'].items() if k in ('accuracy', 'roc_auc', 'n')))
+
+def cross_cmd(models:str, # comma-separated model directories
+              data:str, # comma-separated image folders: labelled (ai/ and real/), one class, or flat (see --label)
+              out:Param("report directory to write (cross.csv, cross.md, heatmaps)", str, required=True)=None,
+              label:str=None, # the class (ai or real) of the images of flat folders
+              max_per_class:int=None,
+              overwrite:bool=False): # replace an existing --out folder that is not an earlier report
+    "The models x folders matrix: accuracy and AUC where labelled, share flagged AI and share out of domain everywhere"
+    from deepfake_detect.evaluate import cross_domain, md_table
+    from deepfake_detect.base import read_config
+    ms, ds = models.split(','), data.split(',')
+    for m in ms: read_config(m)
+    _positive(max_per_class=max_per_class)
+    check_out(out, ms + ds, own=_has('cross.csv'), overwrite=overwrite, folder=True)
+    print(md_table(cross_domain(ms, ds, out, label, max_per_class)))
 
 def robustness_cmd(model_dir:str, # model directory
                    data_dir:str, # labelled folder the model did not train on
                    out:Param("report directory to write", str, required=True)=None,
-                   max_per_class:int=200):
+                   max_per_class:int=200,
+                   overwrite:bool=False): # replace an existing --out folder that is not an earlier report
     "Accuracy and AUC under JPEG re-compression, rescaling, blur and cropping"
     from deepfake_detect.evaluate import robustness
+    from deepfake_detect.base import read_config
+    _positive(max_per_class=max_per_class); read_config(model_dir)
+    check_out(out, [model_dir, data_dir], own=lambda p: _has('summary.md', 'robustness.csv')(p) and not (Path(p)/'config.json').exists(), overwrite=overwrite, folder=True)
     print(robustness(model_dir, data_dir, out, max_per_class=max_per_class).to_string(index=False))
 
 def traces_extract_cmd(data_dir:str, # folder of images
@@ -128,9 +191,13 @@ def traces_extract_cmd(data_dir:str, # folder of images
                        colour:str='YCbCr', # colour space of the channels: YCbCr or RGB
                        workers:int=0, # processes
                        resume:bool=False, # continue from the last checkpoint
-                       every:Param("images between checkpoints (default: 256, or 4096 on a GPU)", int)=None):
+                       every:Param("images between checkpoints (default: 256, or 4096 on a GPU)", int)=None,
+                       overwrite:bool=False): # replace an existing --out that is not an earlier features file
     "Extract convolutional-trace features of every image, with checkpoints and resume"
     from deepfake_detect.classical import extract_folder, trace_config
+    if not Path(data_dir).is_dir(): raise UserError(f"{data_dir}: no such folder")
+    _positive(every=every, kernel=kernel)
+    check_out(out, [data_dir], own=_is_features, overwrite=overwrite)
     extract_folder(data_dir, out, trace_config(kernel, variant, tuple(features.split(',')), colour), workers, resume, every)
     print(f"wrote {out}")
 
@@ -144,11 +211,14 @@ def search_cmd(data_dir:str, # labelled folder, or kaggle:owner/name
                aug:str='study', # study, flip or none
                pretrained:bool=True, # start from ImageNet weights
                scratch:str=None, # comma-separated architectures to train from random weights anyway
-               test:str=None): # labelled folder never trained on: held-out metrics per trial
+               test:str=None, # labelled folder never trained on: held-out metrics per trial
+               overwrite:bool=False): # use an existing --out folder that is not a search run
     "Architecture x resolution grid; resumable: finished trials are kept, interrupted ones rerun"
     from deepfake_detect.data import get_source
     from deepfake_detect.search import search, grid
     if archs and not sizes: raise UserError("--archs needs --sizes")
+    _positive(epochs=epochs, bs=bs)
+    check_out(out, [data_dir] + ([test] if test else []), own=_has('trials', 'results.csv'), overwrite=overwrite, folder=True)
     trials = grid(archs.split(','), _ints(sizes, '--sizes'), _ints(items, '--items') if items else None) if archs else None
     df = search(get_source(data_dir), out, trials, epochs=epochs, lr=lr, bs=bs, aug=aug, pretrained=pretrained,
                 scratch=scratch.split(',') if scratch else None, test=get_source(test) if test else None)
@@ -158,15 +228,26 @@ def ensemble_cmd(run_dir:str, # search run directory
                  out:Param("model directory to write", str, required=True)=None,
                  how:str='mean', # mean, weighted or logit
                  members:str=None, # comma-separated trial names (default: greedy forward selection)
-                 select:str='roc_auc'): # greedy selection on validation roc_auc or log_loss
+                 select:str='roc_auc', # greedy selection on validation roc_auc or log_loss
+                 overwrite:bool=False): # replace an existing --out folder that is not a model directory
     "Ensemble of a search run's models; reports it against the best single model"
     from deepfake_detect.ensemble import ensemble
+    check_out(out, [Path(run_dir)/'trials'], own=_has('config.json'), overwrite=overwrite, folder=True)
     r = ensemble(run_dir, out, how, members.split(',') if members else None, select)
     print(f"members: {r['members']}\nvalidation: ensemble accuracy {r['valid']['accuracy']:.4f} AUC {r['valid']['roc_auc']:.4f}; "
           f"best single ({r['best_single']['trial']}) accuracy {r['best_single']['accuracy']:.4f} AUC {r['best_single']['roc_auc']:.4f}")
     if 'test' in r:
         t = r['test']; print(f"held out (n={t['n']}): ensemble accuracy {t['ensemble']['accuracy']:.4f} AUC {t['ensemble']['roc_auc']:.4f}; "
                              f"best single ({t['best_single']['trial']}) accuracy {t['best_single']['accuracy']:.4f} AUC {t['best_single']['roc_auc']:.4f}")
+
+def serve_cmd(model_dirs:Param("model directories to load", str, nargs='+'),
+              host:str='127.0.0.1', # address to bind; another (e.g. 0.0.0.0) only when the page should be reachable from other machines
+              port:int=8000): # port to listen on
+    "A page to try the detectors on uploaded images, with a JSON endpoint (POST /api/verdicts)"
+    from deepfake_detect.serve import serve
+    from deepfake_detect.base import read_config
+    for m in model_dirs: read_config(m)
+    serve(model_dirs, host, port)
 
 # %% ../nbs/10_cli.ipynb #3ee2f9e8
 DEMO_SWEEP = dict(jpeg=[100, 90, 75, 50], scale=[0.5, 1.0, 2.0], blur=[0, 0.5, 1, 2])
@@ -198,12 +279,12 @@ def run_demo(out='demo_out', # folder for data, models and the report
              epochs:int=3, # CNN fine-tuning epochs
              progress:bool=False)->Path:
     "Build the demo data, train and evaluate every detector on it, and write `out/report.md`"
-    from deepfake_detect.demo import make_demo_dataset, show_demo
+    from deepfake_detect.demo import make_demo_dataset, show_demo, make_other_images
     from deepfake_detect.data import audit
     from deepfake_detect.classical import train_traces, explain, TracesDetector
     from deepfake_detect.cnn import train
     from deepfake_detect.probe import train_probe
-    from deepfake_detect.evaluate import evaluate, robustness
+    from deepfake_detect.evaluate import evaluate, robustness, cross_domain, md_table
     from deepfake_detect.metrics import save_fig
     out = Path(out); t0 = time.time()
     tr = make_demo_dataset(out/'data'/'train', n, seed, size); te = make_demo_dataset(out/'data'/'test', max(10, n//2), seed+1, size)
@@ -218,6 +299,8 @@ def run_demo(out='demo_out', # folder for data, models and the report
         if not (rdir/'robustness.csv').exists(): robustness(mdir, te, rdir, DEMO_SWEEP, progress=progress)
         ms[name] = json.loads((rdir/'metrics.json').read_text())
     explain(TracesDetector.load(out/'models'/'traces'), sorted((te/'ai').iterdir())[0], out/'reports'/'traces'/'explain.png')
+    others = [make_other_images(out/'data'/'other'/k, k, n=max(10, n//2), seed=seed) for k in ('tiny', 'noise', 'smooth')]
+    cross = cross_domain([out/'models'/k for k in ms], [te, *others], out/'reports'/'cross')
     robust = '\n\n'.join(f"{n}: ![](reports/{n}/robustness.png)" for n in ms)
     report = f"""# deepfake_detect demo
 
@@ -243,6 +326,13 @@ Scored on the held-out set, at each model's threshold chosen on its validation s
 - cnn: {cnn_note}, fine-tuned {epochs} epochs, no resampling augmentation.
 - probe: tf_efficientnet_lite0 {'with ImageNet weights' if cnn_args['pretrained'] else 'from random weights (no pretrained weights here)'}, frozen: per stage the means and standard deviations of its channels, the channel covariances of the stages with at most 128 channels, logistic regression trained on the eight rotations and mirror images of each image and applied to their average.
 
+## What the detectors can and cannot tell
+
+Each detector's share of images outside its training domain (labelled `unknown` by `predict`), and its share flagged AI, on the held-out demo images (`test`, labelled) and on three kinds of image it never saw (`tiny`: 32-pixel crops enlarged, `noise`, `smooth` renders; unlabelled):
+
+{md_table(cross.assign(model=cross.model.map(lambda m: Path(m).name), folder=cross.folder.map(lambda f: Path(f).name)).drop(columns=['kind']))}
+![out of domain](reports/cross/cross_out_of_domain.png)
+
 ## Explaining the traces detector
 
 ![explain](reports/traces/explain.png)
@@ -264,13 +354,19 @@ Wall time of this run: {time.time()-t0:.0f} s.
 
 def demo_cmd(out:str='demo_out', # folder for data, models and the report
              n:int=100, # training images per class
-             seed:int=0, epochs:int=3):
+             seed:int=0, epochs:int=3,
+             overwrite:bool=False): # use an existing --out folder that is not a demo run
     "The main job on embedded demo data: build it, train and evaluate every detector, write DIR/report.md"
+    _positive(n=n, epochs=epochs)
+    check_out(out, own=_has('report.md', 'data', 'models'), overwrite=overwrite, folder=True)
     print(f"report: {run_demo(out, n, seed, epochs=epochs, progress=True)}")
 
 # %% ../nbs/10_cli.ipynb #3babe6f0
-COMMANDS = {'demo': demo_cmd, 'audit': audit_cmd, 'train': train_cmd, 'predict': predict_cmd, 'evaluate': evaluate_cmd,
-            'robustness': robustness_cmd, 'traces extract': traces_extract_cmd, 'search': search_cmd, 'ensemble': ensemble_cmd}
+RESUMABLE = {'search': 'finished trials are kept: rerun the same command to go on',
+             'traces extract': 'the last checkpoint is kept: rerun with --resume to go on',
+             'demo': 'finished models and reports are kept: rerun the same command to go on'}
+COMMANDS = {'demo': demo_cmd, 'audit': audit_cmd, 'train': train_cmd, 'predict': predict_cmd, 'evaluate': evaluate_cmd, 'cross': cross_cmd,
+            'robustness': robustness_cmd, 'traces extract': traces_extract_cmd, 'search': search_cmd, 'ensemble': ensemble_cmd, 'serve': serve_cmd}
 
 def _usage()->str:
     w = max(map(len, COMMANDS))
@@ -280,12 +376,14 @@ def _usage()->str:
 def main(argv:list|None=None)->int:
     "Entry point of the `deepfake-detect` console script"
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] in ('-h', '--help'): print(_usage()); return 0 if argv else 2
+    if not argv or argv[0] in ('-h', '--help'): print(_usage(), file=sys.stdout if argv else sys.stderr); return 0 if argv else 2
     name = ' '.join(argv[:2]) if ' '.join(argv[:2]) in COMMANDS else argv[0]
     if name not in COMMANDS: print(f"deepfake-detect: error: unknown subcommand {argv[0]!r}\n\n{_usage()}", file=sys.stderr); return 2
     tune_malloc(); warnings.filterwarnings('ignore', message='.*torch.jit.script.*')
+    logging.getLogger('torch.utils.cpp_extension').setLevel(logging.ERROR)  # 'No CUDA runtime is found' on every CPU compile: not the user's business
     func = COMMANDS[name]; args = parser_for(func, f"deepfake-detect {name}").parse_args(argv[len(name.split()):])
     try: func(**vars(args))
     except UserError as e: print(f"deepfake-detect {name}: error: {e}", file=sys.stderr); return 2
-    except KeyboardInterrupt: print("interrupted; finished work is kept (rerun to resume)", file=sys.stderr); return 130
+    except KeyboardInterrupt:
+        print(f"interrupted; {RESUMABLE.get(name, 'nothing was written (outputs appear only when complete)')}", file=sys.stderr); return 130
     return 0

@@ -9,11 +9,14 @@ from pathlib import Path
 import numpy as np, torch
 from .core import *
 from fastai.torch_core import default_device
-from .data import get_dls, class_files, verify, label_of, VOCAB
+from .data import get_dls, class_files, training_files, verify, label_of, usable, VOCAB
+from .base import Detector, Verdicts, register, model_dir, load_weights
+from .domain import fit_domain, save_domain
 from .metrics import binary_metrics, best_threshold, plot_confusion, plot_top_losses, fit_temperature, apply_temperature
 
 # %% auto #0
-__all__ = ['LITE_STAGES', 'lite_key', 'offline_weights', 'create_learner', 'CNNDetector', 'train']
+__all__ = ['LITE_STAGES', 'lite_key', 'offline_weights', 'timm_weights_kwargs', 'create_learner', 'build_model', 'CNNDetector',
+           'train']
 
 # %% ../nbs/05_cnn.ipynb #a070b075
 LITE_STAGES = {0: [1, 2, 2, 3, 3, 4, 1], 1: [1, 3, 3, 4, 4, 5, 1], 2: [1, 3, 3, 4, 4, 5, 1]}  # blocks per stage of EfficientNet-Lite0, 1, 2
@@ -48,10 +51,14 @@ def offline_weights(arch:str='tf_efficientnet_lite0', cache=None)->Path|None:
     return out
 
 # %% ../nbs/05_cnn.ipynb #6d0d9d69
-def _timm_weights_kwargs(arch, pretrained, weights):
+def timm_weights_kwargs(arch:str, pretrained:bool=True, weights=None)->dict:
+    "Keyword arguments for timm's `create_model` that load `arch`'s pretrained weights: from `weights`, the offline packages, or a download"
     if not pretrained: return {}
     if weights is not None:
         if not Path(weights).is_file(): raise UserError(f"{weights}: no such weights file")
+        if not str(weights).endswith('.safetensors'):  # timm reads other files with torch.load(weights_only=True): check it here, with a clear message
+            try: torch.load(weights, map_location='cpu', weights_only=True)
+            except Exception as e: raise UserError(f"{weights}: cannot be loaded safely as weights ({type(e).__name__}): use a safetensors file or a plain state dict") from None
         return dict(pretrained_cfg_overlay=dict(file=str(weights)))
     local = offline_weights(arch)
     if local is not None: return dict(pretrained_cfg_overlay=dict(file=str(local)))
@@ -69,13 +76,13 @@ def create_learner(dls, arch:str='resnet50', pretrained:bool=True, weights=None,
         if pretrained and weights is None and not is_online('download.pytorch.org'):
             raise UserError(f"no network to download {arch} weights; use --no-pretrained or --weights FILE")
         return vision_learner(dls, getattr(torchvision.models, arch.split(':', 1)[1]), pretrained=pretrained, weights=weights, metrics=metrics, **kwargs)
-    try: return vision_learner(dls, arch, pretrained=pretrained, metrics=metrics, **_timm_weights_kwargs(arch, pretrained, weights), **kwargs)
+    try: return vision_learner(dls, arch, pretrained=pretrained, metrics=metrics, **timm_weights_kwargs(arch, pretrained, weights), **kwargs)
     except RuntimeError as e:
         if 'Unknown model' in str(e): raise UserError(f"unknown architecture {arch!r}: use a timm model name (timm.list_models()) or torchvision:NAME") from None
         raise
 
 # %% ../nbs/05_cnn.ipynb #aea1a1e0
-def _build(arch:str, n_out:int=2):
+def build_model(arch:str, n_out:int=2):
     "The fastai model (body + head) for `arch`, without pretrained weights"
     from fastai.vision.all import create_timm_model, create_vision_model
     if arch.startswith('torchvision:'):
@@ -90,14 +97,13 @@ def _norm_stats(learn):
     return [0., 0., 0.], [1., 1., 1.]
 
 # %% ../nbs/05_cnn.ipynb #58708b44
-class CNNDetector:
+@register('cnn')
+class CNNDetector(Detector):
     "A fine-tuned CNN: `config` (architecture, preprocessing, vocab, threshold) and a torch model"
     def __init__(self, config:dict, model:torch.nn.Module):
-        self.config, self.model = config, model.eval()
+        super().__init__(config, model.eval())
         self.vocab = config['vocab']; self.device = default_device()
         self.model.to(self.device)
-    @property
-    def threshold(self): return self.config.get('threshold', 0.5)
     def preprocess(self, img)->torch.Tensor:
         "`(3, size, size)` normalised tensor from a PIL image"
         from PIL import Image
@@ -110,42 +116,48 @@ class CNNDetector:
         try: return self.preprocess(open_image(item) if isinstance(item, (str, Path)) else item), ''
         except ImageError as e: return None, e.reason
     @torch.inference_mode()
-    def predict_tensors(self, xb:torch.Tensor, tta:bool=False)->torch.Tensor:
-        "P(ai) for a batch of preprocessed images (channels-last in memory on a CPU: EfficientNet-Lite0 1.4-1.9x faster there, benchmarks/predict_overhead.py)"
-        xb = xb.to(self.device)
+    def predict_tensors(self, xb:torch.Tensor, tta:bool=False, embed:bool=False):
+        "P(ai) for a batch of preprocessed images (channels-last in memory on a CPU, where it is faster); with embed, also the rows the last layer reads"
+        xb, rows = xb.to(self.device), []
+        last = [m for m in self.model.modules() if isinstance(m, torch.nn.Linear)][-1]
+        hook = last.register_forward_hook(lambda m, i, o: rows.append(i[0].float().cpu())) if embed else None
         run = lambda x: self.model(x.contiguous(memory_format=torch.channels_last) if x.device.type == 'cpu' else x).float().softmax(1)
-        p = run(xb)
+        try: p = run(xb)
+        finally:
+            if hook is not None: hook.remove()
         if tta: p = (p + run(xb.flip(3)))/2
-        return p[:, self.vocab.index('ai')].cpu()
-    def predict(self, items, bs:int=64, tta:bool=False, progress:bool=False, workers:int=4)->tuple:
-        "`(p_ai, errors)`: P(ai) per image (NaN where it cannot be read) and the reason ('' if fine)"
+        p = p[:, self.vocab.index('ai')].cpu()
+        return (p, rows[0].numpy()) if embed else p
+    def outputs(self, items, bs:int=64, tta:bool=False, progress:bool=False, workers:int=4)->tuple:
+        "`(p_ai before calibration, errors, rows)`: the rows are the penultimate layer's, NaN where an image cannot be read"
         from concurrent.futures import ThreadPoolExecutor
         from fastprogress.fastprogress import progress_bar
-        items = list(items); p = np.full(len(items), np.nan); errs = [''] * len(items)
+        items = list(items); p = np.full(len(items), np.nan); errs = [''] * len(items); E = None
         starts = range(0, len(items), bs)
         with ThreadPoolExecutor(workers) as ex:
             for s in (progress_bar(starts) if progress else starts):
                 loaded = list(ex.map(self._load, items[s:s+bs]))
                 ok = [i for i,(x,_) in enumerate(loaded) if x is not None]
                 for i,(_,e) in enumerate(loaded): errs[s+i] = e
-                if ok: p[[s+i for i in ok]] = self.predict_tensors(torch.stack([loaded[i][0] for i in ok]), tta).numpy()
-        return apply_temperature(p, self.config.get('temperature', 1.0)), errs
-    def save(self, path):
-        "Write `model.safetensors` and `config.json` into the model directory `path`"
+                if not ok: continue
+                pb, eb = self.predict_tensors(torch.stack([loaded[i][0] for i in ok]), tta, embed=True)
+                if E is None: E = np.full((len(items), eb.shape[1]), np.nan, np.float32)
+                p[[s+i for i in ok]], E[[s+i for i in ok]] = pb.numpy(), eb
+        return p, errs, (E if E is not None else np.full((len(items), 1), np.nan, np.float32))
+    def verdicts(self, items, bs:int=64, tta:bool=False, progress:bool=False)->Verdicts:
+        "P(ai) per image (NaN where it cannot be read), the reason ('' if fine), and the domain score of its penultimate layer"
+        p, errs, E = self.outputs(items, bs, tta, progress)
+        return Verdicts(apply_temperature(p, self.config.get('temperature', 1.0)), errs, self.domain_score(E))
+    def save_model(self, path):
+        "Write the network's weights as `model.safetensors`"
         from safetensors.torch import save_file
-        path = Path(path); path.mkdir(parents=True, exist_ok=True)
-        sd = {k: v.detach().cpu().contiguous() for k,v in self.model.state_dict().items()}
-        with atomic_path(path/'model.safetensors') as tmp: save_file(sd, str(tmp))
-        save_json(path/'config.json', self.config)
-        return path
+        with atomic_path(Path(path)/'model.safetensors') as tmp: save_file({k: v.detach().cpu().contiguous() for k,v in self.model.state_dict().items()}, str(tmp))
     @classmethod
-    def load(cls, path):
-        "Rebuild from a model directory: no pickle, no network"
-        from safetensors.torch import load_file
-        path = Path(path); config = json.loads((path/'config.json').read_text())
-        model = _build(config['arch'], len(config['vocab']))
-        model.load_state_dict(load_file(str(path/'model.safetensors')))
-        return cls(config, model)
+    def load_model(cls, path, config):
+        "The network rebuilt from its architecture's name and filled from `model.safetensors`"
+        try: model = build_model(config['arch'], len(config['vocab']))
+        except Exception as e: raise UserError(f"{path}: cannot build the architecture {config.get('arch')!r} its config names ({type(e).__name__}); retrain the model") from None
+        return load_weights(model, Path(path)/'model.safetensors')
     @classmethod
     def from_learner(cls, learn, item:int, size:int, **extra):
         "Wrap a trained fastai Learner"
@@ -156,12 +168,12 @@ class CNNDetector:
         return cls(config, learn.model)
 
 # %% ../nbs/05_cnn.ipynb #515484f6
-def train(path, # dataset folder: one sub-folder per class
+def train(path, # dataset folder (one sub-folder per class), or a list of them: sources balanced
           out, # model directory to write
           arch:str='resnet50', # timm name, or torchvision:NAME
           size:int=256, # final image side
           item:int=128, # item resize side (the study: 128)
-          epochs:int=6, # fine_tune epochs (after `freeze_epochs` with the body frozen)
+          epochs:int=6, # fine_tune epochs (after freeze_epochs with the body frozen)
           lr:float=1e-2, # learning rate (the study: 0.01)
           bs:int=64, # batch size
           effective_bs:int|None=None, # images per optimiser step; > bs turns on gradient accumulation
@@ -170,14 +182,17 @@ def train(path, # dataset folder: one sub-folder per class
           aug:str='study', # 'study', 'flip' (no resampling) or 'none'
           robust_aug:bool=False, # random JPEG re-compression and blur of training images
           freeze_epochs:int=1, lr_find:bool=False, valid_pct:float=0.2, seed:int=42,
-          files:list|None=None, # train on these files instead of every image under `path`
+          files:list|None=None, # train on these files instead of every image under path
           export_pkl:bool=False, # also write fastai's pickled learner.pkl
-          channels_last:bool|None=None, # the network's weights (so its activations) channels-last in memory, fastai's `ChannelsLast`; default: on a CPU, where it trains faster (1.18x end to end, benchmarks/cnn_train_speed.py)
+          domain_images:int=4000, # training images whose penultimate-layer rows the domain model keeps (a random sample beyond that)
+          channels_last:bool|None=None, # the network's weights (so its activations) channels-last in memory, fastai's ChannelsLast; default: on a CPU, where it trains faster (1.18x end to end, benchmarks/cnn_train_speed.py)
           progress:bool=True)->CNNDetector:
     "Fine-tune a CNN on `path` and write the model directory `out`"
     from fastai.vision.all import GradientAccumulation, set_seed
     set_seed(seed, reproducible=True); out = Path(out); t0 = time.time()
-    dls = get_dls(path, item=item, size=size, bs=bs, valid_pct=valid_pct, seed=seed, files=files, aug=aug, robust_aug=robust_aug)
+    files, sources = training_files(path, seed=seed, balance=False) if files is None else (list(files), [dict(path=str(path), images=len(files))])
+    good, bad = verify(files); ok, skipped = usable(files, [dict(zip(bad.path, bad.reason)).get(str(f), '') for f in files])
+    dls = get_dls(path, item=item, size=size, bs=bs, valid_pct=valid_pct, seed=seed, files=good, aug=aug, robust_aug=robust_aug)
     cbs = [GradientAccumulation(effective_bs)] if effective_bs and effective_bs > bs else []
     learn = create_learner(dls, arch, pretrained, weights, cbs=cbs)
     if torch.cuda.is_available(): learn = learn.to_fp16()
@@ -188,16 +203,20 @@ def train(path, # dataset folder: one sub-folder per class
     if lr_find: lr = float(learn.lr_find(show_plot=False).valley)
     learn.fine_tune(epochs, lr, freeze_epochs=freeze_epochs)
     train_s = time.time() - t0
-    det = CNNDetector.from_learner(learn, item if aug == 'study' else size, size, data=dict(path=str(path), n_train=len(dls.train_ds), n_valid=len(dls.valid_ds), seed=seed),
+    det = CNNDetector.from_learner(learn, item if aug == 'study' else size, size, data=dict(path=str(path), sources=sources, n_train=len(dls.train_ds), n_valid=len(dls.valid_ds), seed=seed),
                                    training=dict(epochs=epochs, lr=lr, bs=bs, effective_bs=effective_bs or bs, aug=aug, robust_aug=robust_aug, pretrained=pretrained))
     vfiles = list(dls.valid_ds.items); y = np.array([label_of(f) == 'ai' for f in vfiles], int)
-    p_raw, _ = det.predict(vfiles, bs=bs)
+    p_raw, _, Ev = det.outputs(vfiles, bs=bs)
+    tfiles = list(dls.train_ds.items); tfiles = [tfiles[i] for i in np.random.default_rng(seed).permutation(len(tfiles))[:domain_images]]
+    det.domain = fit_domain(det.outputs(tfiles, bs=bs)[2], Ev)
     det.config['temperature'] = T = fit_temperature(y, p_raw); p = apply_temperature(p_raw, T)
-    det.config['threshold'] = best_threshold(y, p); det.save(out)
-    rec = learn.recorder
-    save_json(out/'metrics.json', dict(valid=binary_metrics(y, p, det.threshold), valid_at_0_5=binary_metrics(y, p, 0.5), ece_before_calibration=binary_metrics(y, p_raw)['ece'], train_seconds=train_s,
-              epochs=[dict(zip(rec.metric_names[1:-1], map(float, v))) for v in rec.values]))
-    save_npz(out/'valid_predictions.npz', paths=np.array([str(f) for f in vfiles]), y=y, p=p)
-    plot_confusion(y, p, det.threshold, out/'confusion.png'); plot_top_losses(vfiles, y, p, 9, out/'top_losses.png')
-    if export_pkl: learn.export(out.resolve()/'learner.pkl')
+    det.config['threshold'] = best_threshold(y, p); rec = learn.recorder
+    with model_dir(out) as tmp:  # the model directory appears whole, or not at all
+        det.config['domain'] = save_domain(det.domain, tmp); det.save(tmp)
+        save_json(tmp/'metrics.json', dict(valid=binary_metrics(y, p, det.threshold), valid_at_0_5=binary_metrics(y, p, 0.5), ece_before_calibration=binary_metrics(y, p_raw)['ece'], train_seconds=train_s,
+                  epochs=[dict(zip(rec.metric_names[1:-1], map(float, v))) for v in rec.values]))
+        save_npz(tmp/'valid_predictions.npz', paths=np.array([str(f) for f in vfiles]), y=y, p=p)
+        plot_confusion(y, p, det.threshold, tmp/'confusion.png'); plot_top_losses(vfiles, y, p, 9, tmp/'top_losses.png')
+        if len(skipped): skipped.to_csv(tmp/'skipped.csv', index=False)
+        if export_pkl: learn.export(tmp.resolve()/'learner.pkl')
     return det

@@ -4,19 +4,20 @@
 
 # %% ../nbs/00_core.ipynb #7e4ddb48
 from __future__ import annotations
-import os, json, ctypes, socket, threading, tempfile, warnings
+import os, json, ctypes, shutil, socket, hashlib, threading, tempfile, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # %% auto #0
-__all__ = ['UserError', 'ImageError', 'is_online', 'hf_offline', 'tune_malloc', 'atomic_path', 'atomic_write_text', 'save_json',
-           'save_npz', 'open_image', 'bad_images']
+__all__ = ['DECODING', 'UserError', 'ImageError', 'is_online', 'hf_offline', 'tune_malloc', 'atomic_path', 'atomic_write_text',
+           'save_json', 'save_npz', 'atomic_dir', 'check_out', 'open_image', 'bad_images']
 
 # %% ../nbs/00_core.ipynb #aa447e50
 class UserError(Exception):
     "A problem with the user's input or environment, with a message saying what to do"
+    def __init__(self, message:str): super().__init__(message)
 
 class ImageError(UserError):
     "An image file that cannot be used"
@@ -51,13 +52,18 @@ def tune_malloc(mmap_threshold:int=128*2**20, trim_threshold:int=512*2**20)->boo
     return bool(libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold)) and bool(libc.mallopt(M_TRIM_THRESHOLD, trim_threshold))
 
 # %% ../nbs/00_core.ipynb #3bff682c
+def _umask()->int:
+    "The process's umask (read by setting it and putting it back)"
+    m = os.umask(0); os.umask(m); return m
+
 @contextmanager
 def atomic_path(path):
-    "Yield a temporary path beside `path`; on success rename it to `path` atomically"
+    "Yield a temporary path beside `path`; on success rename it to `path` atomically, with the umask's permissions"
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd,tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix=path.suffix); os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.unlink(tmp)
@@ -75,6 +81,62 @@ def save_npz(path, **arrays):
     with atomic_path(path) as tmp:
         with open(tmp, 'wb') as f: np.savez(f, **arrays)
 
+# %% ../nbs/00_core.ipynb #0e54ea96
+def _exchange(a, b)->bool:
+    "Swap the paths `a` and `b` in one step (Linux `renameat2` with RENAME_EXCHANGE); False where that is not available"
+    try: f = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError): return False
+    AT_FDCWD, RENAME_EXCHANGE = -100, 2
+    return f(AT_FDCWD, os.fsencode(str(a)), AT_FDCWD, os.fsencode(str(b)), RENAME_EXCHANGE) == 0
+
+@contextmanager
+def atomic_dir(path):
+    "Yield a temporary folder beside `path`; on success it replaces `path` whole (an existing folder stays complete until then)"
+    path = Path(path)
+    if path.exists() and not path.is_dir(): raise UserError(f"{path}: a file is in the way of the folder to write; choose another --out")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f'.{path.name}.partial-'))
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())
+        if not path.exists(): os.rename(tmp, path)
+        elif not _exchange(tmp, path):  # no atomic exchange here: two renames, the old folder kept until the new one is in place
+            old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f'.{path.name}.old-')); os.rmdir(old)
+            os.rename(path, old); os.rename(tmp, path); tmp = old
+    finally: shutil.rmtree(tmp, ignore_errors=True)  # after an exchange tmp holds the old folder
+
+# %% ../nbs/00_core.ipynb #8603bbc4
+def _under_model_dir(p:Path)->Path|None:
+    "The model directory (a folder with a config.json) that `p` is in, if any"
+    return next((d for d in p.parents if (d/'config.json').is_file()), None)
+
+def check_out(out, # output file or folder
+              inputs=(), # paths the run reads
+              own=None, # predicate: is an existing out an earlier output of the same command?
+              overwrite:bool=False, # replace an existing out of another kind (never an input or a model file)
+              folder:bool=False, # out is a folder
+             )->Path:
+    "`out` checked before any work: not an input, not in a model directory, not another command's file, writable; else a `UserError`"
+    out = Path(out); r = out.resolve()
+    for p in (Path(x).resolve() for x in inputs):
+        if r == p or r in p.parents or (p.is_dir() and p in r.parents and r.suffix.lower() in Image.registered_extensions()):
+            raise UserError(f"{out}: is an input of this run (or holds one); choose another --out")
+        if folder and p.is_dir() and p in r.parents: raise UserError(f"{out}: is inside the input folder {p}; choose another --out")
+    md = _under_model_dir(r)
+    if md is not None: raise UserError(f"{out}: is inside the model directory {md}; write outputs elsewhere")
+    if out.exists():
+        if out.is_dir() != folder: raise UserError(f"{out}: is a {'folder' if out.is_dir() else 'file'}; --out needs a {'folder' if folder else 'file'} name")
+        mine = own is not None and own(out)
+        if folder and not mine and (out/'config.json').is_file() and not overwrite: raise UserError(f"{out}: is a model directory; choose another --out")
+        if not mine and not overwrite and not (folder and not any(out.iterdir())):
+            raise UserError(f"{out}: exists and is not an earlier output of this command; choose another --out, or pass --overwrite to replace it")
+    parent = out if folder and out.exists() else out.parent
+    try: parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise UserError(f"{out}: cannot create its folder ({e.strerror}); choose another --out") from None
+    try: fd, t = tempfile.mkstemp(dir=parent); os.close(fd); os.unlink(t)  # a real write: permissions, read-only file systems, quotas
+    except OSError as e: raise UserError(f"{out}: cannot write in {parent} ({e.strerror}); choose another --out") from None
+    return out
+
 # %% ../nbs/00_core.ipynb #1789052a
 def _to_rgb(img:Image.Image)->Image.Image:
     "Convert any Pillow mode to 8-bit RGB deterministically"
@@ -89,31 +151,55 @@ def _to_rgb(img:Image.Image)->Image.Image:
 # %% ../nbs/00_core.ipynb #046cf7d7
 def _reduce_factor(w, h, max_pixels): return max(1, int(np.ceil(np.sqrt(w*h/max_pixels)))) if w*h > max_pixels else 1
 
+def _decoded_bytes(img:Image.Image)->int:
+    "Bytes Pillow holds once `img` is decoded at its current (draft) size: bands x bytes per band"
+    per = 4 if img.mode in ('I', 'F', 'RGBA', 'CMYK', 'RGBX', 'RGBa') else 2 if img.mode.startswith('I;16') else len(img.getbands())
+    return img.size[0]*img.size[1]*per
+
+class _Budget:
+    "Bytes that may be decoding at once in this process: `take` waits until its share fits (one image alone always fits)"
+    def __init__(self, total:int): self.total, self.used, self.cv = total, 0, threading.Condition()
+    @contextmanager
+    def take(self, n:int):
+        with self.cv:
+            self.cv.wait_for(lambda: self.used == 0 or self.used + n <= self.total); self.used += n
+        try: yield
+        finally:
+            with self.cv: self.used -= n; self.cv.notify_all()
+
+DECODING = _Budget(1 << 30)  # decoded bytes in flight across the threads of one process (the CNN's loaders decode several at once)
+
 def open_image(path, # image file
                max_pixels:int=50_000_000, # larger images are reduced by an integer factor below this
-               limit_pixels:int=450_000_000, # non-JPEG images larger than this are refused
+               max_bytes:int=512 << 20, # images whose decoded pixels (after JPEG draft reduction) take more are refused
               )->Image.Image:
     "Open `path` as an 8-bit RGB image, or raise `ImageError` saying why not"
     path = Path(path)
     if not path.is_file(): raise ImageError(path, 'no such file')
-    if path.stat().st_size == 0: raise ImageError(path, 'empty file (0 bytes): delete it or download it again')
+    size = path.stat().st_size
+    if size == 0: raise ImageError(path, 'empty file (0 bytes): delete it or download it again')
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', Image.DecompressionBombWarning)
         old, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
         try:
             img = Image.open(path)
             w,h = img.size; f = _reduce_factor(w, h, max_pixels)
+            if size < w*h/(4096 if img.format == 'JPEG' else 16384):  # a real image of that size cannot be this small: the header lies
+                raise ImageError(path, f'the header claims {w}x{h} pixels but the file holds {size:,} bytes: truncated or forged; remove it')
             if f > 1 and img.format == 'JPEG': img.draft('RGB', (w//f, h//f))
-            elif w*h > limit_pixels: raise ImageError(path, f'{w}x{h} pixels is too large to decode safely: downscale it first')
-            img.load()
+            need = _decoded_bytes(img)
+            if need > max_bytes: raise ImageError(path, f'{w}x{h} {img.mode} pixels take {need/2**20:,.0f} MB decoded, over the {max_bytes >> 20} MB limit: downscale it first')
+            with DECODING.take(need):
+                img.load()
+                img = ImageOps.exif_transpose(img)
+                f = _reduce_factor(*img.size, max_pixels)
+                if f > 1: img = img.reduce(f)
+                img = _to_rgb(img)
         except UnidentifiedImageError: raise ImageError(path, 'not an image file Pillow can read (wrong extension or corrupt): remove it') from None
         except (OSError, SyntaxError, ValueError) as e:
             raise ImageError(path, f'corrupt or truncated image ({e}): re-download or remove it') from None
         finally: Image.MAX_IMAGE_PIXELS = old
-    img = ImageOps.exif_transpose(img)
-    f = _reduce_factor(*img.size, max_pixels)
-    if f > 1: img = img.reduce(f)
-    return _to_rgb(img)
+    return img
 
 # %% ../nbs/00_core.ipynb #c724b435
 def bad_images(dest)->dict:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #91d1b6e7
 from __future__ import annotations
-import os, io, json, random
+import os, io, sys, json, random
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image, ImageFilter
@@ -14,9 +14,10 @@ from fastai.vision.all import (get_image_files, resize_to, PILImage, DataBlock, 
 from .core import *
 
 # %% auto #0
-__all__ = ['CLASS_NAMES', 'VOCAB', 'get_source', 'label_of', 'class_files', 'verify', 'resize_images', 'balanced_subset',
-           'jpeg_quality', 'image_meta', 'Audit', 'audit', 'RGBImage', 'draw_jpeg_blur', 'jpeg_blur', 'JpegBlur',
-           'JpegBlurred', 'get_dls']
+__all__ = ['CLASS_NAMES', 'VOCAB', 'MIN_PER_CLASS', 'kaggle_credentials', 'get_source', 'label_of', 'class_files', 'verify',
+           'usable', 'resize_images', 'balanced_subset', 'training_files', 'holdout_split', 'data_dir', 'jpeg_quality',
+           'image_meta', 'Audit', 'audit', 'RGBImage', 'draw_jpeg_blur', 'jpeg_blur', 'JpegBlur', 'JpegBlurred',
+           'get_dls']
 
 # %% ../nbs/01_data.ipynb #8ab8352e
 def _kaggle_cached(handle:str)->bool:
@@ -26,14 +27,15 @@ def _kaggle_cached(handle:str)->bool:
     cache = Path(os.environ.get('KAGGLEHUB_CACHE', Path.home()/'.cache'/'kagglehub'))
     return (cache/'datasets'/parts[0]/parts[1]/f'{parts[3]}.complete').exists()
 
-def _kaggle_credentials()->bool:
+def kaggle_credentials()->bool:
+    "Whether Kaggle credentials are set: KAGGLE_USERNAME and KAGGLE_KEY, or a kaggle.json"
     if os.environ.get('KAGGLE_USERNAME') and os.environ.get('KAGGLE_KEY'): return True
     if os.environ.get('KAGGLE_API_TOKEN'): return True
     cfg = Path(os.environ.get('KAGGLE_CONFIG_DIR', Path.home()/'.kaggle'))
     return (cfg/'kaggle.json').exists() or (cfg/'access_token').exists()
 
 # %% ../nbs/01_data.ipynb #26e616f0
-def get_source(spec:str, # a folder, `kaggle:owner/name[/versions/N]` or `competition:slug`
+def get_source(spec:str, # a folder, kaggle:owner/name[/versions/N] or competition:slug
               )->Path:
     "Resolve a dataset name to a local folder, downloading from Kaggle when needed"
     from fastkaggle import iskaggle
@@ -46,7 +48,7 @@ def get_source(spec:str, # a folder, `kaggle:owner/name[/versions/N]` or `compet
         return Path(kagglehub.dataset_download(handle))
     if spec.startswith('competition:'):
         comp = spec.removeprefix('competition:')
-        if not iskaggle and not _kaggle_credentials():
+        if not iskaggle and not kaggle_credentials():
             raise UserError(f"{spec}: no Kaggle credentials; put kaggle.json in ~/.kaggle or set KAGGLE_USERNAME and KAGGLE_KEY, "
                             "or run on Kaggle with the competition's data attached")
         if not iskaggle and not is_online('www.kaggle.com'): raise UserError(f"{spec}: cannot reach www.kaggle.com; connect to the network")
@@ -102,6 +104,25 @@ def verify(files, # image files
         with atomic_path(report) as tmp: bad.to_csv(tmp, index=False)
     return [f for f,r in zip(files, reasons) if not r], bad
 
+# %% ../nbs/01_data.ipynb #5da55a5c
+MIN_PER_CLASS = 5  # readable training images a class needs, so that a 20% validation split holds both classes
+
+def usable(files:list, # training files
+           reasons:list, # why each file was skipped ('' if it was not)
+           min_per_class:int=MIN_PER_CLASS)->tuple:
+    "`(mask of usable files, DataFrame of the skipped ones)`; a `UserError` when a class keeps too few readable images"
+    ok = np.array([not r for r in reasons], bool)
+    skipped = pd.DataFrame([(str(f), r) for f,r in zip(files, reasons) if r], columns=['path', 'reason'])
+    short = []
+    for cls in VOCAB:
+        idx = [i for i,f in enumerate(files) if label_of(f) == cls]; n = int(ok[idx].sum()) if idx else 0
+        bad = [Path(files[i]).name for i in idx if not ok[i]]
+        if n < min_per_class: short.append(f"class {cls!r} has {n} readable image(s)" + (f" (unreadable: {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''})" if bad else ''))
+    if short: raise UserError('; '.join(short) + f"; training needs {min_per_class} per class: add images or fix the files")
+    if len(skipped): print(f"skipped {len(skipped)} unreadable image(s), listed in skipped.csv in the model directory: "
+                           f"{', '.join(Path(p).name for p in skipped.path[:5])}{' ...' if len(skipped) > 5 else ''}", file=sys.stderr)
+    return ok, skipped
+
 # %% ../nbs/01_data.ipynb #4d21faf5
 def _resize_one(rel, src, dest, max_size, ext):
     out = (dest/rel).with_suffix(ext) if ext else dest/rel
@@ -127,7 +148,7 @@ def resize_images(path, # source folder
     return pd.DataFrame([(str(path/r), m) for r,m in zip(rels, reasons) if m], columns=['path', 'reason'])
 
 # %% ../nbs/01_data.ipynb #312cacb8
-def balanced_subset(files_by_class:dict, # {class: files}, e.g. from `class_files`
+def balanced_subset(files_by_class:dict, # {class: files}, e.g. from class_files
                     max_per_class:int|None=None, # default: the size of the smallest class
                     seed:int=42)->list:
     "Up to `max_per_class` files of every class, sampled with `seed`, in a stable order"
@@ -135,6 +156,44 @@ def balanced_subset(files_by_class:dict, # {class: files}, e.g. from `class_file
     n = n if max_per_class is None else min(n, max_per_class)
     rng = random.Random(seed)
     return [f for k in sorted(files_by_class) for f in sorted(rng.sample(sorted(files_by_class[k]), n))]
+
+# %% ../nbs/01_data.ipynb #7a21b2ba
+def training_files(path, # a dataset folder, or a list of them (sources)
+                   max_per_class:int|None=None, # images per class (per source and class with several sources)
+                   seed:int=42,
+                   balance:bool=True, # one folder: False keeps every image (several folders are always balanced)
+                  )->tuple:
+    "`(files, sources)`: balanced training images of one folder, or of several with equal images per source and class"
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
+    fbcs = [class_files(p) for p in paths]
+    if len(paths) == 1 and not balance:
+        files = [f for fs in fbcs[0].values() for f in fs]; return files, [dict(path=str(paths[0]), images=len(files))]
+    n = min(len(fs) for fbc in fbcs for fs in fbc.values()) if len(paths) > 1 else None
+    n = min(n, max_per_class) if n and max_per_class else n or max_per_class
+    picked = [balanced_subset(fbc, n, seed) for fbc in fbcs]
+    return [f for fs in picked for f in fs], [dict(path=str(p), images=len(fs)) for p, fs in zip(paths, picked)]
+
+# %% ../nbs/01_data.ipynb #33d8bc2b
+def holdout_split(path, # dataset folder with one sub-folder per class
+                  dest=None, # if given: write links to the files as dest/train/CLASS/ and dest/test/CLASS/
+                  test_pct:float=0.3, seed:int=0, max_per_class:int|None=None)->tuple:
+    "`(train files, test files)`: a seeded split of `path`, stratified by class"
+    from sklearn.model_selection import train_test_split
+    files = balanced_subset(class_files(path), max_per_class, seed)
+    tr, te = train_test_split(files, test_size=test_pct, random_state=seed, stratify=[label_of(f) for f in files])
+    tr, te = sorted(tr, key=str), sorted(te, key=str)
+    if dest is not None:
+        for part, fs in (('train', tr), ('test', te)):
+            for f in fs:
+                link = Path(dest)/part/Path(f).parent.name/Path(f).name
+                link.parent.mkdir(parents=True, exist_ok=True)
+                if not link.exists(): link.symlink_to(Path(f).resolve())
+    return tr, te
+
+def data_dir(name:str)->Path|None:
+    "The real data set `name` (e.g. 'faces') under the folder `DEEPFAKE_DETECT_DATA` names, or None where it is absent"
+    root = os.environ.get('DEEPFAKE_DETECT_DATA')
+    return Path(root)/name if root and (Path(root)/name).is_dir() else None
 
 # %% ../nbs/01_data.ipynb #cfc93489
 _STD_LUMA = np.array([16,11,10,16,24,40,51,61,12,12,14,19,26,58,60,55,14,13,16,24,40,57,69,56,14,17,22,29,51,87,80,62,
@@ -177,6 +236,8 @@ class Audit:
     def __init__(self, files, table, score, by_field, warning): self.files,self.table,self.score,self.by_field,self.warning = files,table,score,by_field,warning
     def __repr__(self):
         s = self.table.to_string() + f"\n\nmetadata-only balanced accuracy (5-fold CV, depth-3 tree): {self.score:.3f}"
+        bad = self.files[self.files.format == 'unreadable'] if 'format' in self.files else []
+        if len(bad): s += f"\n{len(bad)} unreadable file(s): " + ', '.join(map(str, bad.path[:10])) + (' ...' if len(bad) > 10 else '')
         return s + (f"\nWARNING: {self.warning}" if self.warning else "\nno metadata shortcut found")
 
 def _summary(df):
@@ -213,6 +274,7 @@ class RGBImage(PILImage):
     "A fastai image opened with `open_image`"
     @classmethod
     def create(cls, fn, **kwargs):
+        "The image in the file `fn`, opened with `open_image`"
         return cls(open_image(fn)) if isinstance(fn, (str, Path)) else cls(PILImage.create(fn, **kwargs))
 
 def draw_jpeg_blur(rnd=random, p_jpeg:float=0.5, quality=(30, 100), p_blur:float=0.5, sigma=(0., 3.))->tuple:
@@ -233,6 +295,7 @@ class JpegBlur(RandTransform):
     def __init__(self, p_jpeg:float=0.5, quality=(30, 100), p_blur:float=0.5, sigma=(0., 3.)):
         super().__init__(p=1.); self.p_jpeg,self.quality,self.p_blur,self.sigma = p_jpeg,quality,p_blur,sigma
     def before_call(self, b, split_idx):
+        "Draw whether and how much to re-compress and blur this item"
         super().before_call(b, split_idx)
         self.q, self.s = draw_jpeg_blur(random, self.p_jpeg, self.quality, self.p_blur, self.sigma)
     def encodes(self, x:PILImage): return type(x)(jpeg_blur(x, self.q, self.s))
@@ -243,16 +306,16 @@ class JpegBlurred:
     def __call__(self)->Image.Image: return jpeg_blur(open_image(self.path), self.quality, self.sigma)
     def __repr__(self): return f"JpegBlurred({str(self.path)!r}, quality={self.quality}, sigma={self.sigma})"
 
-def get_dls(path, # dataset folder (one sub-folder per class); ignored when `files` is given
-            item:int=128, # side of the item resize (`Resize(item, method=...)`)
+def get_dls(path, # dataset folder (one sub-folder per class); ignored when files is given
+            item:int=128, # side of the item resize (Resize(item, method=...))
             size:int=256, # final side
             bs:int=64, # batch size
             valid_pct:float=0.2, seed:int=42,
-            files:list|None=None, # images to use instead of every image under `path`
+            files:list|None=None, # images to use instead of every image under path
             method:str='squish', # resize method: squish, crop or pad
-            min_scale:float=0.75, # smallest crop scale of `aug_transforms`
+            min_scale:float=0.75, # smallest crop scale of aug_transforms
             aug:str='study', # 'study': aug_transforms(size, min_scale); 'flip': mirror only, no resampling; 'none'
-            robust_aug:bool=False, # also random JPEG re-compression and blur on training images (`JpegBlur`)
+            robust_aug:bool=False, # also random JPEG re-compression and blur on training images (JpegBlur)
             num_workers:int|None=None, **kwargs):
     "The study's fastai DataLoaders over verified files"
     from fastai.vision.all import Flip

@@ -12,7 +12,7 @@ from scipy.ndimage import convolve
 from .core import atomic_path
 
 # %% auto #0
-__all__ = ['PHOTOS', 'bundled_photos', 'simulate_generator', 'make_demo_dataset', 'show_demo']
+__all__ = ['PHOTOS', 'bundled_photos', 'simulate_generator', 'make_demo_dataset', 'show_demo', 'make_other_images']
 
 # %% ../nbs/02_demo.ipynb #44df15a9
 PHOTOS = ['astronaut.png', 'chelsea.png', 'coffee.png', 'rocket.jpg', 'motorcycle_left.png', 'motorcycle_right.png',
@@ -77,3 +77,23 @@ def show_demo(path, n:int=6, figsize=(12, 4.5)):
         for ax, f in zip(row, sorted((Path(path)/cls).iterdir())[:n]):
             ax.imshow(Image.open(f)); ax.set_title(cls); ax.axis('off')
     return fig
+
+# %% ../nbs/02_demo.ipynb #b8d22c09
+def make_other_images(dest, # folder to create (one flat folder of PNG images)
+                      kind:str='tiny', # tiny, noise or smooth
+                      n:int=20, seed:int=0, size:int=64)->Path:
+    "Write `n` images of a kind the demo data does not hold, for checks of the domain model"
+    rng, dest = np.random.default_rng(seed), Path(dest); dest.mkdir(parents=True, exist_ok=True)
+    photos = list(bundled_photos().values())
+    for i in range(n):
+        if kind == 'tiny':
+            small = Image.fromarray(_crop(photos[i % len(photos)], 128, rng)).resize((32, 32), Image.BOX)
+            a = np.asarray(small.resize((size, size), Image.BILINEAR))
+        elif kind == 'noise': a = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
+        elif kind == 'smooth':
+            yy, xx = np.mgrid[0:size, 0:size]/size; c = rng.uniform(0, 255, (3, 3))
+            a = c[0] + yy[..., None]*(c[1] - c[0]) + xx[..., None]*(c[2] - c[0])/2  # a colour gradient
+            a = np.clip(a + 40*np.exp(-((yy - rng.uniform())**2 + (xx - rng.uniform())**2)*20)[..., None], 0, 255).astype(np.uint8)
+        else: raise ValueError(f"kind must be tiny, noise or smooth, not {kind!r}")
+        with atomic_path(dest/f'{kind}_{i:04d}.png') as tmp: Image.fromarray(a).save(tmp, format='PNG')
+    return dest

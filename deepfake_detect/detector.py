@@ -4,40 +4,30 @@
 
 # %% ../nbs/06_detector.ipynb #7132a222
 from __future__ import annotations
-import os, json
+import os, sys, json
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import *
+from .base import load_detector
 
 # %% auto #0
-__all__ = ['load_detector', 'collect_files', 'predict_files', 'submit']
+__all__ = ['collect_files', 'predict_files', 'submit', 'load_detector']
 
 # %% ../nbs/06_detector.ipynb #dcba2b5c
-def load_detector(path):
-    "The detector stored in model directory `path`"
-    path = Path(path); cfg = path/'config.json'
-    if not cfg.exists(): raise UserError(f"{path}: not a model directory (no config.json); train one with `deepfake-detect train`")
-    method = json.loads(cfg.read_text()).get('method')
-    if method == 'cnn':
-        from deepfake_detect.cnn import CNNDetector; return CNNDetector.load(path)
-    if method == 'traces':
-        from deepfake_detect.classical import TracesDetector; return TracesDetector.load(path)
-    if method == 'probe':
-        from deepfake_detect.probe import ProbeDetector; return ProbeDetector.load(path)
-    if method == 'ensemble':
-        from deepfake_detect.ensemble import EnsembleDetector; return EnsembleDetector.load(path)
-    raise UserError(f"{path}: unknown method {method!r} in config.json")
+_all_ = ['load_detector']  # the one way in, from [the detector interface](01c_base.ipynb), kept here for scripts that import it from this module
 
 # %% ../nbs/06_detector.ipynb #62282cb6
-def collect_files(paths, all_files:bool=False)->list:
-    "Files named by `paths` (files, or folders searched recursively), in a stable order"
+def collect_files(paths)->list:
+    "Image files named by `paths` (files, or folders searched recursively), in a stable order, each once"
     from fastai.data.transforms import get_image_files
-    out = []
+    out, seen = [], set()
     for p in map(Path, paths):
-        if p.is_dir(): out += sorted((f for f in p.rglob('*') if f.is_file() and not f.name.startswith('.')) if all_files else get_image_files(p), key=str)
-        elif p.exists(): out.append(p)
+        if p.is_dir(): found = sorted(get_image_files(p), key=str)
+        elif p.exists(): found = [p]
         else: raise UserError(f"{p}: no such file or folder")
-    return list(dict.fromkeys(out))
+        for f in found:
+            if f.resolve() not in seen: seen.add(f.resolve()); out.append(f)
+    return out
 
 # %% ../nbs/06_detector.ipynb #dc7ef265
 def predict_files(model_dir, # model directory
@@ -45,21 +35,39 @@ def predict_files(model_dir, # model directory
                   out, # CSV to write
                   tta:bool=False, # average each image with its mirror image (CNN)
                   kaggle:bool=False, # write the competition's filename,class file
-                  bs:int=64, progress:bool=True)->pd.DataFrame:
-    "Predict P(ai) for every file under `paths` with the detector in `model_dir` and write a CSV"
-    det = load_detector(model_dir)
-    files = collect_files(paths, all_files=kaggle)
+                  bs:int=64, progress:bool=True,
+                  unreadable:str='real', # Kaggle file: the class of a file that cannot be read, ai or real
+                  abstain:bool=True, # label an image outside the detector's training domain 'unknown' (False: ai or real anyway)
+                 )->pd.DataFrame:
+    "Predict P(ai) for every image under `paths` with the detector in `model_dir` and write a CSV"
+    if unreadable not in ('ai', 'real'): raise UserError(f"unreadable must be ai or real, not {unreadable!r}")
+    files = collect_files(paths)
     if not files: raise UserError(f"no image files found in {', '.join(map(str, paths))}")
-    kw = dict(tta=tta, bs=bs) if det.config['method'] in ('cnn', 'ensemble') else {}
-    p, errs = det.predict(files, progress=progress, **kw)
+    if kaggle: _unique_names(files)
+    det = load_detector(model_dir)
+    p, errs, dom = det.verdicts(files, bs=bs, tta=tta, progress=progress)
     label = np.where(np.isnan(p), '', np.where(p >= det.threshold, 'ai', 'real'))
+    out_dom = dom > 1  # NaN (no domain model, or unreadable) is not out
+    if out_dom.any(): print(f"{int(out_dom.sum())} of {len(files)} images are outside what the detector was trained on" + (" (labelled unknown)" if abstain and not kaggle else ''), file=sys.stderr)
     if kaggle:
-        df = pd.DataFrame(dict(filename=[f.name for f in files], **{'class': np.where(label == 'ai', 0, 1)}))
+        for f, e in zip(files, errs):
+            if e: print(f"{f}: {e} (class {unreadable})", file=sys.stderr)
+        if any(errs): print(f"{sum(map(bool, errs))} unreadable file(s) given class {unreadable} in {out}", file=sys.stderr)
+        df = pd.DataFrame(dict(filename=[f.name for f in files], **{'class': np.where(label == 'ai', 0, np.where(label == 'real', 1, int(unreadable == 'real')))}))
     else:
-        df = pd.DataFrame(dict(filename=[str(f) for f in files], p_ai=np.round(p, 6), label=label))
+        in_dom = np.where(np.isnan(dom), '', np.where(out_dom, 'no', 'yes'))
+        df = pd.DataFrame(dict(filename=[str(f) for f in files], p_ai=np.round(p, 6), label=np.where(out_dom & abstain, 'unknown', label),
+                               in_domain=in_dom, domain_score=np.round(dom, 4)))
         if any(errs): df['error'] = errs
     with atomic_path(out) as tmp: df.to_csv(tmp, index=False)
     return df
+
+def _unique_names(files:list):
+    "A `UserError` naming two files with the same base name (the competition's file keys rows by name)"
+    seen = {}
+    for f in files:
+        if f.name in seen: raise UserError(f"two images named {f.name}: {seen[f.name]} and {f}; the Kaggle file keys rows by file name: rename or remove one")
+        seen[f.name] = f
 
 # %% ../nbs/06_detector.ipynb #514b4757
 def submit(csv, # submission file
@@ -67,9 +75,9 @@ def submit(csv, # submission file
            competition:str='hack-rush-deep-fake-detection'):
     "Submit `csv` to a Kaggle competition, or raise `UserError` saying why it cannot"
     from fastkaggle import iskaggle
-    from deepfake_detect.data import _kaggle_credentials
+    from deepfake_detect.data import kaggle_credentials
     if iskaggle: raise UserError("running on Kaggle: submit the notebook's output file from the competition page instead")
-    if not _kaggle_credentials(): raise UserError("no Kaggle credentials: put kaggle.json in ~/.kaggle or set KAGGLE_USERNAME and KAGGLE_KEY")
+    if not kaggle_credentials(): raise UserError("no Kaggle credentials: put kaggle.json in ~/.kaggle or set KAGGLE_USERNAME and KAGGLE_KEY")
     if not is_online('www.kaggle.com'): raise UserError("cannot reach www.kaggle.com to submit; connect to the network")
     from fastkaggle import import_kaggle
     try: return import_kaggle().competition_submit_cli(str(csv), message, competition)

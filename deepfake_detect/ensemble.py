@@ -4,12 +4,13 @@
 
 # %% ../nbs/09_ensemble.ipynb #c67ccc77
 from __future__ import annotations
-import json
+import os, json
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import *
 from sklearn.metrics import roc_auc_score, log_loss
 from .metrics import binary_metrics, best_threshold
+from .base import Detector, Verdicts, register, load_detector, model_dir
 
 # %% auto #0
 __all__ = ['combine', 'greedy_select', 'run_predictions', 'ensemble', 'EnsembleDetector']
@@ -70,6 +71,8 @@ def ensemble(run_dir, # search run folder
             )->dict:
     "Build an ensemble model directory from a search run; return ensemble vs best single metrics (valid, and test when searched with one)"
     dirs, y, P = run_predictions(run_dir); names = [d.name for d in dirs]
+    unknown = [m for m in members or [] if m not in names]
+    if unknown: raise UserError(f"{run_dir}: no trial named {unknown}; the trials are {names}")
     if members: sel = [names.index(m) for m in members]
     else: sel = greedy_select(P, y, 'mean' if how == 'weighted' else how, metric)
     acc = np.array([binary_metrics(y, p)['accuracy'] for p in P])
@@ -77,10 +80,9 @@ def ensemble(run_dir, # search run folder
     p = combine(P[sel], how, w); thr = best_threshold(y, p)
     thrs = [best_threshold(y, q) for q in P]
     best = int(np.argmax([binary_metrics(y, q, t)['accuracy'] for q,t in zip(P, thrs)]))
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
     config = dict(method='ensemble', vocab=['ai', 'real'], positive='ai', threshold=thr, how=how,
-                  members=[str(dirs[i].resolve()) for i in sel], weights=[float(v) for v in w/w.sum()])
-    save_json(out/'config.json', config)
+                  members=[os.path.relpath(dirs[i].resolve(), out.resolve()) for i in sel], weights=[float(v) for v in w/w.sum()])  # relative to the ensemble's folder: the run can move
     res = dict(valid=binary_metrics(y, p, thr), best_single=dict(trial=names[best], **binary_metrics(y, P[best], thrs[best])),
                members=[names[i] for i in sel], selection=metric if not members else 'given', n_trials=len(dirs))
     if all((d/'test_predictions.npz').exists() for d in dirs):
@@ -88,24 +90,36 @@ def ensemble(run_dir, # search run folder
         res['test'] = dict(ensemble=binary_metrics(yt, combine(Pt[sel], how, w), thr), n=len(yt),
                            best_single=dict(trial=names[best], **binary_metrics(yt, Pt[best], thrs[best])),
                            trials={n: binary_metrics(yt, q, t) for n,q,t in zip(names, Pt, thrs)})
-    save_json(out/'metrics.json', res)
+    with model_dir(out) as tmp: save_json(tmp/'config.json', config); save_json(tmp/'metrics.json', res)
     return res
 
 # %% ../nbs/09_ensemble.ipynb #7dc7b851
-class EnsembleDetector:
-    "Members' P(ai), combined as its config says"
-    def __init__(self, config, members): self.config, self.members = config, members
+_LOADING = set()  # ensembles being loaded: a member leading back to one of them is a cycle
+
+@register('ensemble')
+class EnsembleDetector(Detector):
+    "Members' P(ai), combined as its config says; its model is the list of member detectors"
     @property
-    def threshold(self): return self.config.get('threshold', 0.5)
+    def members(self)->list:
+        "The member detectors"
+        return self.model
+    def save_model(self, path):
+        "Nothing beside the config, whose members (model directories of their own) are named relative to `path`"
+        if all(m.path is not None for m in self.members): self.config['members'] = [os.path.relpath(Path(m.path).resolve(), Path(path).resolve()) for m in self.members]
     @classmethod
-    def load(cls, path):
-        from deepfake_detect.detector import load_detector
-        config = json.loads((Path(path)/'config.json').read_text())
-        return cls(config, [load_detector(m) for m in config['members']])
-    def predict(self, items, progress:bool=False, **kwargs)->tuple:
-        "`(p_ai, errors)`; an image fails if any member fails on it"
-        items = list(items); outs = [m.predict(items, **({} if m.config['method'] in ('traces', 'probe') else kwargs)) for m in self.members]
-        P = np.stack([o[0] for o in outs]); errs = [next((e for e in es if e), '') for es in zip(*[o[1] for o in outs])]
+    def load_model(cls, path, config):
+        "The member detectors the config names, relative to the ensemble's folder"
+        path = Path(path).resolve()
+        if path in _LOADING: raise UserError(f"{path}: the ensemble contains itself through its members; rebuild it with `deepfake-detect ensemble`")
+        bad = [m for m in config['members'] if Path(m).is_absolute()]
+        if bad: raise UserError(f"{path}: member {bad[0]} is an absolute path; an ensemble names its members relative to its own folder: rebuild it with `deepfake-detect ensemble`")
+        _LOADING.add(path)
+        try: return [load_detector(path/m) for m in config['members']]
+        finally: _LOADING.discard(path)
+    def verdicts(self, items, bs:int=64, tta:bool=False, progress:bool=False)->Verdicts:
+        "The members' P(ai) combined; an image fails if any member fails on it, and is in domain only where every member says so"
+        items = list(items); outs = [m.verdicts(items, bs=bs, tta=tta, progress=progress) for m in self.members]
+        P = np.stack([o.p_ai for o in outs]); errs = [next((e for e in es if e), '') for es in zip(*[o.errors for o in outs])]
         p = combine(np.nan_to_num(P, nan=.5), self.config['how'], self.config['weights'])
         p[np.isnan(P).any(0)] = np.nan
-        return p, errs
+        return Verdicts(p, errs, np.stack([o.domain for o in outs]).max(0))  # NaN where a member cannot tell

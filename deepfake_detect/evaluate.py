@@ -14,7 +14,7 @@ from .metrics import binary_metrics, plot_confusion, plot_roc, plot_reliability,
 from .detector import load_detector
 
 # %% auto #0
-__all__ = ['SWEEP', 'evaluate', 'perturb', 'robustness']
+__all__ = ['SWEEP', 'evaluate', 'perturb', 'robustness', 'md_table', 'cross_domain', 'plot_matrix']
 
 # %% ../nbs/07_evaluate.ipynb #9e4ec931
 def _labelled(data, max_per_class, seed):
@@ -29,15 +29,18 @@ def evaluate(model_dir, # model directory
     "Score the detector in `model_dir` on `data`; write metrics, predictions, plots and a summary into `out`"
     det, out = load_detector(model_dir), Path(out); out.mkdir(parents=True, exist_ok=True)
     files, y = _labelled(data, max_per_class, seed)
-    p, errs = det.predict(files, progress=progress); ok = ~np.isnan(p)
+    p, errs, dom = det.verdicts(files, progress=progress); ok = ~np.isnan(p)
     if not ok.any(): raise UserError(f"{data}: none of the {len(files)} images could be read")
     m = binary_metrics(y[ok], p[ok], det.threshold)
     m.update(accuracy_at_0_5=binary_metrics(y[ok], p[ok], 0.5)['accuracy'], skipped=int((~ok).sum()))
+    inside = ok & ~(dom > 1)
+    m.update(out_of_domain=float((dom[ok] > 1).mean()), domain_known=bool(not np.isnan(dom[ok]).all()),
+             in_domain=binary_metrics(y[inside], p[inside], det.threshold) if inside.any() else None)
     save_json(out/'metrics.json', m)
-    df = pd.DataFrame(dict(filename=[str(f) for f in files], label=np.where(y == 1, 'ai', 'real'), p_ai=p, error=errs))
+    df = pd.DataFrame(dict(filename=[str(f) for f in files], label=np.where(y == 1, 'ai', 'real'), p_ai=p, domain_score=dom, error=errs))
     with atomic_path(out/'predictions.csv') as tmp: df.to_csv(tmp, index=False)
     plot_confusion(y[ok], p[ok], det.threshold, out/'confusion.png'); plot_roc(y[ok], p[ok], out/'roc.png'); plot_reliability(y[ok], p[ok], path=out/'reliability.png')
-    rows = '\n'.join(f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |" for k,v in m.items())
+    rows = '\n'.join(f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |" for k,v in m.items() if k != 'in_domain')
     atomic_write_text(out/'summary.md', f"# Evaluation of `{model_dir}` on `{data}`\n\nmethod: {det.config['method']}\n\n| metric | value |\n|---|---|\n{rows}\n\n"
                       "![confusion](confusion.png) ![roc](roc.png) ![reliability](reliability.png)\n")
     return m
@@ -59,7 +62,7 @@ SWEEP = dict(jpeg=[100, 95, 90, 75, 50, 30], scale=[0.5, 0.75, 1.0, 1.5, 2.0], b
 def robustness(model_dir, # model directory
                data, # labelled folder
                out, # report directory
-               sweep:dict|None=None, # {perturbation: levels}; default `SWEEP`
+               sweep:dict|None=None, # {perturbation: levels}; default SWEEP
                max_per_class:int|None=200, seed:int=42, progress:bool=True)->pd.DataFrame:
     "Accuracy and AUC of the detector under each perturbation level; writes robustness.csv and plots"
     import matplotlib.pyplot as plt
@@ -84,3 +87,57 @@ def robustness(model_dir, # model directory
         ax.set_title(kind); ax.set_ylim(0, 1.02); ax.axhline(.5, c='gray', ls=':'); ax.set_xlabel('level')
     axs[0][0].legend(); plt.close(fig); save_fig(fig, out/'robustness.png', dpi=90)
     return df
+
+# %% ../nbs/07_evaluate.ipynb #b7fa08e0
+def _folder_files(folder, label:str|None=None, max_per_class:int|None=None, seed:int=42)->tuple:
+    "`(files, labels or None, kind)`: a labelled folder, a folder of one class, or a flat folder of images whose class is `label` (or unknown)"
+    from fastai.data.transforms import get_image_files
+    folder = Path(folder)
+    if not folder.is_dir(): raise UserError(f"{folder}: no such folder")
+    subs = {p.name.lower() for p in folder.iterdir() if p.is_dir()} & {'ai', 'fake', 'real'}
+    if subs:
+        fbc = class_files(folder, min_classes=1); files = balanced_subset(fbc, max_per_class, seed) if max_per_class else [f for fs in fbc.values() for f in fs]
+        return files, np.array([label_of(f) == 'ai' for f in files], int), 'labelled' if len(fbc) > 1 else 'one class'
+    files = sorted(get_image_files(folder), key=str)[:max_per_class] if max_per_class else sorted(get_image_files(folder), key=str)
+    if not files: raise UserError(f"{folder}: no image files found")
+    if label is None: return files, None, 'unlabelled'
+    if label not in ('ai', 'real'): raise UserError(f"label must be ai or real, not {label!r}")
+    return files, np.full(len(files), int(label == 'ai')), 'one class'
+
+def md_table(df:pd.DataFrame)->str:
+    "A markdown table of `df`, floats to three decimals"
+    cell = lambda v: '' if isinstance(v, float) and np.isnan(v) else f'{v:.3f}' if isinstance(v, float) else str(v)
+    return '\n'.join(['| ' + ' | '.join(df.columns) + ' |', '|' + '---|'*len(df.columns)] + ['| ' + ' | '.join(cell(v) for v in r) + ' |' for r in df.itertuples(index=False)]) + '\n'
+def cross_domain(models:list, # model directories
+                 folders:list, # image folders: labelled, one class, or flat (with label)
+                 out, # report directory to write
+                 label:str|None=None, # the class of the images of flat folders
+                 max_per_class:int|None=None, seed:int=42, progress:bool=False)->pd.DataFrame:
+    "The models x folders matrix: accuracy and AUC where labelled, the share flagged AI and the share out of domain everywhere"
+    out = Path(out); out.mkdir(parents=True, exist_ok=True); dets = {str(m): load_detector(m) for m in models}; rows = []
+    for folder in folders:
+        files, y, kind = _folder_files(folder, label, max_per_class, seed)
+        for name, det in dets.items():
+            p, errs, dom = det.verdicts(files, progress=progress); ok = ~np.isnan(p)
+            r = dict(model=name, folder=str(folder), kind=kind, n=int(ok.sum()), flagged_ai=float((p[ok] >= det.threshold).mean()) if ok.any() else np.nan,
+                     out_of_domain=float((dom[ok] > 1).mean()) if ok.any() and not np.isnan(dom[ok]).all() else np.nan)
+            if y is not None and ok.any():
+                r['accuracy'] = float(((p[ok] >= det.threshold) == y[ok]).mean())
+                if kind == 'labelled': r['roc_auc'] = binary_metrics(y[ok], p[ok], det.threshold)['roc_auc']
+            rows.append(r)
+    df = pd.DataFrame(rows)
+    with atomic_path(out/'cross.csv') as tmp: df.to_csv(tmp, index=False)
+    atomic_write_text(out/'cross.md', md_table(df))
+    for col in ('out_of_domain', 'flagged_ai'): plot_matrix(df, col, out/f'cross_{col}.png')
+    return df
+
+def plot_matrix(df:pd.DataFrame, col:str, path=None):
+    "Heatmap of `col` of a `cross_domain` table: models as rows, folders as columns"
+    import matplotlib.pyplot as plt
+    M = df.pivot(index='model', columns='folder', values=col)
+    fig, ax = plt.subplots(figsize=(1.6 + 1.4*M.shape[1], 1 + 0.6*M.shape[0]))
+    im = ax.imshow(M.values.astype(float), cmap='viridis', vmin=0, vmax=1)
+    ax.set_xticks(range(M.shape[1]), [Path(c).name for c in M.columns], rotation=30, ha='right'); ax.set_yticks(range(M.shape[0]), [Path(r).name for r in M.index])
+    for (i, j), v in np.ndenumerate(M.values.astype(float)): ax.text(j, i, '' if np.isnan(v) else f'{v:.2f}', ha='center', va='center', color='w' if v < .6 else 'k')
+    ax.set_title(col.replace('_', ' ')); fig.colorbar(im, ax=ax, shrink=.8); plt.close(fig)
+    return save_fig(fig, path)

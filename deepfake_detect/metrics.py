@@ -40,7 +40,7 @@ def best_threshold(y, p)->float:
     if len(set(y.tolist())) < 2: return 0.5
     fpr, tpr, thr = roc_curve(y, p, drop_intermediate=False)
     j = tpr - fpr; best = np.flatnonzero(j >= j.max() - 1e-12)
-    lo = np.append(thr[1:], -np.inf)[best]  # every t in (lo, thr] makes the same decisions on (`y`, `p`) as thr
+    lo = np.append(thr[1:], -np.inf)[best]  # every t in (lo, thr] makes the same decisions on (y, p) as thr
     t = np.clip(0.5, np.nextafter(lo, np.inf), thr[best])
     return float(np.clip(t[np.argmin(np.abs(t - 0.5))], 1e-6, 1.0))
 

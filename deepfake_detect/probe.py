@@ -14,9 +14,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from fastprogress.fastprogress import progress_bar
 from .core import *
-from .data import class_files, balanced_subset
-from .traces import _load, feature_names, colour_of
-from .classical import TracesDetector, fit_detector, _split, _rows, _device, extract, trace_config, feature_importance
+from .data import class_files, balanced_subset, training_files, usable
+from .base import SklearnDetector, Verdicts, register, model_dir, load_weights
+from .traces import load_item, feature_names, colour_of
+from .classical import fit_detector, valid_split, extract, trace_config, feature_importance
 
 # %% auto #0
 __all__ = ['PROBE_ARCH', 'backbone', 'cov_stages', 'stat_names', 'dihedral', 'cpu_bf16', 'default_bs', 'map_stats', 'stage_stats',
@@ -30,8 +31,8 @@ def backbone(arch:str=PROBE_ARCH, pretrained:bool=True, weights=None,
             )->torch.nn.Module:
     "The feature stages of timm's `arch` (`features_only`), in eval mode on `device`, pretrained as the CNN detector's are"
     import timm
-    from deepfake_detect.cnn import _timm_weights_kwargs
-    return timm.create_model(arch, pretrained=pretrained, features_only=True, **_timm_weights_kwargs(arch, pretrained, weights)).eval().to(_device({}, device))
+    from deepfake_detect.cnn import timm_weights_kwargs
+    return timm.create_model(arch, pretrained=pretrained, features_only=True, **timm_weights_kwargs(arch, pretrained, weights)).eval().to(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
 
 def _inputs(net:torch.nn.Module, arrays:list, size:int)->torch.Tensor:
     "`(n, 3, size, size)` network input from HxWx3 uint8 arrays: squished by bilinear resizing, normalised with the mean and std of `net`'s pretrained configuration (timm); channels-last in memory (the arrays' own layout)"
@@ -79,20 +80,20 @@ def default_bs(device, size:int)->int:
     "Images per batch for `stage_stats` at side `size`: 32, except on a CPU above 256 px: about 2**19 pixels a batch (3 images at 384 px, 2 at 512)"
     return 32 if torch.device(device).type != 'cpu' or size <= 256 else max(1, 2**19 // size**2)
 
-def map_stats(ms:list, # one `(n, C, h, w)` feature map per stage
+def map_stats(ms:list, # one (n, C, h, w) feature map per stage
               cov:list=())->torch.Tensor:
     "`stage_stats`' row of each of `n` images from its stages' maps: every channel's mean and std, stage by stage, then the channel covariance of the `cov` stages"
     return torch.cat([torch.cat([m.mean((2, 3)), m.std((2, 3))], 1) for m in ms] + [_cov(ms[i]) for i in cov], 1)
 
 @torch.inference_mode()
-def stage_stats(net:torch.nn.Module, # from `backbone`
+def stage_stats(net:torch.nn.Module, # from backbone
                 items, # image paths, PIL images, uint8 arrays or callables returning one
                 size=256, # side the images are resized to; a list of sides: the statistics at each, side by side
-                cov:list=(), # stages whose channel covariance follows the means and stds (`cov_stages`)
-                views:int=1, # statistics of the first `views` of each image's `dihedral` views
-                average:bool=True, # average the views' rows (False: one row per view, `(views, n, d)`)
-                bs:int|None=None, # images per batch; default `default_bs`
-                bf16:bool|None=None, # run the network in bfloat16 (the statistics stay float32); default: on a CPU where `cpu_bf16`, else not
+                cov:list=(), # stages whose channel covariance follows the means and stds (cov_stages)
+                views:int=1, # statistics of the first views of each image's dihedral views
+                average:bool=True, # average the views' rows (False: one row per view, (views, n, d))
+                bs:int|None=None, # images per batch; default default_bs
+                bf16:bool|None=None, # run the network in bfloat16 (the statistics stay float32); default: on a CPU where cpu_bf16, else not
                 progress:bool=False)->tuple:
     "`(X, errors)`: per stage of `net`, the mean and std of each channel of its feature maps, then the channel covariance of the `cov` stages; one row per item (NaN where it failed); computed on `net`'s device"
     items, dev, errs, sizes = list(items), next(net.parameters()).device, [], _sizes(size)
@@ -102,7 +103,7 @@ def stage_stats(net:torch.nn.Module, # from `backbone`
     X = np.full((1 if average else views, len(items), len(stat_names(net, cov, size))), np.nan, np.float32)  # averaged batch by batch
     starts = range(0, len(items), bs)
     for s in (progress_bar(starts) if progress else starts):
-        loaded = [_load(it, max_side=1 << 30) for it in items[s:s+bs]]
+        loaded = [load_item(it, max_side=1 << 30) for it in items[s:s+bs]]
         ok = [j for j,(a,_) in enumerate(loaded) if a is not None]
         if ok:
             xs = [_inputs(net, [loaded[j][0] for j in ok], side).to(dev) for side in sizes]  # each image decoded and resized once; its views are made on the device
@@ -112,39 +113,40 @@ def stage_stats(net:torch.nn.Module, # from `backbone`
     return (X[0] if average else X), errs
 
 # %% ../nbs/05b_probe.ipynb #f311e0bd
-class ProbeDetector(TracesDetector):
+@register('probe')
+class ProbeDetector(SklearnDetector):
     "Statistics of a frozen network's feature maps (`stage_stats`) and a scikit-learn pipeline on top"
+    workers = 0  # processes the optional trace features are extracted in
     def __init__(self, config:dict, model, net=None): super().__init__(config, model); self.net = net
-    def features(self, items, workers:int=0, progress:bool=False, average:bool=True)->tuple:
-        "`(X, errors)`: `stage_stats` of the items (over the preprocessing's `views`, averaged unless `average=False`), followed by their trace features when the preprocessing names them (`extract`, in `workers` processes)"
+    def features(self, items, progress:bool=False, average:bool=True)->tuple:
+        "`(X, errors)`: `stage_stats` of the items (over the preprocessing's `views`, averaged unless `average=False`), followed by their trace features when the preprocessing names them (`extract`)"
         items, cfg = list(items), self.config['preprocessing']
         X, errs = stage_stats(self.net, items, cfg['size'], cfg.get('cov', ()), cfg.get('views', 1), average, bf16=cfg.get('bf16'), progress=progress)
         if cfg.get('traces'):
-            T, terrs = extract(items, cfg['traces'], workers, progress)
+            T, terrs = extract(items, cfg['traces'], self.workers, progress)
             X, errs = np.concatenate([X, np.broadcast_to(T, X.shape[:-1] + T.shape[-1:])], -1), [a or b for a,b in zip(errs, terrs)]
         return X, errs
     def feature_names(self)->list:
         "Name of each column `features` returns: `stat_names`, then the trace features' names"
         cfg = self.config['preprocessing']; t = cfg.get('traces')
         return stat_names(self.net, cfg.get('cov', ()), cfg['size']) + (feature_names(t['kernel'], tuple(t['features']), colour_of(t)) if t else [])
-    def predict(self, items, workers:int=0, progress:bool=False, chunk:int=4096)->tuple:
-        "`(p_ai, errors)` as `TracesDetector.predict`, `chunk` items at a time: memory stays bounded on folders of any size (a row has 8,608 numbers for Lite0, 9,992 for Lite2)"
+    def verdicts(self, items, bs:int=64, tta:bool=False, progress:bool=False, chunk:int=4096)->Verdicts:
+        "`SklearnDetector.verdicts`, chunk items at a time: memory stays bounded on folders of any size (a row has 8,608 numbers for Lite0, 9,992 for Lite2)"
         items = list(items); starts = range(0, len(items), chunk); res = []
         for s in (progress_bar(starts) if progress and len(starts) > 1 else starts):
-            res.append(super().predict(items[s:s+chunk], workers, progress and len(starts) == 1))
-        return (np.concatenate([p for p,_ in res]), sum([e for _,e in res], [])) if res else (np.zeros(0), [])
-    def save(self, path):
-        "The pipeline and config (as `TracesDetector`), and the backbone's weights as safetensors"
+            res.append(super().verdicts(items[s:s+chunk], bs, tta, progress and len(starts) == 1))
+        if not res: return Verdicts(np.zeros(0), [], np.zeros(0))
+        return Verdicts(np.concatenate([r.p_ai for r in res]), sum([r.errors for r in res], []), np.concatenate([r.domain for r in res]))
+    def save_model(self, path):
+        "The pipeline (as `SklearnDetector`), and the backbone's weights as safetensors"
         from safetensors.torch import save_file
-        path = super().save(path)
-        with atomic_path(path/'backbone.safetensors') as tmp: save_file({k: v.detach().contiguous().cpu() for k,v in self.net.state_dict().items()}, str(tmp))
-        return path
+        super().save_model(path)
+        with atomic_path(Path(path)/'backbone.safetensors') as tmp: save_file({k: v.detach().contiguous().cpu() for k,v in self.net.state_dict().items()}, str(tmp))
     @classmethod
     def load(cls, path):
         "The detector saved in `path`, its backbone rebuilt by timm and filled from `backbone.safetensors` (no network)"
-        from safetensors.torch import load_file
         det = super().load(path); det.net = backbone(det.config['preprocessing']['arch'], pretrained=False)
-        det.net.load_state_dict(load_file(str(Path(path)/'backbone.safetensors'))); return det
+        load_weights(det.net, Path(path)/'backbone.safetensors'); return det
 
 def available_memory()->int|None:
     "Bytes of memory a new allocation can use (Linux's `MemAvailable`), or None where that is unknown"
@@ -161,35 +163,38 @@ def check_memory(n:int, views:int, d:int, available:int|None=None, factor:float=
     if need > available: raise UserError(f"{what} take {gb(need)}, more than the {gb(available)} of memory available: {todo}")
     if factor*need > available: warnings.warn(f"{what} and their fit need about {gb(factor*need)}, more than the {gb(available)} of memory available; if training is killed, {todo}")
 
-def view_rows(V:np.ndarray, # per-view features `(views, n, d)`, as `stage_stats(average=False)` returns them
+def view_rows(V:np.ndarray, # per-view features (views, n, d), as stage_stats(average=False) returns them
               y, r=None)->tuple:
     "Training rows and their labels `y`: one row per view of each image in `r` (default all of them: `V` itself, reshaped, not a copy)"
     if r is None: return V.reshape(-1, V.shape[-1]), np.tile(y, len(V))
     return V[:, r].reshape(-1, V.shape[-1]), np.tile(np.asarray(y)[r], len(V))
 
-def train_probe(path, # dataset folder: one sub-folder per class
+def train_probe(path, # dataset folder (one sub-folder per class), or a list of them: sources balanced
                 out, # model directory to write
                 arch:str=PROBE_ARCH, # timm name
                 size=256, # side the images are resized to (CIFAKE's 32 px: 128); a list of sides (e.g. [256, 512]): the statistics at each, side by side
                 C:float=0.01, # inverse L2 regularisation of the logistic regression
                 cov_channels:int=128, # add the channel covariance of every stage with at most this many channels (0: none)
-                traces:bool=False, # also the traces detector's default features (`trace_config()`)
-                views:int=8, # train on this many `dihedral` views of each image (1, 2, 4 or 8); predictions average the same views' features
+                traces:bool=False, # also the traces detector's default features (trace_config())
+                views:int=8, # train on this many dihedral views of each image (1, 2, 4 or 8); predictions average the same views' features
                 refit:bool=True, # after the validation part has chosen the temperature and threshold, fit the classifier again on all images
-                bf16:bool|None=None, # network in bfloat16 (`stage_stats`; stored, so predictions follow it); default: where the CPU computes it natively
+                bf16:bool|None=None, # network in bfloat16 (stage_stats; stored, so predictions follow it); default: where the CPU computes it natively
                 pretrained:bool=True, weights=None, # as for the CNN detector
                 max_per_class:int|None=None, valid_pct:float=0.2, seed:int=42, workers:int=0, progress:bool=True)->ProbeDetector:
     "Train a frozen-feature probe into the model directory `out`"
     if not 1 <= views <= 8: raise UserError(f"views must be 1 to 8 (an image has eight rotations and mirror images), not {views}")
-    out = Path(out); files = balanced_subset(class_files(path), max_per_class, seed)
-    (tr, va), y = _split(files, valid_pct, seed)
+    out = Path(out); files, sources = training_files(path, max_per_class, seed)
+    (tr, va), y = valid_split(files, valid_pct, seed)
     t0 = time.time(); net = backbone(arch, pretrained, weights)
     prep = dict(arch=arch, size=int(size) if np.ndim(size) == 0 else _sizes(size), pretrained=pretrained, cov=cov_stages(net, cov_channels), views=views, bf16=bf16, traces=trace_config() if traces else None)
     unfitted = ProbeDetector(dict(preprocessing=prep), None, net)
     check_memory(len(files), views, len(unfitted.feature_names()))
-    V, errs = unfitted.features(files, workers, progress, average=False)  # (views, n, d)
-    X = V.mean(0); ok = ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
-    return fit_detector(partial(ProbeDetector, net=net), make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000)), X, y, tr, va, files, out, t0,
-                        lambda: view_rows(V, y, tr), refit=(lambda: view_rows(V, y, None if ok.all() else np.flatnonzero(ok))) if refit else None,
-                        method='probe', preprocessing=prep, classifier=f'logistic regression, C={C}',
-                        data=dict(path=str(path), skipped=int((~ok).sum()), seed=seed), training=dict(views=views, n_rows=int(len(tr)*views), refit=refit))
+    unfitted.workers = workers
+    V, errs = unfitted.features(files, progress, average=False)  # (views, n, d)
+    X = V.mean(0); ok, skipped = usable(files, errs); ok &= ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
+    with model_dir(out) as tmp:  # the model directory appears whole, or not at all
+        if len(skipped): skipped.to_csv(tmp/'skipped.csv', index=False)
+        return fit_detector(partial(ProbeDetector, net=net), make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000)), X, y, tr, va, files, tmp, t0,
+                            lambda: view_rows(V, y, tr), refit=(lambda: view_rows(V, y, None if ok.all() else np.flatnonzero(ok))) if refit else None,
+                            method='probe', preprocessing=prep, classifier=f'logistic regression, C={C}',
+                            data=dict(path=str(path), sources=sources, skipped=int((~ok).sum()), seed=seed), training=dict(views=views, n_rows=int(len(tr)*views), refit=refit))

@@ -23,7 +23,9 @@ def grid(archs, sizes, items=None)->list:
     "Trials (arch, item, size) for every combination; `items` defaults to each size"
     return [(a, i, s) for a in archs for s in sizes for i in (items or [s])]
 
-def trial_name(arch, item, size)->str: return f"{arch.replace('/', '_').replace(':', '_')}_i{item}_s{size}"
+def trial_name(arch:str, item:int, size:int)->str:
+    "The folder name of a search trial: architecture, item size and final size"
+    return f"{arch.replace('/', '_').replace(':', '_')}_i{item}_s{size}"
 
 # %% ../nbs/08_search.ipynb #70bc91ea
 def _rss_mb():
@@ -32,7 +34,8 @@ def _rss_mb():
     except (OSError, IndexError, ValueError): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024
 
 class PeakMemory:
-    "Peak memory (MB) of a `with` block: CUDA `max_memory_allocated`, else the resident set sampled every 20 ms"
+    "Peak memory (MB) of a `with` block: CUDA `max_memory_allocated`, else the resident set sampled every `every` seconds"
+    def __init__(self, every:float=0.02): self.every = every
     def __enter__(self):
         self.mb, self._stop = 0., threading.Event()
         if torch.cuda.is_available(): torch.cuda.reset_peak_memory_stats()
@@ -41,7 +44,7 @@ class PeakMemory:
     def _sample(self):
         while True:
             self.mb = max(self.mb, _rss_mb())
-            if self._stop.wait(0.02): return
+            if self._stop.wait(self.every): return
     def __exit__(self, *exc):
         self._stop.set()
         if torch.cuda.is_available(): self.mb = torch.cuda.max_memory_allocated()/2**20
@@ -50,9 +53,9 @@ class PeakMemory:
 # %% ../nbs/08_search.ipynb #1de4c691
 def search(path, # labelled folder
            run_dir, # folder for trials and results
-           trials:list|None=None, # (arch, item, size) triples; default `STUDY_GRID`
+           trials:list|None=None, # (arch, item, size) triples; default STUDY_GRID
            epochs:int=1, lr:float=2e-3, bs:int=32, aug:str='study', pretrained:bool=True,
-           scratch:list|None=None, # architectures trained from random weights even when `pretrained`
+           scratch:list|None=None, # architectures trained from random weights even when pretrained
            test=None, # labelled folder never trained on: each trial's held-out predictions and metrics
            seed:int=42, progress:bool=True)->pd.DataFrame:
     "Train every trial into `run_dir`, skipping finished ones; return the sorted results table"

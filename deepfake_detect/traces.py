@@ -8,14 +8,15 @@ import math, os, warnings
 from pathlib import Path
 from functools import partial
 from typing import NamedTuple
+from dataclasses import dataclass, field
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['BLOCK', 'SYNC_EVERY', 'COMPILE_OPTIONS', 'SPLIT', 'FEATURES', 'DEFAULT_FEATURES', 'CHANNELS', 'offsets',
-           'neighbourhoods', 'Traces', 'fused_available', 'em_traces', 'lattice_image', 'residual', 'colour_of',
+__all__ = ['em_settings', 'ENGINES', 'FEATURES', 'DEFAULT_FEATURES', 'CHANNELS', 'offsets', 'neighbourhoods', 'Traces',
+           'EMSettings', 'fused_available', 'em_traces', 'lattice_image', 'study_em', 'residual', 'colour_of',
            'to_colour', 'batch_features', 'trace_features', 'feature_names', 'image_tensor', 'kernel_image',
-           'center_crop', 'load_images', 'by_shape', 'stack_loaded', 'merge_stacked', 'batch_pixels', 'loaded_features',
-           'items_features', 'item_features']
+           'center_crop', 'load_item', 'load_images', 'by_shape', 'stack_loaded', 'merge_stacked', 'batch_pixels',
+           'loaded_features', 'items_features', 'item_features']
 
 # %% ../nbs/03_traces.ipynb #751d95c0
 def offsets(k:int)->list:
@@ -31,9 +32,14 @@ def neighbourhoods(x:torch.Tensor, # (C, H, W) channels
     return torch.stack([x[:, i:i+h, j:j+w] for i,j in offsets(k)], 1).reshape(C, k*k, h*w)
 
 # %% ../nbs/03_traces.ipynb #5c6ca08c
-class Traces(NamedTuple):
-    "Result of `em_traces`: per channel kernel `(C, k*k-1)`, `sigma`, `pi1`, posterior map `w` `(C, h, w)`; iterations per group"
-    kernel: torch.Tensor; sigma: torch.Tensor; pi1: torch.Tensor; w: torch.Tensor; iters: torch.Tensor
+@dataclass
+class Traces:
+    "Result of `em_traces`, per channel unless said"
+    kernel: torch.Tensor # (C, k*k-1) interpolation weights of the neighbours, row-major without the centre
+    sigma: torch.Tensor # (C,) standard deviation of the linear pixels' residual
+    pi1: torch.Tensor # (C,) share of pixels that follow the kernel
+    w: torch.Tensor # (C, h, w) posterior map: how likely each interior pixel follows the kernel
+    iters: torch.Tensor # iterations each group ran
 
 def _solve(M, d):
     "Kernel from the weighted Gram matrix `M` (float64), with a tiny ridge for flat images"
@@ -94,8 +100,6 @@ def _joined(fs:list, *args)->tuple:
     outs = [f(*args) for f in fs]
     return (torch.cat([o[0] for o in outs], 1),) + tuple(outs[0][1:])
 
-BLOCK = {'cpu': 1024}  # pixels per float32 partial sum, per device type, in the flat layout (`_flat`); absent: whole channels in the image layout
-
 def _flat(x:torch.Tensor, k:int, block:int)->tuple:
     "`x` `(n, H, W)` as `_flat_moments` reads it: each channel's rows end to end, zero-padded to whole blocks and past them by the window; the mask (float) of the positions that are interior pixels"
     n,H,W = x.shape; h,wd = H-k+1, W-k+1
@@ -124,41 +128,60 @@ def _full(tri, D):
     M[:, iu[0], iu[1]] = tri.double(); M[:, iu[1], iu[0]] = tri.double()
     return M
 
+@dataclass
+class EMSettings:
+    "How the fused EM engine lays out its work, per device type: the defaults `em_traces` reads"
+    block:dict=field(default_factory=lambda: {'cpu': 1024}) # pixels per float32 partial sum in the flat layout; absent or 0: whole channels
+    split:dict=field(default_factory=lambda: {'cuda': 2}) # compiled kernels the whole-channel layout's products are spread over (default 1)
+    sync_every:dict=field(default_factory=dict) # iterations between the host's checks for finished images (default 1)
+    compile_options:dict=field(default_factory=lambda: {'cuda': dict(realize_reads_threshold=10**6, realize_acc_reads_threshold=10**6, realize_opcount_threshold=10**6)}) # inductor options: on CUDA keep the residual in registers
+
+em_settings = EMSettings()
+
+def _moments64(x, kx, logit, c2, k:int, simple:bool):
+    "`_moments` with every pixel-sized sum in float64: the precision reference"
+    return _moments(x.double(), kx.double(), logit.double(), c2.double(), k, simple)
+
+def _layout_moments(k:int, simple:bool, block:int, split:int, wrap=lambda f: f):
+    "The moments for a layout: `_flat_moments` over blocks of `block` pixels, else `_moments` in `split` pieces; each piece passed through `wrap` (e.g. `torch.compile`)"
+    if block: return wrap(partial(_flat_moments, k=k, simple=simple, block=block))
+    return partial(_joined, [wrap(partial(_moments, k=k, simple=simple, part=i, parts=split)) for i in range(split)])
+
 _COMPILED = {}
-SYNC_EVERY = {}  # iterations between the host's checks for finished images, per device type (default 1); on a GPU each check waits for the device
-# store-versus-recompute: on CUDA, keep the residual in registers (inductor's default writes it out and reads it back: 35% of the GPU time)
-COMPILE_OPTIONS = {'cuda': dict(realize_reads_threshold=10**6, realize_acc_reads_threshold=10**6, realize_opcount_threshold=10**6)}
-
-# compiled kernels the image layout's products are spread over, per device type (default 1), each recomputing the E-step: fewer sums
-# live per GPU thread. H200: as fast as one kernel when compiled on a full batch (EM 14,247 against 13,792 images/s), and far less
-# hurt when compiled on a tiny one (one call 21.6 against 319 ms)
-SPLIT = {'cuda': 2}
-
-def _fused_moments(k:int, simple:bool, device)->callable:
-    "The moments compiled once per kernel size, variant and device type (dynamic shapes): `_flat_moments` where `BLOCK` names the device type, else `_moments` in `SPLIT` pieces"
-    key = (k, simple, torch.device(device).type); block, parts = BLOCK.get(key[2]), SPLIT.get(key[2], 1)
+def _fused_moments(k:int, simple:bool, device, block:int=0, split:int=1)->callable:
+    "The moments compiled once per kernel size, variant, device type and layout (dynamic shapes); on CUDA tuned on a full batch"
+    typ = torch.device(device).type; key = (k, simple, typ, block, split)
     if key not in _COMPILED:
-        comp = lambda f: torch.compile(f, dynamic=True, options=COMPILE_OPTIONS.get(key[2]))
-        if block: _COMPILED[key] = comp(partial(_flat_moments, k=k, simple=simple, block=block))
-        else: _COMPILED[key] = partial(_joined, [comp(partial(_moments, k=k, simple=simple, part=i, parts=parts)) for i in range(parts)])
-        if key[2] == 'cuda': _warm_up(_COMPILED[key], k, device)
+        _COMPILED[key] = _layout_moments(k, simple, block, split, lambda f: torch.compile(f, dynamic=True, options=em_settings.compile_options.get(typ)))
+        if typ == 'cuda': _warm_up(_COMPILED[key], k, device, block=block)
     return _COMPILED[key]
 
-def _warm_up(f, k:int, device, n:int|None=None, side:int=256):
-    "Call the compiled moments `f` once as `em_traces` does, on `n` (default: a full batch of) `side` x `side` channels: on CUDA their kernels are compiled and tuned for the shapes of this first call (see the GPU notes below)"
+def _moments_fn(engine:str, k:int, simple:bool, device, block:int, split:int)->callable:
+    "The moments a fused engine calls: compiled ('fused'), as they are ('eager') or in float64 ('float64', whole channels)"
+    if engine == 'fused': return _fused_moments(k, simple, device, block, split)
+    if engine == 'float64': return partial(_moments64, k=k, simple=simple)
+    return _layout_moments(k, simple, block, split)
+
+def _warm_up(f, k:int, device, n:int|None=None, side:int=256, block:int=0):
+    "Call the compiled moments `f` once as `em_traces` does, on `n` (default: a full batch of) `side` x `side` channels: on CUDA their kernels are compiled and tuned for the shapes of this first call"
     n = n or 3*max(1, batch_pixels(device)//side**2)
     try:
         with torch.inference_mode():
-            data, extra = _fused_data(torch.zeros(n, side, side, device=device), k)
+            data, extra = _fused_data(torch.zeros(n, side, side, device=device), k, block)
             f(data, torch.zeros(n, k*k, device=device), torch.zeros(n, device=device), torch.full((n,), -.5, device=device), *extra)
     except torch.cuda.OutOfMemoryError: warnings.warn(f"no GPU memory for the EM's warm-up on {n} channels; its kernels are tuned on the first batch instead")
 
+
 # %% ../nbs/03_traces.ipynb #cf213c11
-def _fused_data(x:torch.Tensor, k:int)->tuple:
-    "What the compiled moments read for channels `x` `(n, H, W)`, and their extra arguments: the flat layout and `(mask, W)` where `BLOCK` names `x`'s device type, else a fresh contiguous copy"
-    block = BLOCK.get(x.device.type)
+def _fused_data(x:torch.Tensor, k:int, block:int=0)->tuple:
+    "What the fused moments read for channels `x` `(n, H, W)`, and their extra arguments: the flat layout and `(mask, W)` for a `block`, else a fresh contiguous copy"
     if block: xf, mask = _flat(x, k, block); return xf, (mask, x.shape[2])
     return x.clone(memory_format=torch.contiguous_format), ()  # fresh, contiguous inference tensor: a view or a normal tensor fails the compiled code's guards (recompiles); channels-last strides (an HxWx3 array permuted) made it 8x slower
+
+def _layout(device, block=None, split=None)->tuple:
+    "`(block, split)` for `device`: the arguments given, else `em_settings`' values for its type"
+    typ = torch.device(device).type
+    return (em_settings.block.get(typ, 0) if block is None else block), (em_settings.split.get(typ, 1) if split is None else split)
 
 _FUSED_OK = {}
 def fused_available(k:int=3, simple:bool=False, device='cpu')->bool:
@@ -166,19 +189,22 @@ def fused_available(k:int=3, simple:bool=False, device='cpu')->bool:
     key = (k, simple, torch.device(device).type)
     if key not in _FUSED_OK:
         try:
-            _warm_up(_fused_moments(k, simple, device), k, device, n=3, side=16)
+            block, split = _layout(device)
+            _warm_up(_fused_moments(k, simple, device, block, split), k, device, n=3, side=16, block=block)
             _FUSED_OK[key] = True
         except Exception as e:
             warnings.warn(f"torch.compile failed ({type(e).__name__}: {str(e)[:200]}); using the slower 'bmm' engine")
             _FUSED_OK[key] = False
     return _FUSED_OK[key]
 
+ENGINES = ('auto', 'bmm', 'fused', 'eager', 'float64')
 def _engine(engine:str, k:int, simple:bool, device)->str:
     "The engine to use: `engine`, or for 'auto' the environment's DEEPFAKE_DETECT_ENGINE, else 'fused' for k=3 where it compiles, else 'bmm'"
     if engine == 'auto': engine = os.environ.get('DEEPFAKE_DETECT_ENGINE', 'auto')
-    if engine not in ('auto', 'bmm', 'fused'): raise ValueError(f"engine must be 'auto', 'bmm' or 'fused', not {engine!r}")
+    if engine not in ENGINES: raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     if engine == 'auto': return 'fused' if k == 3 and fused_available(k, simple, device) else 'bmm'
     return engine
+
 
 # %% ../nbs/03_traces.ipynb #6049453e
 @torch.inference_mode()
@@ -189,7 +215,10 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
               tol:float=1e-3, # stop when no kernel weight of a group changes more than this ('em' only)
               p0:float=1.0, # outlier density: 1/(value range)
               group:int|None=None, # consecutive channels that stop together (3: one RGB image each); None: all
-              engine:str='auto', # 'bmm' (neighbourhood tensor), 'fused' (compiled), 'auto': see `_engine`
+              engine:str='auto', # 'bmm' (neighbourhood tensor), 'fused' (compiled), 'eager' (fused, uncompiled), 'float64' (eager in float64), 'auto'
+              block:int|None=None, # fused engines: pixels per partial sum in the flat layout (0: whole channels); default from em_settings
+              split:int|None=None, # fused engines on whole channels: kernels the products are spread over; default from em_settings
+              sync_every:int|None=None, # iterations between the host's checks for finished images; default from em_settings
              )->Traces:
     "Estimate each channel's local interpolation kernel with Expectation-Maximisation"
     x = x.float(); C,H,W = x.shape; h,wd = H-k+1, W-k+1; D = k*k; d = D-1; L = h*wd
@@ -200,7 +229,9 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
     max_iter = max_iter or (50 if variant == 'em' else 10); simple = variant == 'simple'
     engine = _engine(engine, k, simple, x.device); fused = engine != 'bmm'
     dev, f64 = x.device, torch.float64
-    data, extra = _fused_data(x, k) if fused else (neighbourhoods(x, k), ())
+    block, split = (0, 1) if engine == 'float64' else _layout(dev, block, split)
+    if fused: moments = _moments_fn(engine, k, simple, dev, block, split)
+    data, extra = _fused_data(x, k, block) if fused else (neighbourhoods(x, k), ())
     if not fused: data[:, :-1] -= data[:, -1:]  # the neighbours' differences to the centre pixel, as the fused engine computes them
     A = _from_differences(D, dev)
     def inputs(kern, s2, pi1):
@@ -212,7 +243,7 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
         "Weighted Gram matrix `M (n, D, D)` float64 of the neighbourhoods, sum(w), mean(r^2); the pixel-sized work in the basis of `_from_differences`"
         kx = (kx.double() @ A).float()  # the residual's weights on the differences and the centre pixel
         if fused:
-            tri, sw, r2 = _fused_moments(k, simple, dev)(data, kx, logit, c2, *extra)
+            tri, sw, r2 = moments(data, kx, logit, c2, *extra)
             n = tri.shape[0]  # partial sums (blocks on the CPU), added in float64
             M, sw, mr2 = _full(tri.reshape(n, D*(D+1)//2, -1).sum(2, dtype=f64), D), sw.reshape(n, -1).sum(1, dtype=f64), r2.reshape(n, -1).sum(1, dtype=f64)/L
         else:
@@ -230,8 +261,8 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
     out = [torch.zeros(C, d, dtype=f64, device=dev), torch.zeros(C, dtype=f64, device=dev), torch.zeros(C, dtype=f64, device=dev),
            torch.zeros(C, D, device=dev), torch.zeros(C, device=dev), torch.zeros(C, device=dev)]
     iters = torch.zeros(C//g, dtype=torch.long, device=dev)
-    rows = torch.arange(C, device=dev); active = torch.ones(C//g, dtype=torch.bool, device=dev)  # rows of `data`; groups still running
-    every = SYNC_EVERY.get(dev.type, 1)
+    rows = torch.arange(C, device=dev); active = torch.ones(C//g, dtype=torch.bool, device=dev)  # rows of data; groups still running
+    every = sync_every or em_settings.sync_every.get(dev.type, 1)
     for it in range(max_iter):
         kx, logit, c2 = inputs(kern, s2, pi1)
         M, sw, mr2 = step(data, kx, logit, c2)
@@ -268,15 +299,45 @@ def lattice_image(kernel:np.ndarray, # k x k weights (the centre is ignored)
     y[:, ii, jj] = patches @ kern.ravel() + rng.normal(0, noise, ii.shape)
     return torch.tensor(np.clip(y, 0, 1), dtype=torch.float32)
 
-# %% ../nbs/03_traces.ipynb #adf60756
-def _em_float64(x:torch.Tensor, **kwargs)->Traces:
-    "`em_traces` of `x` (3x3, 'em') on the CPU with every pixel-sized sum in float64: the reference the engines' precision is checked against (here and in `benchmarks/traces_precision.py`)"
-    saved = dict(BLOCK), dict(_COMPILED)
-    try:
-        BLOCK.clear(); _COMPILED[(3, False, 'cpu')] = lambda d, kx, lg, c2: _moments(d.double(), kx.double(), lg.double(), c2.double(), 3, False)
-        return em_traces(x.cpu(), engine='fused', **kwargs)
-    finally:
-        for d, v in zip((BLOCK, _COMPILED), saved): d.clear(); d.update(v)
+# %% ../nbs/03_traces.ipynb #e9485237
+def study_em(image:np.ndarray, # HxWx3 uint8
+             kernel_size:int=3, max_iter:int=10)->np.ndarray:
+    "The study's per-pixel EM, as published: the reference the batched EM is checked and timed against"
+    import cv2
+    def em_channel(channel):
+        alpha = kernel_size // 2
+        padded = cv2.copyMakeBorder(channel, alpha, alpha, alpha, alpha, cv2.BORDER_REFLECT)
+        h, w = channel.shape
+        N = h * w
+        d = kernel_size**2 - 1
+        patch_offsets = []
+        center = kernel_size // 2
+        for i in range(kernel_size):
+            for j in range(kernel_size):
+                if i == center and j == center: continue
+                patch_offsets.append((i - center, j - center))
+        A = np.zeros((N, d), dtype=np.float32)
+        b = np.zeros(N, dtype=np.float32)
+        idx = 0
+        for y in range(alpha, h + alpha):
+            for x in range(alpha, w + alpha):
+                A[idx] = [padded[y + dy, x + dx] for dy, dx in patch_offsets]
+                b[idx] = padded[y, x]
+                idx += 1
+        k = np.zeros(d, dtype=np.float32)
+        for _ in range(max_iter):
+            pred = A @ k
+            residuals = b - pred
+            sigma2 = np.mean(residuals**2)
+            weights = np.exp(-residuals**2 / (2 * sigma2))
+            Aw = A * weights[:, np.newaxis]
+            bw = b * weights
+            k = np.linalg.pinv(A.T @ Aw) @ (A.T @ bw)
+        return k
+    if image.shape[2] != 3: raise ValueError("Image must be RGB")
+    image = image.astype(np.float32) / 255.0
+    return np.concatenate([em_channel(image[..., c]) for c in range(3)])
+
 
 # %% ../nbs/03_traces.ipynb #392eb0b0
 FEATURES = ('kernels', 'stats', 'blocks', 'cooc', 'spectrum')
@@ -330,7 +391,7 @@ def to_colour(x:torch.Tensor, # (..., 3, H, W) RGB in [0, 1]
 
 def batch_features(x:torch.Tensor, # (B, 3, H, W) RGB images in [0, 1], all of one size
                    k:int=3, variant:str='em',
-                   features:tuple=DEFAULT_FEATURES, # parts, from `FEATURES`
+                   features:tuple=DEFAULT_FEATURES, # parts, from FEATURES
                    block:int=64, # tile side for 'blocks'
                    colour:str='RGB', # colour space the traces are computed in (`CHANNELS`)
                    **kwargs)->np.ndarray:
@@ -384,7 +445,7 @@ def center_crop(img, max_side:int=1024):
     a = np.asarray(img); h,w = a.shape[:2]; ch,cw = min(h, max_side), min(w, max_side)
     return img if (ch, cw) == (h, w) else a[(h-ch)//2:(h-ch)//2+ch, (w-cw)//2:(w-cw)//2+cw]
 
-def _load(item, max_side:int=1024):
+def load_item(item, max_side:int=1024)->tuple:
     "`(HxWx3 uint8 array, '')` from a path, image, array or callable, or `(None, reason)`"
     from deepfake_detect.core import open_image, ImageError
     try: img = open_image(item) if isinstance(item, (str, Path)) else item() if callable(item) else item
@@ -393,7 +454,7 @@ def _load(item, max_side:int=1024):
 
 def load_images(items, cfg:dict)->list:
     "`(HxWx3 uint8 array, '')` or `(None, reason)` per item, centre-cropped to `cfg['max_side']`"
-    return [_load(item, cfg.get('max_side', 1024)) for item in items]
+    return [load_item(item, cfg.get('max_side', 1024)) for item in items]
 
 def by_shape(loaded:list)->dict:
     "`{shape: positions}` of the images `load_images` could open"
@@ -433,7 +494,7 @@ def loaded_features(stacked:tuple, cfg:dict)->list:
             for i,f in zip(idx[s:s+step], F): res[i] = (f, '') if f is not None else (None, why)
     return res
 
-def items_features(items, # image paths, PIL images, uint8 arrays, or callables returning an image (`JpegBlurred`)
+def items_features(items, # image paths, PIL images, uint8 arrays, or callables returning an image (JpegBlurred)
                    cfg:dict, # {'kernel', 'variant', 'features'[, 'device', 'max_side', 'engine']}
                   )->list:
     "`(features, '')` per item, or `(None, reason)` where an image cannot be used; images of one size share one EM batch"

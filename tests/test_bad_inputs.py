@@ -60,7 +60,7 @@ def test_cli_one_class_folder_exit_2(tmp_path):
     assert r.stderr.strip().splitlines()[-1].startswith('deepfake-detect train: error:') and "add images of ['ai']" in r.stderr
 
 def test_predict_with_bad_files_one_row_each(bad, traces_model, tmp_path):
-    r = run_cli('predict', traces_model, bad['zero'].parent, '--out', tmp_path/'p.csv')
+    r = run_cli('predict', traces_model, bad['zero'].parent, '--out', tmp_path/'p.csv', '--no-abstain')  # labels ai or real, even out of domain
     assert r.returncode == 0, r.stderr
     df = pd.read_csv(tmp_path/'p.csv', keep_default_na=False)
     assert len(df) == len(UNREADABLE) + len(CONVERTED)
@@ -69,3 +69,174 @@ def test_predict_with_bad_files_one_row_each(bad, traces_model, tmp_path):
     assert sorted(errs.filename.map(lambda p: p.split('/')[-1])) == ['text.jpg', 'tiny.png', 'truncated.jpg', 'zero.jpg']
     assert 'smaller than the 3x3 kernel' in errs[errs.filename.str.endswith('tiny.png')].error.item()
     assert set(df[df.error == ''].label) <= {'ai', 'real'}
+    r = run_cli('predict', traces_model, bad['zero'].parent, '--out', tmp_path/'p.csv')  # by default: unknown out of domain
+    df2 = pd.read_csv(tmp_path/'p.csv', keep_default_na=False); out = df2.in_domain == 'no'
+    assert (df2[out].label == 'unknown').all() and set(df2[~out & (df2.error == '')].label) <= {'ai', 'real'}
+    assert (f'{int(out.sum())} of {len(df2)} images are outside' in r.stderr) == bool(out.any())
+
+# ---- model directories from someone else, outputs that must not destroy inputs, training that cannot learn ----
+import json, os, shutil, signal, subprocess, sys, time
+from pathlib import Path
+
+def _one_line(r, *words):
+    "exit 2, one line on stderr, no traceback, naming `words`"
+    assert r.returncode == 2, (r.returncode, r.stderr[-800:])
+    lines = [l for l in r.stderr.strip().splitlines() if l.strip()]
+    assert 'Traceback' not in r.stderr and len(lines) == 1, r.stderr[-800:]
+    for w in words: assert str(w) in lines[0], (w, lines[0])
+
+def _malicious_skops(path, marker):
+    "The chain a model file from an attacker can hold: FunctionTransformer(np.full_like) -> np.take -> numpy's runstring, run at predict"
+    import numpy as np, skops.io as sio
+    from numpy.testing._private.utils import runstring
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+    code = f"open({str(marker)!r}, 'w').write('ran')"
+    pipe = make_pipeline(FunctionTransformer(np.full_like, kw_args=dict(fill_value=0)), FunctionTransformer(np.take, kw_args=dict(indices=[0])),
+                         FunctionTransformer(runstring, kw_args=dict(dict={})))
+    sio.dump(pipe, path)
+
+def test_malicious_skops_refused(traces_model, demo_data, tmp_path):
+    m = tmp_path/'evil'; shutil.copytree(traces_model, m); marker = tmp_path/'ran.txt'
+    _malicious_skops(m/'model.skops', marker)
+    cfg = json.loads((m/'config.json').read_text()); cfg.pop('files', None); (m/'config.json').write_text(json.dumps(cfg))  # a forged folder need not list its files
+    _one_line(run_cli('predict', m, demo_data/'ai', '--out', tmp_path/'p.csv'), 'refuses to load types', 'numpy.full_like')
+    ens = tmp_path/'ens'; ens.mkdir()
+    (ens/'config.json').write_text(json.dumps(dict(method='ensemble', threshold=0.5, how='mean', weights=[1.0], members=['../evil'])))
+    _one_line(run_cli('predict', ens, demo_data/'ai', '--out', tmp_path/'p.csv'), 'refuses to load types')
+    (ens/'config.json').write_text(json.dumps(dict(method='ensemble', threshold=0.5, how='mean', weights=[1.0], members=[str(m)])))
+    _one_line(run_cli('predict', ens, demo_data/'ai', '--out', tmp_path/'p.csv'), 'absolute path')
+    assert not marker.exists()
+
+def _broken(traces_model, tmp_path, name, change):
+    m = tmp_path/name; shutil.copytree(traces_model, m); change(m); return m
+
+BROKEN = {
+    'not json': (lambda m: (m/'config.json').write_text('{"method": '), 'not valid JSON'),
+    'json list': (lambda m: (m/'config.json').write_text('[1, 2]'), "no 'method'"),
+    'unknown method': (lambda m: (m/'config.json').write_text('{"method": "magic"}'), "unknown detector method 'magic'"),
+    'truncated skops': (lambda m: (m/'model.skops').write_bytes((m/'model.skops').read_bytes()[:100]), 'model.skops changed'),
+    'missing skops': (lambda m: (m/'model.skops').unlink(), 'model.skops missing'),
+}
+
+@pytest.mark.parametrize('case', list(BROKEN))
+def test_broken_model_dir_one_line(case, traces_model, demo_data, tmp_path):
+    change, words = BROKEN[case]
+    m = _broken(traces_model, tmp_path, 'm', change)
+    _one_line(run_cli('predict', m, demo_data/'ai', '--out', tmp_path/'p.csv'), words)
+    _one_line(run_cli('evaluate', m, demo_data, '--out', tmp_path/'rep'), words)
+
+def test_unsealed_weights_checked(tmp_path, demo_data):
+    "Folders written before the file list: weights of another shape or architecture, truncated weights, still one line"
+    from deepfake_detect.cnn import train
+    m = tmp_path/'cnn'; train(demo_data, m, arch='resnet10t', size=32, item=32, epochs=1, bs=8, pretrained=False, aug='none', progress=False)
+    cfg = json.loads((m/'config.json').read_text()); cfg.pop('files')
+    (m/'config.json').write_text(json.dumps({**cfg, 'vocab': ['ai', 'real', 'other']}))
+    _one_line(run_cli('predict', m, demo_data/'ai', '--out', tmp_path/'p.csv'), 'do not fit the network')
+    (m/'config.json').write_text(json.dumps({**cfg, 'arch': 'resnet18'}))
+    _one_line(run_cli('predict', m, demo_data/'ai', '--out', tmp_path/'p.csv'), 'do not fit the network')
+    (m/'config.json').write_text(json.dumps({**cfg, 'arch': 'no_such_net'}))
+    _one_line(run_cli('predict', m, demo_data/'ai', '--out', tmp_path/'p.csv'), "cannot build the architecture 'no_such_net'")
+    (m/'config.json').write_text(json.dumps(cfg)); (m/'model.safetensors').write_bytes((m/'model.safetensors').read_bytes()[:1000])
+    _one_line(run_cli('predict', m, demo_data/'ai', '--out', tmp_path/'p.csv'), 'unreadable weights')
+
+def test_ensemble_cycles_and_members(traces_model, demo_data, tmp_path):
+    ens = tmp_path/'ens'; ens.mkdir()
+    (ens/'config.json').write_text(json.dumps(dict(method='ensemble', threshold=0.5, how='mean', weights=[.5, .5], members=['.', os.path.relpath(traces_model, ens)])))
+    _one_line(run_cli('predict', ens, demo_data/'ai', '--out', tmp_path/'p.csv'), 'contains itself')
+
+def test_out_never_destroys(traces_model, demo_data, tmp_path):
+    before = {f.name: f.read_bytes() for f in traces_model.iterdir() if f.is_file()}
+    _one_line(run_cli('predict', traces_model, demo_data/'ai', '--out', traces_model/'model.skops'), 'inside the model directory')
+    img = sorted((demo_data/'ai').iterdir())[0]; data = img.read_bytes()
+    _one_line(run_cli('predict', traces_model, demo_data/'ai', '--out', img), 'is an input of this run')
+    assert img.read_bytes() == data
+    _one_line(run_cli('evaluate', traces_model, demo_data, '--out', traces_model), 'is an input of this run')
+    assert {f.name: f.read_bytes() for f in traces_model.iterdir() if f.is_file()} == before
+    notes = tmp_path/'notes.csv'; notes.write_text('my notes\n')
+    _one_line(run_cli('predict', traces_model, demo_data/'ai', '--out', notes), 'pass --overwrite')
+    assert notes.read_text() == 'my notes\n'
+    _one_line(run_cli('predict', traces_model, demo_data/'ai', '--out', tmp_path), 'is a folder')
+    out = tmp_path/'p.csv'
+    for _ in range(2): assert run_cli('predict', traces_model, demo_data/'ai', '--out', out).returncode == 0  # a rerun onto its own output
+    assert run_cli('predict', traces_model, demo_data/'ai', '--out', notes, '--overwrite').returncode == 0
+    assert oct(out.stat().st_mode & 0o777) == oct(0o666 & ~0o022)  # the umask's permissions (pytest runs with 022), not 0600
+
+def test_bad_options_one_line(traces_model, demo_data, tmp_path):
+    _one_line(run_cli('predict', traces_model, demo_data, '--out', tmp_path/'p.csv', '--bs', '0'), '--bs must be at least 1')
+    _one_line(run_cli('train', demo_data, '--out', tmp_path/'m', '--method', 'traces', '--clf', 'bogus'), "unknown classifier 'bogus'")
+    _one_line(run_cli('train', demo_data, '--out', tmp_path/'m', '--method', 'probe', '--no-pretrained', '--weights', 'w.pth'), 'contradict')
+    _one_line(run_cli('traces', 'extract', tmp_path/'nowhere', '--out', tmp_path/'f.npz'), 'no such folder')
+    assert not (tmp_path/'m').exists()
+    r = run_cli()
+    assert r.returncode == 2 and 'usage' in r.stderr and r.stdout == ''
+
+def test_pickle_weights_refused(demo_data, tmp_path):
+    import torch, collections
+    w = tmp_path/'w.pth'; torch.save(collections.OrderedDict(a=torch.zeros(1), f=print), w)  # a pickle weights_only refuses
+    _one_line(run_cli('train', demo_data, '--out', tmp_path/'m', '--method', 'cnn', '--arch', 'resnet10t', '--weights', w), 'cannot be loaded safely')
+
+def test_corrupt_checkpoint_one_line(demo_data, tmp_path):
+    out = tmp_path/'f.npz'; (tmp_path/'f.npz.partial.npz').write_bytes(b'PK\x03\x04 not a zip')
+    _one_line(run_cli('traces', 'extract', demo_data, '--out', out, '--resume'), 'checkpoint is unreadable')
+
+def test_kaggle_rules(traces_model, demo_data, tmp_path, bad):
+    test = tmp_path/'test'; test.mkdir()
+    for f in sorted((demo_data/'ai').iterdir())[:3]: shutil.copy(f, test/f.name)
+    shutil.copy(bad['zero'], test/'zero.jpg'); (test/'notes.txt').write_text('x')
+    r = run_cli('predict', traces_model, test, '--out', tmp_path/'k.csv', '--kaggle')
+    assert r.returncode == 0, r.stderr
+    k = pd.read_csv(tmp_path/'k.csv'); p = run_cli('predict', traces_model, test, '--out', tmp_path/'p.csv')
+    assert sorted(k.filename) == sorted(Path(f).name for f in pd.read_csv(tmp_path/'p.csv').filename)  # one rule for both files
+    assert 'notes.txt' not in set(k.filename) and k.loc[k.filename == 'zero.jpg', 'class'].item() == 1
+    assert 'zero.jpg: empty file' in r.stderr and '1 unreadable file(s) given class real' in r.stderr
+    (test/'sub').mkdir(); shutil.copy(test/'zero.jpg', test/'sub'/'zero.jpg')
+    _one_line(run_cli('predict', traces_model, test, '--out', tmp_path/'k.csv', '--kaggle'), 'two images named zero.jpg')
+
+def test_symlink_loop_one_row(traces_model, tmp_path, demo_data):
+    d = tmp_path/'d'; d.mkdir(); shutil.copy(sorted((demo_data/'ai').iterdir())[0], d/'a.png'); (d/'loop').symlink_to(d)
+    assert run_cli('predict', traces_model, d, '--out', tmp_path/'p.csv').returncode == 0
+    assert len(pd.read_csv(tmp_path/'p.csv')) == 1
+
+def test_lying_jpeg_header_is_an_error_row(traces_model, tmp_path, bad):
+    data = bytearray(bad['rotated'].read_bytes()); i = data.find(b'\xff\xc0'); data[i+5:i+9] = (65000).to_bytes(2, 'big')*2
+    (tmp_path/'liar.jpg').write_bytes(data)
+    assert run_cli('predict', traces_model, tmp_path/'liar.jpg', '--out', tmp_path/'p.csv').returncode == 0
+    assert 'header claims 65000x65000' in pd.read_csv(tmp_path/'p.csv').error.item()
+
+@pytest.mark.parametrize('method', ['traces', 'cnn', 'probe'])
+def test_training_refuses_unlearnable(method, tmp_path, bad, demo_data):
+    d = tmp_path/'d'; shutil.copytree(demo_data/'ai', d/'ai'); (d/'real').mkdir()
+    for case in ('zero', 'truncated', 'text'): shutil.copy(bad[case], d/'real'/bad[case].name)
+    extra = ['--arch', 'resnet10t', '--no-pretrained', '--epochs', '1', '--size', '32', '--item', '32'] if method == 'cnn' else \
+            ['--arch', 'tf_efficientnet_lite0', '--no-pretrained', '--size', '48', '--probe-views', '1'] if method == 'probe' else []
+    _one_line(run_cli('train', d, '--method', method, '--out', tmp_path/'m', *extra), "class 'real' has 0 readable image(s)", 'zero.jpg', 'needs 5 per class')
+    assert not (tmp_path/'m').exists() and not list(tmp_path.glob('.m.*'))
+    for f in sorted((demo_data/'real').iterdir())[:12]: shutil.copy(f, d/'real'/f.name)  # now enough: the bad files are skipped and listed
+    r = run_cli('train', d, '--method', method, '--out', tmp_path/'m', *extra)
+    assert r.returncode == 0, r.stderr
+    assert 'skipped 3 unreadable image(s)' in r.stderr
+    assert sorted(Path(p).name for p in pd.read_csv(tmp_path/'m'/'skipped.csv').path) == ['text.jpg', 'truncated.jpg', 'zero.jpg']
+
+TRAIN = {'traces': ['--method', 'traces', '--clf', 'lda'],
+         'probe': ['--method', 'probe', '--arch', 'tf_efficientnet_lite0', '--no-pretrained', '--size', '48', '--probe-views', '2'],
+         'cnn': ['--method', 'cnn', '--arch', 'resnet10t', '--no-pretrained', '--epochs', '1', '--size', '32', '--item', '48', '--bs', '8']}
+
+@pytest.mark.parametrize('method', list(TRAIN))
+def test_sigkill_never_leaves_a_half_model(method, demo_data, tmp_path):
+    "Kill `train` at three points of a retrain over an existing model: the folder is the old model or the new one, complete"
+    from deepfake_detect.base import load_detector
+    m = tmp_path/'m'
+    t0 = time.time(); r = run_cli('train', demo_data, '--out', m, *TRAIN[method], '--seed', '1'); full = time.time() - t0
+    assert r.returncode == 0, r.stderr
+    old = json.loads((m/'config.json').read_text())
+    seen = set()
+    for frac in (0.3, 0.6, 0.9):
+        env = {**os.environ, 'PYTHONWARNINGS': 'ignore'}
+        p = subprocess.Popen(['deepfake-detect', 'train', str(demo_data), '--out', str(m), *TRAIN[method], '--seed', '2'], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(frac*full); p.send_signal(signal.SIGKILL); p.wait()
+        cfg = json.loads((m/'config.json').read_text()); det = load_detector(m)  # complete: every listed file is there and unchanged
+        assert cfg['data']['seed'] in (1, 2) and (cfg == old or cfg['data']['seed'] == 2)
+        seen.add(cfg['data']['seed'])
+        assert np.isfinite(det.predict(sorted((demo_data/'ai').iterdir())[:2])[0]).all()

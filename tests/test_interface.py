@@ -1,0 +1,34 @@
+"Every registered detector family through the same calls: train small, save, load, predict, round trip."
+import numpy as np, pytest
+from pathlib import Path
+from deepfake_detect.base import Detector, DETECTORS, BUILTIN, load_detector
+
+@pytest.fixture(scope='module')
+def family_dirs(demo_data, traces_model, tmp_path_factory):
+    "A small model directory of every built-in family, trained on the demo data"
+    from deepfake_detect.cnn import train
+    from deepfake_detect.probe import train_probe
+    from deepfake_detect.ensemble import EnsembleDetector
+    d = tmp_path_factory.mktemp('families')
+    train(demo_data, d/'cnn', arch='resnet10t', size=32, item=48, epochs=1, bs=8, pretrained=False, aug='flip', progress=False)
+    train_probe(demo_data, d/'probe', 'tf_efficientnet_lite0', size=48, views=2, pretrained=False, progress=False)
+    members = [load_detector(traces_model), load_detector(d/'probe')]
+    EnsembleDetector(dict(method='ensemble', vocab=['ai', 'real'], positive='ai', threshold=0.5, how='mean', weights=[.5, .5],
+                          members=[]), members).save(d/'ensemble')  # members named relative to the folder it is saved in
+    return dict(cnn=d/'cnn', traces=traces_model, probe=d/'probe', ensemble=d/'ensemble')
+
+@pytest.mark.parametrize('method', sorted(BUILTIN))
+def test_family_interface(method, family_dirs, demo_data, tmp_path):
+    det = load_detector(family_dirs[method])
+    assert isinstance(det, Detector) and type(det) is DETECTORS[method] and det.method == det.config['method'] == method
+    assert 0 < det.threshold < 1
+    items = sorted((demo_data/'ai').iterdir())[:3] + sorted((demo_data/'real').iterdir())[:2] + [Path('missing.png')]
+    p, errs = det.predict(items, bs=4, tta=False, progress=False)
+    assert p.shape == (6,) and ((p[:5] >= 0) & (p[:5] <= 1)).all() and np.isnan(p[5])
+    assert errs[:5] == ['']*5 and errs[5] == 'no such file'
+    pt, _ = det.predict(items, bs=2, tta=True)  # every family accepts the same arguments
+    assert np.isnan(pt[5]) and ((pt[:5] >= 0) & (pt[:5] <= 1)).all()
+    again = load_detector(det.save(tmp_path/'copy'))  # round trip through a new model directory
+    strip = lambda c: {k: v for k,v in c.items() if k != 'files'}  # the copy holds the model files, not the reports
+    assert strip(again.config) == strip(det.config) and type(again) is type(det)
+    np.testing.assert_allclose(again.predict(items, bs=4)[0], p, atol=1e-5)
