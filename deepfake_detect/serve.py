@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_serve.ipynb #8f927f79
 from __future__ import annotations
-import io, base64, tempfile, time
+import io, base64, secrets, tempfile, time
 from pathlib import Path
 import numpy as np
 from PIL import Image
@@ -126,7 +126,7 @@ def make_app(model_dirs:list)->'FastHTML':
     "The FastHTML app of the page, its detectors loaded once from `model_dirs`"
     from fasthtml.common import FastHTML, Titled, Div, P, Input, Label, Style, Script, Small, Img, JSONResponse
     dets = {Path(m).name or str(m): load_detector(m) for m in model_dirs}
-    app = FastHTML(title='deepfake_detect')
+    app = FastHTML(title='deepfake_detect', secret_key=secrets.token_hex(16))  # no session file: the page keeps no state
     async def _files(req, limit:int)->tuple:
         "`([(name, bytes or None if over the limit)], form)` of a request's `file` fields"
         if int(req.headers.get('content-length') or 0) > limit*(MAX_UPLOAD + 4096): return [('request', None)], {}

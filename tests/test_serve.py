@@ -26,7 +26,7 @@ def _browser(tmp_path):
     webdriver = pytest.importorskip('selenium.webdriver')
     opts = webdriver.ChromeOptions(); opts.binary_location = chromium
     for a in ('--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking',
-              '--disable-component-update', '--disable-sync', '--window-size=1100,900', f'--user-data-dir={tmp_path/"profile"}'):
+              '--disable-component-update', '--disable-sync', '--window-size=1100,1500', f'--user-data-dir={tmp_path/"profile"}'):
         opts.add_argument(a)
     return webdriver.Chrome(service=webdriver.ChromeService(executable_path=driver), options=opts)
 
