@@ -32,3 +32,14 @@ def test_family_interface(method, family_dirs, demo_data, tmp_path):
     strip = lambda c: {k: v for k,v in c.items() if k != 'files'}  # the copy holds the model files, not the reports
     assert strip(again.config) == strip(det.config) and type(again) is type(det)
     np.testing.assert_allclose(again.predict(items, bs=4)[0], p, atol=1e-5)
+
+@pytest.mark.parametrize('method', sorted(BUILTIN))
+def test_family_knows_its_domain(method, family_dirs, demo_data, tmp_path):
+    "Trained on the demo data, every family marks uniform noise out of domain and keeps most of its own kind of image in"
+    from deepfake_detect.demo import make_demo_dataset, make_other_images
+    det = load_detector(family_dirs[method])
+    noise = sorted(make_other_images(tmp_path/'noise', 'noise', n=10, size=48).iterdir())
+    own = sorted(make_demo_dataset(tmp_path/'own', n=10, size=48, seed=9).rglob('*.png'))
+    d_noise, d_own = det.verdicts(noise, bs=8).domain, det.verdicts(own, bs=8).domain
+    assert (d_noise > 1).mean() >= 0.9, d_noise
+    assert (d_own > 1).mean() <= 0.3, d_own
