@@ -35,8 +35,8 @@ def test_family_interface(method, family_dirs, demo_data, tmp_path):
 
 @pytest.mark.parametrize('method', ['traces', 'ensemble'])
 def test_family_knows_its_domain(method, family_dirs, demo_data, tmp_path):
-    "Trained on the demo data, the traces (and an ensemble holding them) mark uniform noise out of domain and keep most demo images in.
-    The cnn and probe fixtures here start from random weights (no download in tests), and their features do not tell noise from photos"
+    """Trained on the demo data, the traces (and an ensemble holding them) mark uniform noise out of domain and keep most demo images in.
+    The cnn and probe fixtures here start from random weights (no download in tests), and their features do not tell noise from photos"""
     from deepfake_detect.demo import make_demo_dataset, make_other_images
     det = load_detector(family_dirs[method])
     noise = sorted(make_other_images(tmp_path/'noise', 'noise', n=10, size=48).iterdir())
