@@ -41,8 +41,10 @@ def _positive(**opts):
 def _is_csv_of(*headers):
     "Predicate: a file whose first line starts with one of `headers` (an earlier output of the same command)"
     def own(p):
-        try: return any(open(p, encoding='utf-8', errors='replace').readline().startswith(h) for h in headers)
+        try:
+            with open(p, encoding='utf-8', errors='replace') as f: first = f.readline()
         except OSError: return False
+        return first.startswith(headers)
     return own
 
 def _has(*names):

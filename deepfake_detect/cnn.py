@@ -119,8 +119,10 @@ class CNNDetector(Detector):
     def predict_tensors(self, xb:torch.Tensor, tta:bool=False, embed:bool=False):
         "P(ai) for a batch of preprocessed images (channels-last in memory on a CPU, where it is faster); with embed, also the rows the last layer reads"
         xb, rows = xb.to(self.device), []
-        last = [m for m in self.model.modules() if isinstance(m, torch.nn.Linear)][-1]
-        hook = last.register_forward_hook(lambda m, i, o: rows.append(i[0].float().cpu())) if embed else None
+        hook = None
+        if embed:  # the rows the last linear layer reads: a hook on it, for this call only
+            last = [m for m in self.model.modules() if isinstance(m, torch.nn.Linear)][-1]
+            hook = last.register_forward_hook(lambda m, i, o: rows.append(i[0].float().cpu()))
         run = lambda x: self.model(x.contiguous(memory_format=torch.channels_last) if x.device.type == 'cpu' else x).float().softmax(1)
         try: p = run(xb)
         finally:
