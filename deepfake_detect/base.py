@@ -25,6 +25,10 @@ class Verdicts:
     errors: list # why an item cannot be used ('' if it can)
     domain: np.ndarray # distance to the training images over the threshold: above 1 out of domain, NaN unknown
     def __iter__(self): return iter((self.p_ai, self.errors, self.domain))
+    @classmethod
+    def concat(cls, parts:list)->Verdicts:
+        "The verdicts of several lists of items, one after the other"
+        return cls(np.concatenate([v.p_ai for v in parts]), sum([list(v.errors) for v in parts], []), np.concatenate([v.domain for v in parts]))
 
 class Detector:
     "A detector as its model directory holds it: `config`, a `model`, and one `verdicts` (and `predict`) for every family"

@@ -27,6 +27,8 @@ from .metrics import binary_metrics, best_threshold, plot_confusion, plot_roc, f
 from .base import SklearnDetector, register, model_dir
 from .domain import fit_domain, save_domain
 from .loading import prefetched, loader_workers
+from .distributed import processes, share, gather, barrier, is_main
+from fastai.torch_core import rank_distrib
 from .traces import trace_features, feature_names, image_tensor, em_traces, kernel_image, items_features, to_colour, colour_of, FEATURES, DEFAULT_FEATURES, CHANNELS
 
 # %% auto #0
@@ -86,33 +88,39 @@ def extract_folder(path, # folder of images (class sub-folders optional)
                    resume:bool=False, # continue from out's checkpoint
                    every:int|None=None, # images between checkpoints (default: 256, or 4096 on a GPU)
                    progress:bool=True)->Path:
-    "Extract trace features of every image under `path` into `out`, checkpointing as it goes"
+    "Extract trace features of every image under `path` into `out`, checkpointing as it goes (launched on several processes: each extracts and checkpoints its share, rank 0 writes `out`)"
     from fastai.data.transforms import get_image_files
     path, out = Path(path), Path(out); cfg = cfg or trace_config()
     if not path.is_dir(): raise UserError(f"{path}: no such folder")
     files = sorted(get_image_files(path), key=str)
     if not files: raise UserError(f"{path}: no image files found")
-    ckpt = out.with_name(out.name + '.partial.npz')
+    n_proc = processes(); mine = share(files)  # all of them in one process
+    ckpt = out.with_name(out.name + ('.partial.npz' if n_proc == 1 else f'.partial-{rank_distrib()}of{n_proc}.npz'))
     X, errs, done = [], [], 0
     if resume and ckpt.exists():
         try: c = dict(np.load(ckpt, allow_pickle=False))
         except Exception as e: raise UserError(f"{ckpt}: the checkpoint is unreadable ({type(e).__name__}); delete it to start again") from None
-        if list(c['paths']) == [str(f) for f in files[:len(c['paths'])]] and json.loads(str(c['cfg'])) == cfg:
+        if list(c['paths']) == [str(f) for f in mine[:len(c['paths'])]] and json.loads(str(c['cfg'])) == cfg:
             X, errs, done = list(c['X']), list(c['errors']), len(c['paths'])
     every = every or (4096 if _device(cfg).startswith('cuda') else 256); n = len(feature_names(cfg['kernel'], cfg['features']))
-    it = _results(files[done:], cfg, workers)  # one pipeline for the whole folder: workers start (and compile) once
+    it = _results(mine[done:], cfg, workers)  # one pipeline for the whole share: workers start (and compile) once
     new = []
-    for r in (progress_bar(it, total=len(files)-done) if progress else it):
+    for r in (progress_bar(it, total=len(mine)-done) if progress and is_main() else it):
         new.append(r)
-        if len(new) == every or done + len(new) == len(files):
+        if len(new) == every or done + len(new) == len(mine):
             X += list(_rows(new, n)); errs += [e for _,e in new]; done += len(new); new = []
-            save_npz(ckpt, paths=np.array([str(f) for f in files[:done]]), X=np.stack(X), errors=np.array(errs), cfg=json.dumps(cfg))
+            save_npz(ckpt, paths=np.array([str(f) for f in mine[:done]]), X=np.stack(X), errors=np.array(errs), cfg=json.dumps(cfg))
+    parts = gather((np.stack(X) if X else np.zeros((0, n), np.float32), errs))  # every share, in rank order: the folder's order
+    if parts is not None: _write_features(out, files, np.concatenate([p[0] for p in parts]), sum([p[1] for p in parts], []), cfg)  # rank 0
+    barrier(); ckpt.unlink(missing_ok=True)
+    return out
+
+def _write_features(out:Path, files:list, X:np.ndarray, errs:list, cfg:dict):
+    "The features file `out` and its `.errors.csv`"
     labels = [label_of(f) if f.parent.name.lower() in ('ai', 'fake', 'real') else '' for f in files]
-    save_npz(out, paths=np.array([str(f) for f in files]), labels=np.array(labels), X=np.stack(X), errors=np.array(errs), cfg=json.dumps(cfg))
+    save_npz(out, paths=np.array([str(f) for f in files]), labels=np.array(labels), X=X, errors=np.array(errs), cfg=json.dumps(cfg))
     bad = pd.DataFrame([(str(f), e) for f,e in zip(files, errs) if e], columns=['path', 'reason'])
     with atomic_path(out.with_name(out.name + '.errors.csv')) as tmp: bad.to_csv(tmp, index=False)
-    ckpt.unlink(missing_ok=True)
-    return out
 
 # %% ../nbs/04_classical.ipynb #95b56dc3
 class ConvTraces(TransformerMixin, BaseEstimator):

@@ -120,7 +120,8 @@ def train_cmd(data_dir:Param("dataset folders (one sub-folder per class) or kagg
         train_probe(path, out, arch=arch or PROBE_ARCH, size=_ints(probe_sizes, '--probe-sizes') if probe_sizes else size, traces=probe_traces, cov_channels=probe_cov, views=probe_views, pretrained=pretrained, weights=weights,
                     bf16=False if probe_fp32 else None, max_per_class=max_per_class, seed=seed, workers=workers)
     else: raise UserError(f"--method must be cnn, traces or probe, not {method!r}")
-    print(f"model directory: {out}\nvalidation: {json.loads((Path(out)/'metrics.json').read_text())['valid']}")
+    from deepfake_detect.distributed import is_main
+    if is_main(): print(f"model directory: {out}\nvalidation: {json.loads((Path(out)/'metrics.json').read_text())['valid']}")
 
 # %% ../nbs/10_cli.ipynb #6f455c04
 def predict_cmd(model_dir:str, # model directory
@@ -140,6 +141,7 @@ def predict_cmd(model_dir:str, # model directory
     if unreadable not in ('ai', 'real'): raise UserError(f"--unreadable must be ai or real, not {unreadable!r}")
     check_out(out, [model_dir, *paths], own=_is_csv_of('filename,p_ai,label', 'filename,class'), overwrite=overwrite)
     df = predict_files(model_dir, paths, out, tta=tta, kaggle=kaggle, bs=bs, unreadable=unreadable, abstain=abstain)
+    if df is None: return  # launched on several processes: rank 0 wrote the file
     bad = int((df['error'] != '').sum()) if 'error' in df else 0
     print(f"wrote {out}: {len(df)} rows" + (f", {bad} unreadable (see the error column)" if bad else ''))
     if submit: kaggle_submit(out, submit)
@@ -155,6 +157,7 @@ def evaluate_cmd(model_dir:str, # model directory
     _positive(max_per_class=max_per_class); read_config(model_dir)
     check_out(out, [model_dir, data_dir], own=lambda p: _has('summary.md', 'robustness.csv')(p) and not (Path(p)/'config.json').exists(), overwrite=overwrite, folder=True)
     m = evaluate(model_dir, data_dir, out, max_per_class)
+    if m is None: return  # launched on several processes: rank 0 wrote the report
     print(f"report: {out}/summary.md\n" + '\n'.join(f"{k}: {v}" for k,v in m.items() if k != 'in_domain'))
     if m['in_domain'] is not None and m['out_of_domain'] > 0: print('on the images in domain: ' + ', '.join(f"{k} {v:.4f}" for k,v in m['in_domain'].items() if k in ('accuracy', 'roc_auc', 'n')))
 
@@ -171,7 +174,9 @@ def cross_cmd(models:str, # comma-separated model directories
     for m in ms: read_config(m)
     _positive(max_per_class=max_per_class)
     check_out(out, ms + ds, own=_has('cross.csv'), overwrite=overwrite, folder=True)
-    print(md_table(cross_domain(ms, ds, out, label, max_per_class)))
+    from deepfake_detect.distributed import is_main
+    df = cross_domain(ms, ds, out, label, max_per_class)
+    if is_main(): print(md_table(df))
 
 def robustness_cmd(model_dir:str, # model directory
                    data_dir:str, # labelled folder the model did not train on
@@ -183,7 +188,9 @@ def robustness_cmd(model_dir:str, # model directory
     from deepfake_detect.base import read_config
     _positive(max_per_class=max_per_class); read_config(model_dir)
     check_out(out, [model_dir, data_dir], own=lambda p: _has('summary.md', 'robustness.csv')(p) and not (Path(p)/'config.json').exists(), overwrite=overwrite, folder=True)
-    print(robustness(model_dir, data_dir, out, max_per_class=max_per_class).to_string(index=False))
+    from deepfake_detect.distributed import is_main
+    df = robustness(model_dir, data_dir, out, max_per_class=max_per_class)
+    if is_main(): print(df.to_string(index=False))
 
 def traces_extract_cmd(data_dir:str, # folder of images
                        out:Param("features file to write (.npz)", str, required=True)=None,
@@ -200,8 +207,9 @@ def traces_extract_cmd(data_dir:str, # folder of images
     if not Path(data_dir).is_dir(): raise UserError(f"{data_dir}: no such folder")
     _positive(every=every, kernel=kernel)
     check_out(out, [data_dir], own=_is_features, overwrite=overwrite)
+    from deepfake_detect.distributed import is_main
     extract_folder(data_dir, out, trace_config(kernel, variant, tuple(features.split(',')), colour), workers, resume, every)
-    print(f"wrote {out}")
+    if is_main(): print(f"wrote {out}")
 
 # %% ../nbs/10_cli.ipynb #f6839c31
 def search_cmd(data_dir:str, # labelled folder, or kaggle:owner/name
@@ -389,3 +397,7 @@ def main(argv:list|None=None)->int:
     except KeyboardInterrupt:
         print(f"interrupted; {RESUMABLE.get(name, 'nothing was written (outputs appear only when complete)')}", file=sys.stderr); return 130
     return 0
+
+# %% ../nbs/10_cli.ipynb #74218f02
+#| eval: false
+if __name__ == '__main__': sys.exit(main())

@@ -12,6 +12,7 @@ from fastai.torch_core import default_device
 from .data import get_dls, class_files, training_files, verify, label_of, usable, VOCAB
 from .base import Detector, Verdicts, register, model_dir, load_weights
 from .domain import fit_domain, save_domain
+from .distributed import training_ctx, sharded, is_main, barrier, processes
 from .metrics import binary_metrics, best_threshold, plot_confusion, plot_top_losses, fit_temperature, apply_temperature
 
 # %% auto #0
@@ -203,14 +204,15 @@ def train(path, # dataset folder (one sub-folder per class), or a list of them: 
         learn.add_cb(ChannelsLast())
     if not progress: learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
     if lr_find: lr = float(learn.lr_find(show_plot=False).valley)
-    learn.fine_tune(epochs, lr, freeze_epochs=freeze_epochs)
+    with training_ctx(learn): learn.fine_tune(epochs, lr, freeze_epochs=freeze_epochs)  # launched on several processes: DistributedDataParallel
     train_s = time.time() - t0
     det = CNNDetector.from_learner(learn, item if aug == 'study' else size, size, data=dict(path=str(path), sources=sources, n_train=len(dls.train_ds), n_valid=len(dls.valid_ds), seed=seed),
-                                   training=dict(epochs=epochs, lr=lr, bs=bs, effective_bs=effective_bs or bs, aug=aug, robust_aug=robust_aug, pretrained=pretrained))
+                                   training=dict(epochs=epochs, lr=lr, bs=bs, effective_bs=(effective_bs or bs)*processes(), aug=aug, robust_aug=robust_aug, pretrained=pretrained, processes=processes()))
     vfiles = list(dls.valid_ds.items); y = np.array([label_of(f) == 'ai' for f in vfiles], int)
-    p_raw, _, Ev = det.outputs(vfiles, bs=bs)
     tfiles = list(dls.train_ds.items); tfiles = [tfiles[i] for i in np.random.default_rng(seed).permutation(len(tfiles))[:domain_images]]
-    det.domain = fit_domain(det.outputs(tfiles, bs=bs)[2], Ev)
+    v, t = sharded(det.outputs, vfiles, bs=bs), sharded(det.outputs, tfiles, bs=bs)  # each launched process scores a share; rank 0 writes
+    if not is_main(): barrier(); return det
+    p_raw, _, Ev = v; det.domain = fit_domain(t[2], Ev)
     det.config['temperature'] = T = fit_temperature(y, p_raw); p = apply_temperature(p_raw, T)
     det.config['threshold'] = best_threshold(y, p); rec = learn.recorder
     with model_dir(out) as tmp:  # the model directory appears whole, or not at all
@@ -221,4 +223,5 @@ def train(path, # dataset folder (one sub-folder per class), or a list of them: 
         plot_confusion(y, p, det.threshold, tmp/'confusion.png'); plot_top_losses(vfiles, y, p, 9, tmp/'top_losses.png')
         if len(skipped): skipped.to_csv(tmp/'skipped.csv', index=False)
         if export_pkl: learn.export(tmp.resolve()/'learner.pkl')
+    barrier()  # launched on several processes: the others wait until the model directory is in place
     return det

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from .core import *
 from .base import load_detector
+from .distributed import sharded, is_main
 
 # %% auto #0
 __all__ = ['collect_files', 'predict_files', 'submit', 'load_detector']
@@ -39,13 +40,15 @@ def predict_files(model_dir, # model directory
                   unreadable:str='real', # Kaggle file: the class of a file that cannot be read, ai or real
                   abstain:bool=True, # label an image outside the detector's training domain 'unknown' (False: ai or real anyway)
                  )->pd.DataFrame:
-    "Predict P(ai) for every image under `paths` with the detector in `model_dir` and write a CSV"
+    "Predict P(ai) for every image under `paths` with the detector in `model_dir` and write a CSV (launched on several processes: each scores a share, rank 0 writes and returns the table, the others return None)"
     if unreadable not in ('ai', 'real'): raise UserError(f"unreadable must be ai or real, not {unreadable!r}")
     files = collect_files(paths)
     if not files: raise UserError(f"no image files found in {', '.join(map(str, paths))}")
     if kaggle: _unique_names(files)
     det = load_detector(model_dir)
-    p, errs, dom = det.verdicts(files, bs=bs, tta=tta, progress=progress)
+    v = sharded(det.verdicts, files, bs=bs, tta=tta, progress=progress)  # each launched process scores its share
+    if v is None: return None  # not rank 0, which writes
+    p, errs, dom = v
     label = np.where(np.isnan(p), '', np.where(p >= det.threshold, 'ai', 'real'))
     out_dom = dom > 1  # NaN (no domain model, or unreadable) is not out
     if out_dom.any(): print(f"{int(out_dom.sum())} of {len(files)} images are outside what the detector was trained on" + (" (labelled unknown)" if abstain and not kaggle else ''), file=sys.stderr)

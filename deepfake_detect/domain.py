@@ -21,9 +21,9 @@ class DomainModel:
         "The distance above which a row is out of domain (chosen on validation rows)"
         return self.config['threshold']
     def project(self, X)->np.ndarray:
-        "Rows `X` standardised and projected on the principal components, in blocks (no copy of all of `X`)"
-        X = np.asarray(X, np.float32)
-        return np.concatenate([((X[s:s+4096] - self.a['mean'])/self.a['scale']) @ self.a['basis'] for s in range(0, len(X), 4096)] or [np.zeros((0, self.a['basis'].shape[1]), np.float32)])
+        "Rows `X` standardised and projected on the principal components, in float64 (so a row's result does not depend on the rows beside it) and in blocks (no copy of all of `X`)"
+        X, a = np.asarray(X, np.float32), {k: self.a[k].astype(np.float64) for k in ('mean', 'scale', 'basis')}
+        return np.concatenate([((X[s:s+1024] - a['mean'])/a['scale']) @ a['basis'] for s in range(0, len(X), 1024)] or [np.zeros((0, a['basis'].shape[1]))])
     def distance(self, X)->np.ndarray:
         "Distance of each row of `X` to the training rows (NaN for a row with a NaN)"
         X = np.asarray(X, np.float32); out = np.full(len(X), np.nan, np.float32); ok = ~np.isnan(X).any(1)
@@ -36,7 +36,7 @@ class DomainModel:
 # %% ../nbs/01b_domain.ipynb #2b8cf111
 def _knn(Z:np.ndarray, R:np.ndarray, k:int, exclude_self:bool=False)->np.ndarray:
     "Mean Euclidean distance of each row of `Z` to its `k` nearest rows of `R`, in blocks of rows"
-    out, r2 = [], (R*R).sum(1)
+    Z, R = np.asarray(Z, np.float64), np.asarray(R, np.float64); out, r2 = [], (R*R).sum(1)
     for s in range(0, len(Z), 1024):
         z = Z[s:s+1024]; d2 = np.maximum((z*z).sum(1)[:, None] - 2*z @ R.T + r2[None], 0)
         kk = min(k + exclude_self, R.shape[0]); d = np.sqrt(np.partition(d2, kk-1, axis=1)[:, :kk]); d.sort(1)
@@ -64,8 +64,8 @@ def fit_domain(X:np.ndarray, # training rows (NaN rows are ignored)
     if kind == 'gauss': basis = basis/np.maximum(sv[:dims]/np.sqrt(max(len(S)-1, 1)), 1e-6)  # whitened: Euclidean distance is Mahalanobis
     a = dict(mean=mean.astype(np.float32), scale=scale.astype(np.float32), basis=basis.astype(np.float32))
     Z = DomainModel(a, {}).project(X)
-    if kind == 'knn': a['ref'] = Z[rng.permutation(len(Z))[:max_ref]]
-    else: a['means'] = np.stack([Z[np.asarray(y)[keep] == c].mean(0) for c in np.unique(np.asarray(y)[keep])])
+    if kind == 'knn': a['ref'] = Z[rng.permutation(len(Z))[:max_ref]].astype(np.float32)
+    else: a['means'] = np.stack([Z[np.asarray(y)[keep] == c].mean(0) for c in np.unique(np.asarray(y)[keep])]).astype(np.float32)
     m = DomainModel(a, dict(kind=kind, dims=int(dims), k=int(k), quantile=quantile, n_ref=int(len(a['ref'] if kind == 'knn' else a['means'])), threshold=1.0))
     Xv = np.asarray(X_valid, np.float32); Xv = Xv[~np.isnan(Xv).any(1)] if len(Xv) else Xv
     d = m.distance(Xv) if len(Xv) else (_knn(Z, a['ref'], k, exclude_self=True) if kind == 'knn' else _gauss(Z, a['means']))

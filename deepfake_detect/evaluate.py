@@ -12,6 +12,7 @@ from .core import *
 from .data import class_files, balanced_subset, label_of, jpeg_blur
 from .metrics import binary_metrics, plot_confusion, plot_roc, plot_reliability, save_fig
 from .detector import load_detector
+from .distributed import sharded, is_main
 
 # %% auto #0
 __all__ = ['SWEEP', 'evaluate', 'perturb', 'robustness', 'md_table', 'cross_domain', 'plot_matrix']
@@ -27,16 +28,18 @@ def evaluate(model_dir, # model directory
              max_per_class:int|None=None, # score a balanced, seeded subset
              seed:int=42, progress:bool=True)->dict:
     "Score the detector in `model_dir` on `data`; write metrics, predictions, plots and a summary into `out`"
-    det, out = load_detector(model_dir), Path(out); out.mkdir(parents=True, exist_ok=True)
+    det, out = load_detector(model_dir), Path(out)
     files, y = _labelled(data, max_per_class, seed)
-    p, errs, dom = det.verdicts(files, progress=progress); ok = ~np.isnan(p)
+    v = sharded(det.verdicts, files, progress=progress)
+    if v is None: return None  # launched on several processes: rank 0 writes the report
+    p, errs, dom = v; ok = ~np.isnan(p)
     if not ok.any(): raise UserError(f"{data}: none of the {len(files)} images could be read")
     m = binary_metrics(y[ok], p[ok], det.threshold)
     m.update(accuracy_at_0_5=binary_metrics(y[ok], p[ok], 0.5)['accuracy'], skipped=int((~ok).sum()))
     inside = ok & ~(dom > 1)
     m.update(out_of_domain=float((dom[ok] > 1).mean()), domain_known=bool(not np.isnan(dom[ok]).all()),
              in_domain=binary_metrics(y[inside], p[inside], det.threshold) if inside.any() else None)
-    save_json(out/'metrics.json', m)
+    out.mkdir(parents=True, exist_ok=True); save_json(out/'metrics.json', m)
     df = pd.DataFrame(dict(filename=[str(f) for f in files], label=np.where(y == 1, 'ai', 'real'), p_ai=p, domain_score=dom, error=errs))
     with atomic_path(out/'predictions.csv') as tmp: df.to_csv(tmp, index=False)
     plot_confusion(y[ok], p[ok], det.threshold, out/'confusion.png'); plot_roc(y[ok], p[ok], out/'roc.png'); plot_reliability(y[ok], p[ok], path=out/'reliability.png')
@@ -66,7 +69,7 @@ def robustness(model_dir, # model directory
                max_per_class:int|None=200, seed:int=42, progress:bool=True)->pd.DataFrame:
     "Accuracy and AUC of the detector under each perturbation level; writes robustness.csv and plots"
     import matplotlib.pyplot as plt
-    det, out = load_detector(model_dir), Path(out); out.mkdir(parents=True, exist_ok=True)
+    det, out = load_detector(model_dir), Path(out)
     files, y = _labelled(data, max_per_class, seed)
     imgs, keep = [], []
     for i,f in enumerate(files):
@@ -75,11 +78,15 @@ def robustness(model_dir, # model directory
     y = y[keep]; rows = []
     for kind, levels in (sweep or SWEEP).items():
         for lv in levels:
-            p, _ = det.predict([perturb(im, kind, lv) for im in imgs]); ok = ~np.isnan(p)
+            pe = sharded(lambda ims: det.predict([perturb(im, kind, lv) for im in ims]), imgs)
+            if pe is None: continue  # not rank 0: it has the results
+            p, ok = pe[0], ~np.isnan(pe[0])
             m = binary_metrics(y[ok], p[ok], det.threshold)
             rows.append(dict(perturbation=kind, level=lv, accuracy=m['accuracy'], balanced_accuracy=m['balanced_accuracy'], roc_auc=m['roc_auc'], n=m['n']))
-            if progress: print(f"{kind} {lv}: accuracy {m['accuracy']:.3f} AUC {m['roc_auc']:.3f}")
+            if progress and is_main(): print(f"{kind} {lv}: accuracy {m['accuracy']:.3f} AUC {m['roc_auc']:.3f}")
     df = pd.DataFrame(rows)
+    if not is_main(): return df
+    out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out/'robustness.csv') as tmp: df.to_csv(tmp, index=False)
     kinds = df.perturbation.unique(); fig, axs = plt.subplots(1, len(kinds), figsize=(3.6*len(kinds), 3.2), squeeze=False)
     for ax, kind in zip(axs[0], kinds):
@@ -114,11 +121,13 @@ def cross_domain(models:list, # model directories
                  label:str|None=None, # the class of the images of flat folders
                  max_per_class:int|None=None, seed:int=42, progress:bool=False)->pd.DataFrame:
     "The models x folders matrix: accuracy and AUC where labelled, the share flagged AI and the share out of domain everywhere"
-    out = Path(out); out.mkdir(parents=True, exist_ok=True); dets = {str(m): load_detector(m) for m in models}; rows = []
+    out = Path(out); dets = {str(m): load_detector(m) for m in models}; rows = []
     for folder in folders:
         files, y, kind = _folder_files(folder, label, max_per_class, seed)
         for name, det in dets.items():
-            p, errs, dom = det.verdicts(files, progress=progress); ok = ~np.isnan(p)
+            v = sharded(det.verdicts, files, progress=progress)
+            if v is None: continue  # not rank 0: it has the results
+            p, errs, dom = v; ok = ~np.isnan(p)
             r = dict(model=name, folder=str(folder), kind=kind, n=int(ok.sum()), flagged_ai=float((p[ok] >= det.threshold).mean()) if ok.any() else np.nan,
                      out_of_domain=float((dom[ok] > 1).mean()) if ok.any() and not np.isnan(dom[ok]).all() else np.nan)
             if y is not None and ok.any():
@@ -126,6 +135,8 @@ def cross_domain(models:list, # model directories
                 if kind == 'labelled': r['roc_auc'] = binary_metrics(y[ok], p[ok], det.threshold)['roc_auc']
             rows.append(r)
     df = pd.DataFrame(rows)
+    if not is_main(): return df
+    out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out/'cross.csv') as tmp: df.to_csv(tmp, index=False)
     atomic_write_text(out/'cross.md', md_table(df))
     for col in ('out_of_domain', 'flagged_ai'): plot_matrix(df, col, out/f'cross_{col}.png')

@@ -18,6 +18,7 @@ from .data import class_files, balanced_subset, training_files, usable
 from .base import SklearnDetector, Verdicts, register, model_dir, load_weights
 from .traces import load_item, feature_names, colour_of
 from .classical import fit_detector, valid_split, extract, trace_config, feature_importance
+from .distributed import sharded, barrier
 
 # %% auto #0
 __all__ = ['PROBE_ARCH', 'backbone', 'cov_stages', 'stat_names', 'dihedral', 'cpu_bf16', 'default_bs', 'map_stats', 'stage_stats',
@@ -135,8 +136,7 @@ class ProbeDetector(SklearnDetector):
         items = list(items); starts = range(0, len(items), chunk); res = []
         for s in (progress_bar(starts) if progress and len(starts) > 1 else starts):
             res.append(super().verdicts(items[s:s+chunk], bs, tta, progress and len(starts) == 1))
-        if not res: return Verdicts(np.zeros(0), [], np.zeros(0))
-        return Verdicts(np.concatenate([r.p_ai for r in res]), sum([r.errors for r in res], []), np.concatenate([r.domain for r in res]))
+        return Verdicts.concat(res) if res else Verdicts(np.zeros(0), [], np.zeros(0))
     def save_model(self, path):
         "The pipeline (as `SklearnDetector`), and the backbone's weights as safetensors"
         from safetensors.torch import save_file
@@ -162,6 +162,10 @@ def check_memory(n:int, views:int, d:int, available:int|None=None, factor:float=
     todo = "train on fewer views (--probe-views 4, 2 or 1; `views=`) or fewer images (--max-per-class), or use a machine with more memory"
     if need > available: raise UserError(f"{what} take {gb(need)}, more than the {gb(available)} of memory available: {todo}")
     if factor*need > available: warnings.warn(f"{what} and their fit need about {gb(factor*need)}, more than the {gb(available)} of memory available; if training is killed, {todo}")
+
+def _join_views(parts:list)->tuple:
+    "`(V, errors)` of several shares' `features(average=False)`: joined along the images axis"
+    return np.concatenate([V for V,_ in parts], 1), sum([e for _,e in parts], [])
 
 def view_rows(V:np.ndarray, # per-view features (views, n, d), as stage_stats(average=False) returns them
               y, r=None)->tuple:
@@ -190,11 +194,15 @@ def train_probe(path, # dataset folder (one sub-folder per class), or a list of 
     unfitted = ProbeDetector(dict(preprocessing=prep), None, net)
     check_memory(len(files), views, len(unfitted.feature_names()))
     unfitted.workers = workers
-    V, errs = unfitted.features(files, progress, average=False)  # (views, n, d)
+    res = sharded(unfitted.features, files, progress=progress, average=False, combine=_join_views)  # launched on several processes, each takes a share
+    if res is None: barrier(); return None  # not rank 0, which fits and writes the model directory
+    V, errs = res  # (views, n, d)
     X = V.mean(0); ok, skipped = usable(files, errs); ok &= ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
     with model_dir(out) as tmp:  # the model directory appears whole, or not at all
         if len(skipped): skipped.to_csv(tmp/'skipped.csv', index=False)
-        return fit_detector(partial(ProbeDetector, net=net), make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000)), X, y, tr, va, files, tmp, t0,
+        det = fit_detector(partial(ProbeDetector, net=net), make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000)), X, y, tr, va, files, tmp, t0,
                             lambda: view_rows(V, y, tr), refit=(lambda: view_rows(V, y, None if ok.all() else np.flatnonzero(ok))) if refit else None,
                             method='probe', preprocessing=prep, classifier=f'logistic regression, C={C}',
                             data=dict(path=str(path), sources=sources, skipped=int((~ok).sum()), seed=seed), training=dict(views=views, n_rows=int(len(tr)*views), refit=refit))
+    barrier()  # launched on several processes: the others wait until the model directory is in place
+    return det
