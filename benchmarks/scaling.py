@@ -5,7 +5,7 @@
 Each command runs as a user runs it: `deepfake-detect ...` for one process, `accelerate launch --multi_gpu
 --num_processes N -m deepfake_detect.cli ...` for N (on a machine without a GPU the N processes share its cores over
 gloo; on GPUs, one process per GPU). Start-up (imports, process group, model loading) is taken out by running each
-command twice, on a few images and on all of them: the rate is the difference in images over the difference in seconds.
+command on a few images (once to warm the compile and file caches, once timed) and on all of them: the rate is the difference in images over the difference in seconds.
 Training: seconds per epoch from 1 and 3 fine-tuning epochs the same way. Without --data, demo images are generated.
 Prints one JSON line per (job, processes).
 """
@@ -47,6 +47,7 @@ def main():
     for p in map(int, a.processes.split(',')):
         for job, args in [('predict', lambda d, i: ('predict', model, d, '--out', work/f'p{p}_{i}.csv', '--overwrite')),
                           ('traces extract', lambda d, i: ('traces', 'extract', d, '--out', work/f'f{p}_{i}.npz', '--overwrite'))]:
+            timed(command(p, *args(few, 0)))  # warm-up: torch.compile's cache, the page cache
             t_few, t_all = timed(command(p, *args(few, 0))), timed(command(p, *args(data, 1)))
             print(json.dumps(dict(job=job, processes=p, images=n_all, wall_s=round(t_all, 2), startup_s=round(t_few, 2),
                                   images_per_s=round((n_all - n_few)/(t_all - t_few), 2), **machine)), flush=True)

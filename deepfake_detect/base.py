@@ -49,9 +49,9 @@ class Detector:
     def predict(self, items, bs:int=64, tta:bool=False, progress:bool=False)->tuple:
         "`(p_ai, errors)`: P(ai) per item, NaN where it cannot be used, and the reason per item ('' if fine)"
         v = self.verdicts(items, bs, tta, progress); return v.p_ai, v.errors
-    def domain_score(self, rows)->np.ndarray:
-        "The domain model's score of feature rows (NaN where the detector has none)"
-        return self.domain.score(rows) if self.domain is not None else np.full(len(rows), np.nan)
+    def domain_score(self, rows, items=None)->np.ndarray:
+        "The domain model's score of feature rows, and of their images' sizes where `items` are given (NaN where the detector has no domain model)"
+        return self.domain.score(rows, items) if self.domain is not None else np.full(len(rows), np.nan)
     def save_model(self, path:Path):
         "Write the model's files into the model directory `path`"
         raise NotImplementedError
@@ -169,10 +169,10 @@ class SklearnDetector(Detector):
         raise NotImplementedError
     def verdicts(self, items, bs:int=64, tta:bool=False, progress:bool=False)->Verdicts:
         "P(ai) and the domain score from the same feature rows; the mirror image (`tta`) is left to the family's features"
-        X, errs = self.features(items, progress=progress)
+        items = list(items); X, errs = self.features(items, progress=progress)
         p = np.full(len(X), np.nan); ok = ~np.isnan(X).any(1)
         if ok.any(): p[ok] = apply_temperature(self.model.predict_proba(X[ok])[:, list(self.model.classes_).index(1)], self.config.get('temperature', 1.0))
-        return Verdicts(p, errs, self.domain_score(X))
+        return Verdicts(p, errs, self.domain_score(X, items))
     def save_model(self, path):
         "Write the pipeline as `model.skops`"
         save_skops(self.model, Path(path)/'model.skops')

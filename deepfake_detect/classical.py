@@ -188,7 +188,7 @@ def fit_detector(cls, model, X, y, tr, va, files, out, t0:float,
         model = clone(model).fit(Xr, yr)
     config = dict(method=config.pop('method'), vocab=['ai', 'real'], positive='ai', threshold=thr, temperature=T, version=__version__,
                   data=dict(n_train=int(len(tr)), n_valid=int(len(va)), **data), **config)
-    dm = fit_domain(X[tr], X[va]) if domain else None
+    dm = fit_domain(X[tr], X[va], items=[files[i] for i in tr]) if domain else None
     if dm is not None: config['domain'] = save_domain(dm, out)
     det = cls(config, model); det.domain = dm; det.save(out)
     save_json(out/'metrics.json', dict(valid=binary_metrics(y[va], p, thr), valid_at_0_5=binary_metrics(y[va], p, 0.5), ece_before_calibration=binary_metrics(y[va], p_raw)['ece'],

@@ -118,12 +118,13 @@ class CNNDetector(Detector):
         except ImageError as e: return None, e.reason
     @torch.inference_mode()
     def predict_tensors(self, xb:torch.Tensor, tta:bool=False, embed:bool=False):
-        "P(ai) for a batch of preprocessed images (channels-last in memory on a CPU, where it is faster); with embed, also the rows the last layer reads"
+        "P(ai) for a batch of preprocessed images (channels-last in memory on a CPU, where it is faster); with embed, also the rows the head's first linear layer reads (the pooled body features)"
         xb, rows = xb.to(self.device), []
         hook = None
-        if embed:  # the rows the last linear layer reads: a hook on it, for this call only
-            last = [m for m in self.model.modules() if isinstance(m, torch.nn.Linear)][-1]
-            hook = last.register_forward_hook(lambda m, i, o: rows.append(i[0].float().cpu()))
+        if embed:  # the rows the head's first linear layer reads: a hook on it, for this call only
+            head = self.model[-1] if isinstance(self.model, torch.nn.Sequential) else self.model
+            first = next(m for m in head.modules() if isinstance(m, torch.nn.Linear))
+            hook = first.register_forward_hook(lambda m, i, o: rows.append(i[0].float().cpu()))
         run = lambda x: self.model(x.contiguous(memory_format=torch.channels_last) if x.device.type == 'cpu' else x).float().softmax(1)
         try: p = run(xb)
         finally:
@@ -132,7 +133,7 @@ class CNNDetector(Detector):
         p = p[:, self.vocab.index('ai')].cpu()
         return (p, rows[0].numpy()) if embed else p
     def outputs(self, items, bs:int=64, tta:bool=False, progress:bool=False, workers:int=4)->tuple:
-        "`(p_ai before calibration, errors, rows)`: the rows are the penultimate layer's, NaN where an image cannot be read"
+        "`(p_ai before calibration, errors, rows)`: the rows are the pooled body features the head reads, NaN where an image cannot be read"
         from concurrent.futures import ThreadPoolExecutor
         from fastprogress.fastprogress import progress_bar
         items = list(items); p = np.full(len(items), np.nan); errs = [''] * len(items); E = None
@@ -148,9 +149,9 @@ class CNNDetector(Detector):
                 p[[s+i for i in ok]], E[[s+i for i in ok]] = pb.numpy(), eb
         return p, errs, (E if E is not None else np.full((len(items), 1), np.nan, np.float32))
     def verdicts(self, items, bs:int=64, tta:bool=False, progress:bool=False)->Verdicts:
-        "P(ai) per image (NaN where it cannot be read), the reason ('' if fine), and the domain score of its penultimate layer"
-        p, errs, E = self.outputs(items, bs, tta, progress)
-        return Verdicts(apply_temperature(p, self.config.get('temperature', 1.0)), errs, self.domain_score(E))
+        "P(ai) per image (NaN where it cannot be read), the reason ('' if fine), and the domain score of its pooled body features and size"
+        items = list(items); p, errs, E = self.outputs(items, bs, tta, progress)
+        return Verdicts(apply_temperature(p, self.config.get('temperature', 1.0)), errs, self.domain_score(E, items))
     def save_model(self, path):
         "Write the network's weights as `model.safetensors`"
         from safetensors.torch import save_file
@@ -187,7 +188,7 @@ def train(path, # dataset folder (one sub-folder per class), or a list of them: 
           freeze_epochs:int=1, lr_find:bool=False, valid_pct:float=0.2, seed:int=42,
           files:list|None=None, # train on these files instead of every image under path
           export_pkl:bool=False, # also write fastai's pickled learner.pkl
-          domain_images:int=4000, # training images whose penultimate-layer rows the domain model keeps (a random sample beyond that)
+          domain_images:int=4000, # training images whose pooled body features the domain model keeps (a random sample beyond that)
           channels_last:bool|None=None, # the network's weights (so its activations) channels-last in memory, fastai's ChannelsLast; default: on a CPU, where it trains faster (1.18x end to end, benchmarks/cnn_train_speed.py)
           progress:bool=True)->CNNDetector:
     "Fine-tune a CNN on `path` and write the model directory `out`"
@@ -212,7 +213,7 @@ def train(path, # dataset folder (one sub-folder per class), or a list of them: 
     tfiles = list(dls.train_ds.items); tfiles = [tfiles[i] for i in np.random.default_rng(seed).permutation(len(tfiles))[:domain_images]]
     v, t = sharded(det.outputs, vfiles, bs=bs), sharded(det.outputs, tfiles, bs=bs)  # each launched process scores a share; rank 0 writes
     if not is_main(): barrier(); return det
-    p_raw, _, Ev = v; det.domain = fit_domain(t[2], Ev)
+    p_raw, _, Ev = v; det.domain = fit_domain(t[2], Ev, quantile=0.995, shell=True, items=list(dls.train_ds.items))  # defaults: domain study
     det.config['temperature'] = T = fit_temperature(y, p_raw); p = apply_temperature(p_raw, T)
     det.config['threshold'] = best_threshold(y, p); rec = learn.recorder
     with model_dir(out) as tmp:  # the model directory appears whole, or not at all

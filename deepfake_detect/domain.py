@@ -10,28 +10,43 @@ import numpy as np
 from .core import *
 
 # %% auto #0
-__all__ = ['DomainModel', 'fit_domain', 'save_domain', 'load_domain']
+__all__ = ['DomainModel', 'fit_domain', 'image_side', 'size_facts', 'size_score', 'save_domain', 'load_domain']
 
 # %% ../nbs/01b_domain.ipynb #dad48d78
 class DomainModel:
-    "Whether feature rows are like a detector's training rows: their distance to them, in a standardised, PCA-reduced space"
+    "Whether feature rows are like a detector's training rows: near them in a standardised, PCA-reduced space, and not far off that space"
     def __init__(self, arrays:dict, config:dict): self.a, self.config = arrays, config
     @property
     def threshold(self)->float:
-        "The distance above which a row is out of domain (chosen on validation rows)"
+        "The nearest-neighbour distance above which a row is out of domain (chosen on validation rows)"
         return self.config['threshold']
-    def project(self, X)->np.ndarray:
-        "Rows `X` standardised and projected on the principal components, in float64 (so a row's result does not depend on the rows beside it) and in blocks (no copy of all of `X`)"
+    def parts(self, X)->tuple:
+        "`(Z, length, residual)` of rows `X` standardised: projected on the principal components, their length, and the length the projection leaves out; float64 (a row's result does not depend on the rows beside it), in blocks"
         X, a = np.asarray(X, np.float32), {k: self.a[k].astype(np.float64) for k in ('mean', 'scale', 'basis')}
-        return np.concatenate([((X[s:s+1024] - a['mean'])/a['scale']) @ a['basis'] for s in range(0, len(X), 1024)] or [np.zeros((0, a['basis'].shape[1]))])
+        Z, r, e = [np.zeros((0, a['basis'].shape[1]))], [np.zeros(0)], [np.zeros(0)]
+        for s in range(0, len(X), 1024):
+            S = (X[s:s+1024] - a['mean'])/a['scale']; P = S @ a['basis']; s2 = (S*S).sum(1)
+            Z.append(P); r.append(np.sqrt(s2)); e.append(np.sqrt(np.maximum(s2 - (P*P).sum(1), 0)))
+        return np.concatenate(Z), np.concatenate(r), np.concatenate(e)
+    def project(self, X)->np.ndarray:
+        "Rows `X` standardised and projected on the principal components"
+        return self.parts(X)[0]
     def distance(self, X)->np.ndarray:
-        "Distance of each row of `X` to the training rows (NaN for a row with a NaN)"
-        X = np.asarray(X, np.float32); out = np.full(len(X), np.nan, np.float32); ok = ~np.isnan(X).any(1)
+        "Nearest-neighbour distance of each row of `X` to the training rows (NaN for a row with a NaN)"
+        X = np.asarray(X, np.float32); out = np.full(len(X), np.nan); ok = ~np.isnan(X).any(1)
         if ok.any(): out[ok] = _knn(self.project(X[ok]), self.a['ref'], self.config['k']) if self.config['kind'] == 'knn' else _gauss(self.project(X[ok]), self.a['means'])
         return out
-    def score(self, X)->np.ndarray:
-        "Distance over the threshold: at most 1 in domain, above 1 out of domain, NaN where unknown"
-        return self.distance(X)/self.threshold
+    def score(self, X, items=None)->np.ndarray:
+        "At most 1 in domain, above 1 out: the largest ratio of a test to its threshold (distance; residual and shell where fitted; with the rows' `items`, image size); NaN where unknown"
+        X = np.asarray(X, np.float32); s = np.full(len(X), np.nan); ok = ~np.isnan(X).any(1); c = self.config
+        if ok.any():
+            Z, r, e = self.parts(X[ok])
+            t = (_knn(Z, self.a['ref'], c['k']) if c['kind'] == 'knn' else _gauss(Z, self.a['means']))/c['threshold']
+            if 'residual' in c: t = np.maximum(t, e/c['residual'])
+            if 'shell' in c: t = np.maximum(t, np.maximum(r/c['shell'][1], c['shell'][0]/np.maximum(r, 1e-12)))
+            s[ok] = t
+        if items is None or 'sizes' not in c: return s
+        return np.where(np.isnan(s), np.nan, np.fmax(s, size_score(items, c['sizes'])))
 
 # %% ../nbs/01b_domain.ipynb #2b8cf111
 def _knn(Z:np.ndarray, R:np.ndarray, k:int, exclude_self:bool=False)->np.ndarray:
@@ -52,8 +67,13 @@ def fit_domain(X:np.ndarray, # training rows (NaN rows are ignored)
                X_valid:np.ndarray, # validation rows the threshold is chosen on (empty: leave-one-out on the training rows)
                y:np.ndarray|None=None, # training labels (kind 'gauss': one mean per class)
                kind:str='knn', # 'knn': mean distance to the k nearest training rows; 'gauss': Mahalanobis distance to the nearest class mean
-               dims:int=32, k:int=5, quantile:float=0.99, max_ref:int=20_000, seed:int=0)->DomainModel:
-    "A `DomainModel` of the rows `X`, its threshold the `quantile` of the validation rows' distances"
+               dims:int=32, k:int=5, quantile:float=0.998, max_ref:int=20_000, seed:int=0,
+               residual:bool=True, # also test what the principal components leave out (kind 'knn'): a row far off their space is out
+               shell:bool=False, # also test the standardised row's length, both ways: too short (a featureless image) or too long is out
+               items=None, # the training images (paths): their sizes are recorded (`size_facts`) and checked by `score`
+               margin:float=2.0, # how far beyond the training images' sides an image may be (a factor) and still be in domain
+              )->DomainModel:
+    "A `DomainModel` of the rows `X`, each test's threshold the `quantile` of the validation rows' values"
     if kind not in ('knn', 'gauss'): raise UserError(f"domain kind must be knn or gauss, not {kind!r}")
     X = np.asarray(X, np.float32); keep = ~np.isnan(X).any(1); rng = np.random.default_rng(seed)
     if not keep.all(): X = X[keep]
@@ -70,7 +90,33 @@ def fit_domain(X:np.ndarray, # training rows (NaN rows are ignored)
     Xv = np.asarray(X_valid, np.float32); Xv = Xv[~np.isnan(Xv).any(1)] if len(Xv) else Xv
     d = m.distance(Xv) if len(Xv) else (_knn(Z, a['ref'], k, exclude_self=True) if kind == 'knn' else _gauss(Z, a['means']))
     m.config['threshold'] = float(max(np.quantile(d, quantile), 1e-6))
+    _, r, e = m.parts(Xv if len(Xv) else X)
+    if residual and kind == 'knn': m.config['residual'] = float(max(np.quantile(e, quantile), 1e-6))
+    if shell: m.config['shell'] = [float(np.quantile(r, 1 - quantile)), float(np.quantile(r, quantile))]
+    if items is not None: m.config['sizes'] = size_facts(items, margin)
     return m
+
+# %% ../nbs/01b_domain.ipynb #70372ae7
+def image_side(item)->tuple:
+    "`(shorter, longer)` side of an image path (from its header), PIL image or HxWx3 array; NaNs where it cannot be read"
+    from PIL import Image
+    try:
+        if isinstance(item, (str, Path)):
+            with Image.open(item) as im: w, h = im.size
+        elif isinstance(item, np.ndarray): h, w = item.shape[:2]
+        else: w, h = item.size
+        return float(min(w, h)), float(max(w, h))
+    except Exception: return np.nan, np.nan
+
+def size_facts(items, margin:float=2.0)->dict:
+    "The training images' sides: the smallest shorter side, the largest longer side, and the factor `margin` allowed beyond them"
+    s = np.array([image_side(i) for i in items]).reshape(-1, 2)
+    return dict(min_side=float(np.nanmin(s[:, 0])), max_side=float(np.nanmax(s[:, 1])), margin=float(margin))
+
+def size_score(items, facts:dict)->np.ndarray:
+    "Above 1 where an image's shorter side is below `min_side/margin` or its longer side above `max_side*margin` (the ratio); NaN where unreadable"
+    s = np.array([image_side(i) for i in items]).reshape(-1, 2)
+    return np.maximum(facts['min_side']/facts['margin']/s[:, 0], s[:, 1]/(facts['max_side']*facts['margin']))
 
 # %% ../nbs/01b_domain.ipynb #fc840ed0
 def save_domain(m:DomainModel, path)->dict:
