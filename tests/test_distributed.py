@@ -48,3 +48,25 @@ def test_cnn_trained_on_two_processes_loads_and_predicts(demo_data, tmp_path):
     files = sorted((demo_data/'ai').iterdir())[:4] + sorted((demo_data/'real').iterdir())[:4]
     p, errs = load_detector(out).predict(files)
     assert p.shape == (8,) and np.isfinite(p).all() and errs == [''] * 8
+
+def test_traces_extract_resumes_each_process_share(demo_data, tmp_path):
+    "Each process resumes from its own checkpoint (OUT.partial-RofN.npz): planted rows come back, the rest is computed"
+    import json as _json
+    from deepfake_detect.core import save_npz
+    from deepfake_detect.classical import trace_config
+    from deepfake_detect.distributed import share
+    from deepfake_detect.traces import feature_names
+    from fastai.data.transforms import get_image_files
+    files = sorted(get_image_files(demo_data), key=str); cfg = trace_config(); n = len(feature_names(cfg['kernel'], cfg['features']))
+    out = tmp_path/'two.npz'
+    for r in range(2):  # a checkpoint of the first 5 images of each share, with rows no extraction gives
+        mine = share(files, r, 2)[:5]
+        save_npz(tmp_path/f'two.npz.partial-{r}of2.npz', paths=np.array([str(f) for f in mine]), X=np.full((5, n), 7., np.float32),
+                 errors=np.array(['']*5), cfg=_json.dumps(cfg))
+    ok(launch('traces', 'extract', demo_data, '--out', out, '--resume'))
+    X, one = np.load(out)['X'], tmp_path/'one.npz'
+    planted = [i for r in range(2) for i in range(30*r, 30*r + 5)]
+    assert (X[planted] == 7).all() and not (np.delete(X, planted, 0) == 7).all(1).any()
+    ok(run_cli('traces', 'extract', demo_data, '--out', one))
+    np.testing.assert_array_equal(np.delete(X, planted, 0), np.delete(np.load(one)['X'], planted, 0))
+    assert not list(tmp_path.glob('*.partial*'))
