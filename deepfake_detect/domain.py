@@ -70,7 +70,7 @@ def fit_domain(X:np.ndarray, # training rows (NaN rows are ignored)
                dims:int=32, k:int=5, quantile:float=0.998, max_ref:int=20_000, seed:int=0,
                residual:bool=True, # also test what the principal components leave out (kind 'knn'): a row far off their space is out
                shell:bool=False, # also test the standardised row's length, both ways: too short (a featureless image) or too long is out
-               items=None, # the training images (paths): their sizes are recorded (`size_facts`) and checked by `score`
+               items=None, # the training images (paths): their sizes are recorded and checked by score
                margin:float=2.0, # how far beyond the training images' sides an image may be (a factor) and still be in domain
               )->DomainModel:
     "A `DomainModel` of the rows `X`, each test's threshold the `quantile` of the validation rows' values"
