@@ -34,14 +34,17 @@ class DomainModel:
     def distance(self, X)->np.ndarray:
         "Nearest-neighbour distance of each row of `X` to the training rows (NaN for a row with a NaN)"
         X = np.asarray(X, np.float32); out = np.full(len(X), np.nan); ok = ~np.isnan(X).any(1)
-        if ok.any(): out[ok] = _knn(self.project(X[ok]), self.a['ref'], self.config['k']) if self.config['kind'] == 'knn' else _gauss(self.project(X[ok]), self.a['means'])
+        if ok.any(): out[ok] = self._near(self.project(X[ok]))
         return out
+    def _near(self, Z)->np.ndarray:
+        "The distance test on projected rows `Z`: k nearest training rows, or the nearest class mean"
+        return _knn(Z, self.a['ref'], self.config['k']) if self.config['kind'] == 'knn' else _gauss(Z, self.a['means'])
     def score(self, X, items=None)->np.ndarray:
         "At most 1 in domain, above 1 out: the largest ratio of a test to its threshold (distance; residual and shell where fitted; with the rows' `items`, image size); NaN where unknown"
         X = np.asarray(X, np.float32); s = np.full(len(X), np.nan); ok = ~np.isnan(X).any(1); c = self.config
         if ok.any():
             Z, r, e = self.parts(X[ok])
-            t = (_knn(Z, self.a['ref'], c['k']) if c['kind'] == 'knn' else _gauss(Z, self.a['means']))/c['threshold']
+            t = self._near(Z)/c['threshold']
             if 'residual' in c: t = np.maximum(t, e/c['residual'])
             if 'shell' in c: t = np.maximum(t, np.maximum(r/c['shell'][1], c['shell'][0]/np.maximum(r, 1e-12)))
             s[ok] = t
