@@ -1,7 +1,7 @@
 """Do detectors know their domain? Train (or reuse) each family on two real sets, build an ensemble, and score every model on
 every folder: held-out images of both sets, and kinds of image none of them saw.
 
-Run from the repository root:  python benchmarks/domain.py SPLITS OUT [--families probe,traces,cnn] [--other DIR,DIR]
+Run from the repository root:  python benchmarks/domain.py SPLITS OUT [--families probe,traces,cnn] [--other DIR,DIR] [--max-per-class N]
 SPLITS holds faces/{train,test} and cifake/{train,test} (`holdout_split(FACES, 'SPLITS/faces')`, the same for CIFAKE).
 Models go to OUT/models/FAMILY_SET (kept: rerunning reuses them), the matrix to OUT/cross (cross.csv, cross.md, heatmaps).
 Also prints, per model, its domain model's size, its training time, and the time per image of the domain score alone.
@@ -18,6 +18,7 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('splits'); p.add_argument('out'); p.add_argument('--families', default='probe,traces,cnn')
     p.add_argument('--other', default='', help='comma-separated extra folders (flat or one class) of kinds no model trained on')
+    p.add_argument('--max-per-class', type=int, default=None, help='score at most this many images per class of each folder (a seeded sample)')
     a = p.parse_args(); S, O = Path(a.splits), Path(a.out)
     from deepfake_detect.base import load_detector
     from deepfake_detect.ensemble import EnsembleDetector
@@ -41,7 +42,7 @@ if __name__ == '__main__':
     folders = [S/'faces'/'test', S/'cifake'/'test', make_demo_dataset(other/'demo', n=60, seed=3)]
     folders += [make_other_images(other/k, k, n=60, seed=3, size=128) for k in ('tiny', 'noise', 'smooth')]
     folders += [Path(f) for f in a.other.split(',') if f]
-    t0 = time.time(); df = cross_domain(models, folders, O/'cross')
+    t0 = time.time(); df = cross_domain(models, folders, O/'cross', max_per_class=a.max_per_class)
     print(md_table(df.assign(model=df.model.map(lambda m: Path(m).name), folder=df.folder.map(lambda f: '/'.join(Path(f).parts[-2:])))))
     print(json.dumps(dict(cross_s=round(time.time()-t0, 1))))
     for m in models:

@@ -174,6 +174,7 @@ def fit_detector(cls, model, X, y, tr, va, files, out, t0:float,
                  Xtr=None, ytr=None, # the training rows and labels (default X[tr], y[tr]); Xtr may be a function returning both, made only for the fit
                  refit:tuple|Callable|None=None, # (rows, labels), or a function returning them: then fit a clone of model on them, e.g. training and validation images together, keeping the temperature and threshold
                  domain:bool=True, # also fit a domain model (fit_domain) on the rows of tr, its threshold on the rows of va
+                 domain_columns=None, # the columns of X the domain model reads (default: all)
                  **config):
     "Fit the scikit-learn `model` on rows `tr` of `X` (or on `Xtr`, `ytr`), calibrate and choose the threshold on rows `va`, save a `cls` detector and its reports into `out`"
     for part, rows in (('training', tr), ('validation', va)):
@@ -188,7 +189,7 @@ def fit_detector(cls, model, X, y, tr, va, files, out, t0:float,
         model = clone(model).fit(Xr, yr)
     config = dict(method=config.pop('method'), vocab=['ai', 'real'], positive='ai', threshold=thr, temperature=T, version=__version__,
                   data=dict(n_train=int(len(tr)), n_valid=int(len(va)), **data), **config)
-    dm = fit_domain(X[tr], X[va], items=[files[i] for i in tr]) if domain else None
+    dm = fit_domain(X[tr], X[va], items=[files[i] for i in tr], columns=domain_columns) if domain else None
     if dm is not None: config['domain'] = save_domain(dm, out)
     det = cls(config, model); det.domain = dm; det.save(out)
     save_json(out/'metrics.json', dict(valid=binary_metrics(y[va], p, thr), valid_at_0_5=binary_metrics(y[va], p, 0.5), ece_before_calibration=binary_metrics(y[va], p_raw)['ece'],

@@ -16,8 +16,8 @@ from .distributed import training_ctx, sharded, is_main, barrier, processes
 from .metrics import binary_metrics, best_threshold, plot_confusion, plot_top_losses, fit_temperature, apply_temperature
 
 # %% auto #0
-__all__ = ['LITE_STAGES', 'lite_key', 'offline_weights', 'timm_weights_kwargs', 'create_learner', 'build_model', 'CNNDetector',
-           'train']
+__all__ = ['LITE_STAGES', 'lite_key', 'offline_weights', 'timm_weights_kwargs', 'create_learner', 'build_model', 'domain_layers',
+           'CNNDetector', 'train']
 
 # %% ../nbs/05_cnn.ipynb #a070b075
 LITE_STAGES = {0: [1, 2, 2, 3, 3, 4, 1], 1: [1, 3, 3, 4, 4, 5, 1], 2: [1, 3, 3, 4, 4, 5, 1]}  # blocks per stage of EfficientNet-Lite0, 1, 2
@@ -91,6 +91,16 @@ def build_model(arch:str, n_out:int=2):
         return create_vision_model(getattr(torchvision.models, arch.split(':', 1)[1]), n_out, pretrained=False)
     return create_timm_model(arch, n_out, pretrained=False)[0]
 
+def domain_layers(model)->list:
+    "The body's middle stages, whose channel means are the CNN's domain rows: timm's `feature_info` stages but the first and last (torchvision: its stage blocks but the last)"
+    body = model[0] if isinstance(model, torch.nn.Sequential) else model
+    inner = getattr(body, 'model', body)  # fastai's TimmBody holds the timm model
+    info = getattr(inner, 'feature_info', None)
+    if info is not None:
+        names = [f['module'] for f in info] if isinstance(info, list) else list(info.module_name())
+        return [inner.get_submodule(n) for n in names[1:-1]]
+    return [m for m in body.children() if isinstance(m, torch.nn.Sequential)][:-1]
+
 def _norm_stats(learn):
     from fastai.vision.all import Normalize
     for t in learn.dls.after_batch.fs:
@@ -118,22 +128,23 @@ class CNNDetector(Detector):
         except ImageError as e: return None, e.reason
     @torch.inference_mode()
     def predict_tensors(self, xb:torch.Tensor, tta:bool=False, embed:bool=False):
-        "P(ai) for a batch of preprocessed images (channels-last in memory on a CPU, where it is faster); with embed, also the rows the head's first linear layer reads (the pooled body features)"
-        xb, rows = xb.to(self.device), []
-        hook = None
-        if embed:  # the rows the head's first linear layer reads: a hook on it, for this call only
+        "P(ai) for a batch of preprocessed images (channels-last in memory on a CPU, where it is faster); with embed, also the domain rows: the middle stages' channel means (`domain_layers`), or the pooled features the head reads in model directories written before them"
+        xb, rows, hooks = xb.to(self.device), [], []
+        if embed and self.config.get('domain_rows') == 'stages':  # hooks for this call only
+            hooks = [m.register_forward_hook(lambda m, i, o: rows.append(o.float().mean((2, 3)).cpu())) for m in domain_layers(self.model)]
+        elif embed:
             head = self.model[-1] if isinstance(self.model, torch.nn.Sequential) else self.model
             first = next(m for m in head.modules() if isinstance(m, torch.nn.Linear))
-            hook = first.register_forward_hook(lambda m, i, o: rows.append(i[0].float().cpu()))
+            hooks = [first.register_forward_hook(lambda m, i, o: rows.append(i[0].float().cpu()))]
         run = lambda x: self.model(x.contiguous(memory_format=torch.channels_last) if x.device.type == 'cpu' else x).float().softmax(1)
         try: p = run(xb)
         finally:
-            if hook is not None: hook.remove()
+            for h in hooks: h.remove()
         if tta: p = (p + run(xb.flip(3)))/2
         p = p[:, self.vocab.index('ai')].cpu()
-        return (p, rows[0].numpy()) if embed else p
+        return (p, torch.cat(rows, 1).numpy()) if embed else p
     def outputs(self, items, bs:int=64, tta:bool=False, progress:bool=False, workers:int=4)->tuple:
-        "`(p_ai before calibration, errors, rows)`: the rows are the pooled body features the head reads, NaN where an image cannot be read"
+        "`(p_ai before calibration, errors, rows)`: the rows are the domain rows of `predict_tensors`, NaN where an image cannot be read"
         from concurrent.futures import ThreadPoolExecutor
         from fastprogress.fastprogress import progress_bar
         items = list(items); p = np.full(len(items), np.nan); errs = [''] * len(items); E = None
@@ -149,7 +160,7 @@ class CNNDetector(Detector):
                 p[[s+i for i in ok]], E[[s+i for i in ok]] = pb.numpy(), eb
         return p, errs, (E if E is not None else np.full((len(items), 1), np.nan, np.float32))
     def verdicts(self, items, bs:int=64, tta:bool=False, progress:bool=False)->Verdicts:
-        "P(ai) per image (NaN where it cannot be read), the reason ('' if fine), and the domain score of its pooled body features and size"
+        "P(ai) per image (NaN where it cannot be read), the reason ('' if fine), and the domain score of its middle stages' features and size"
         items = list(items); p, errs, E = self.outputs(items, bs, tta, progress)
         return Verdicts(apply_temperature(p, self.config.get('temperature', 1.0)), errs, self.domain_score(E, items))
     def save_model(self, path):
@@ -188,7 +199,7 @@ def train(path, # dataset folder (one sub-folder per class), or a list of them: 
           freeze_epochs:int=1, lr_find:bool=False, valid_pct:float=0.2, seed:int=42,
           files:list|None=None, # train on these files instead of every image under path
           export_pkl:bool=False, # also write fastai's pickled learner.pkl
-          domain_images:int=4000, # training images whose pooled body features the domain model keeps (a random sample beyond that)
+          domain_images:int=4000, # training images whose domain rows the domain model keeps (a random sample beyond that)
           channels_last:bool|None=None, # the network's weights (so its activations) channels-last in memory, fastai's ChannelsLast; default: on a CPU, where it trains faster (1.18x end to end, benchmarks/cnn_train_speed.py)
           progress:bool=True)->CNNDetector:
     "Fine-tune a CNN on `path` and write the model directory `out`"
@@ -208,12 +219,13 @@ def train(path, # dataset folder (one sub-folder per class), or a list of them: 
     with training_ctx(learn): learn.fine_tune(epochs, lr, freeze_epochs=freeze_epochs)  # launched on several processes: DistributedDataParallel
     train_s = time.time() - t0
     det = CNNDetector.from_learner(learn, item if aug == 'study' else size, size, data=dict(path=str(path), sources=sources, n_train=len(dls.train_ds), n_valid=len(dls.valid_ds), seed=seed),
-                                   training=dict(epochs=epochs, lr=lr, bs=bs, effective_bs=(effective_bs or bs)*processes(), aug=aug, robust_aug=robust_aug, pretrained=pretrained, processes=processes()))
+                                   training=dict(epochs=epochs, lr=lr, bs=bs, effective_bs=(effective_bs or bs)*processes(), aug=aug, robust_aug=robust_aug, pretrained=pretrained, processes=processes()),
+                                   domain_rows='stages' if domain_layers(learn.model) else 'pooled')
     vfiles = list(dls.valid_ds.items); y = np.array([label_of(f) == 'ai' for f in vfiles], int)
     tfiles = list(dls.train_ds.items); tfiles = [tfiles[i] for i in np.random.default_rng(seed).permutation(len(tfiles))[:domain_images]]
     v, t = sharded(det.outputs, vfiles, bs=bs), sharded(det.outputs, tfiles, bs=bs)  # each launched process scores a share; rank 0 writes
     if not is_main(): barrier(); return det
-    p_raw, _, Ev = v; det.domain = fit_domain(t[2], Ev, quantile=0.995, shell=True, items=list(dls.train_ds.items))  # defaults: domain study
+    p_raw, _, Ev = v; det.domain = fit_domain(t[2], Ev, items=list(dls.train_ds.items))  # defaults: domain study
     det.config['temperature'] = T = fit_temperature(y, p_raw); p = apply_temperature(p_raw, T)
     det.config['threshold'] = best_threshold(y, p); rec = learn.recorder
     with model_dir(out) as tmp:  # the model directory appears whole, or not at all

@@ -23,6 +23,7 @@ class DomainModel:
     def parts(self, X)->tuple:
         "`(Z, length, residual)` of rows `X` standardised: projected on the principal components, their length, and the length the projection leaves out; float64 (a row's result does not depend on the rows beside it), in blocks"
         X, a = np.asarray(X, np.float32), {k: self.a[k].astype(np.float64) for k in ('mean', 'scale', 'basis')}
+        if 'columns' in self.a: X = X[:, self.a['columns']]  # the columns the model was fitted on
         Z, r, e = [np.zeros((0, a['basis'].shape[1]))], [np.zeros(0)], [np.zeros(0)]
         for s in range(0, len(X), 1024):
             S = (X[s:s+1024] - a['mean'])/a['scale']; P = S @ a['basis']; s2 = (S*S).sum(1)
@@ -74,11 +75,14 @@ def fit_domain(X:np.ndarray, # training rows (NaN rows are ignored)
                residual:bool=True, # also test what the principal components leave out (kind 'knn'): a row far off their space is out
                shell:bool=False, # also test the standardised row's length, both ways: too short (a featureless image) or too long is out
                items=None, # the training images (paths): their sizes are recorded and checked by score
-               margin:float=2.0, # how far beyond the training images' sides an image may be (a factor) and still be in domain
+               margin:float=1.5, # how far beyond the training images' sides an image may be (a factor) and still be in domain
+               columns=None, # indices of the columns of X the tests read (default: all); rows given to score keep every column
               )->DomainModel:
     "A `DomainModel` of the rows `X`, each test's threshold the `quantile` of the validation rows' values"
     if kind not in ('knn', 'gauss'): raise UserError(f"domain kind must be knn or gauss, not {kind!r}")
     X = np.asarray(X, np.float32); keep = ~np.isnan(X).any(1); rng = np.random.default_rng(seed)
+    Xv = np.asarray(X_valid, np.float32)
+    if columns is not None: columns = np.asarray(columns, np.int64); X, Xv = X[:, columns], (Xv[:, columns] if len(Xv) else Xv)
     if not keep.all(): X = X[keep]
     mean, scale = X.mean(0, dtype=np.float64), X.std(0, dtype=np.float64) + 1e-6
     S = (X[rng.permutation(len(X))[:5000]] - mean)/scale
@@ -90,13 +94,14 @@ def fit_domain(X:np.ndarray, # training rows (NaN rows are ignored)
     if kind == 'knn': a['ref'] = Z[rng.permutation(len(Z))[:max_ref]].astype(np.float32)
     else: a['means'] = np.stack([Z[np.asarray(y)[keep] == c].mean(0) for c in np.unique(np.asarray(y)[keep])]).astype(np.float32)
     m = DomainModel(a, dict(kind=kind, dims=int(dims), k=int(k), quantile=quantile, n_ref=int(len(a['ref'] if kind == 'knn' else a['means'])), threshold=1.0))
-    Xv = np.asarray(X_valid, np.float32); Xv = Xv[~np.isnan(Xv).any(1)] if len(Xv) else Xv
+    Xv = Xv[~np.isnan(Xv).any(1)] if len(Xv) else Xv
     d = m.distance(Xv) if len(Xv) else (_knn(Z, a['ref'], k, exclude_self=True) if kind == 'knn' else _gauss(Z, a['means']))
     m.config['threshold'] = float(max(np.quantile(d, quantile), 1e-6))
     _, r, e = m.parts(Xv if len(Xv) else X)
     if residual and kind == 'knn': m.config['residual'] = float(max(np.quantile(e, quantile), 1e-6))
     if shell: m.config['shell'] = [float(np.quantile(r, 1 - quantile)), float(np.quantile(r, quantile))]
     if items is not None: m.config['sizes'] = size_facts(items, margin)
+    if columns is not None: m.a['columns'] = columns  # set last: the rows above are already these columns
     return m
 
 # %% ../nbs/01b_domain.ipynb #70372ae7
@@ -111,7 +116,7 @@ def image_side(item)->tuple:
         return float(min(w, h)), float(max(w, h))
     except Exception: return np.nan, np.nan
 
-def size_facts(items, margin:float=2.0)->dict:
+def size_facts(items, margin:float=1.5)->dict:
     "The training images' sides: the smallest shorter side, the largest longer side, and the factor `margin` allowed beyond them"
     s = np.array([image_side(i) for i in items]).reshape(-1, 2)
     return dict(min_side=float(np.nanmin(s[:, 0])), max_side=float(np.nanmax(s[:, 1])), margin=float(margin))

@@ -44,3 +44,29 @@ def test_family_knows_its_domain(method, family_dirs, demo_data, tmp_path):
     d_noise, d_own = det.verdicts(noise, bs=8).domain, det.verdicts(own, bs=8).domain
     assert (d_noise > 1).mean() >= 0.9, d_noise
     assert (d_own > 1).mean() <= 0.3, d_own
+
+@pytest.fixture(scope='module')
+def pretrained_dirs(tmp_path_factory):
+    "The CNN and the probe from EfficientNet-Lite0's ImageNet weights (the offline package, no download), trained on 64 px demo data"
+    from deepfake_detect.demo import make_demo_dataset
+    from deepfake_detect.cnn import train
+    from deepfake_detect.probe import train_probe
+    d = tmp_path_factory.mktemp('pretrained'); data = make_demo_dataset(d/'data', n=40, size=64, seed=0)
+    train(data, d/'cnn', arch='tf_efficientnet_lite0', size=64, item=64, epochs=1, bs=16, aug='flip', progress=False)
+    train_probe(data, d/'probe', 'tf_efficientnet_lite0', size=64, views=1, progress=False)
+    return d
+
+@pytest.mark.parametrize('method', ['cnn', 'probe'])
+def test_network_families_know_their_domain(method, pretrained_dirs, tmp_path):
+    """A pretrained network's middle stages tell the demo photographs from noise and from smooth renders of the same size,
+    where the size test cannot help; images like the training ones stay inside"""
+    from PIL import Image
+    from deepfake_detect.demo import make_demo_dataset, make_other_images
+    det = load_detector(pretrained_dirs/method)
+    rows = det.domain.a['columns'] if method == 'probe' else det.predict_tensors(det.preprocess(Image.new('RGB', (64, 64)))[None], embed=True)[1][0]
+    assert len(rows) == 24 + 40 + 112  # the channel means of Lite0's stages 1-3
+    own = sorted(make_demo_dataset(tmp_path/'own', n=20, size=64, seed=9).rglob('*.png'))
+    assert (det.verdicts(own, bs=8).domain > 1).mean() <= 0.2
+    for kind in ('noise', 'smooth'):
+        d = det.verdicts(sorted(make_other_images(tmp_path/kind, kind, n=10, size=64).iterdir()), bs=8).domain
+        assert (d > 1).mean() >= 0.9, (kind, d)
