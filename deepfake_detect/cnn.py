@@ -91,6 +91,13 @@ def build_model(arch:str, n_out:int=2):
         return create_vision_model(getattr(torchvision.models, arch.split(':', 1)[1]), n_out, pretrained=False)
     return create_timm_model(arch, n_out, pretrained=False)[0]
 
+def _norm_stats(learn):
+    from fastai.vision.all import Normalize
+    for t in learn.dls.after_batch.fs:
+        if isinstance(t, Normalize): return t.mean.flatten().tolist(), t.std.flatten().tolist()
+    return [0., 0., 0.], [1., 1., 1.]
+
+# %% ../nbs/05_cnn.ipynb #00974a9a
 def domain_layers(model)->list:
     "The body's middle stages, whose channel means are the CNN's domain rows: timm's `feature_info` stages but the first and last (torchvision: its stage blocks but the last)"
     body = model[0] if isinstance(model, torch.nn.Sequential) else model
@@ -101,11 +108,6 @@ def domain_layers(model)->list:
         return [inner.get_submodule(n) for n in names[1:-1]]
     return [m for m in body.children() if isinstance(m, torch.nn.Sequential)][:-1]
 
-def _norm_stats(learn):
-    from fastai.vision.all import Normalize
-    for t in learn.dls.after_batch.fs:
-        if isinstance(t, Normalize): return t.mean.flatten().tolist(), t.std.flatten().tolist()
-    return [0., 0., 0.], [1., 1., 1.]
 
 # %% ../nbs/05_cnn.ipynb #58708b44
 @register('cnn')

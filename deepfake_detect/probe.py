@@ -4,7 +4,7 @@
 
 # %% ../nbs/05b_probe.ipynb #ab4497fc
 from __future__ import annotations
-import time, warnings, re
+import time, warnings
 from functools import partial
 from pathlib import Path
 import numpy as np, torch
@@ -64,11 +64,10 @@ def stat_names(net:torch.nn.Module, cov:list=(), size=256)->list:
     sizes = _sizes(size)
     return names if len(sizes) == 1 else [f'{s}px_{n}' for s in sizes for n in names]
 
-def domain_columns(names:list)->np.ndarray:
-    "Indices of the columns `stat_names` names as the channel means of the middle stages (all but the first and last), at every size: the rows the probe's domain test reads"
-    stages = sorted({int(m.group(1)) for n in names if (m := re.match(r'(?:\d+px_)?stage(\d+)_', n))})
-    mid = tuple(f'stage{i}_mean_' for i in stages[1:-1])
-    return np.array([j for j, n in enumerate(names) if n.split('px_')[-1].startswith(mid)], np.int64)
+def domain_columns(net:torch.nn.Module, cov:list=(), size=256)->np.ndarray:
+    "Indices of the columns of `stat_names(net, cov, size)` that hold the channel means of the middle stages (all but the first and last), at every size: the rows the probe's domain test reads"
+    mid = tuple(f'stage{i}_mean_' for i in range(1, len(net.feature_info.channels()) - 1))
+    return np.array([j for j, n in enumerate(stat_names(net, cov, size)) if n.split('px_')[-1].startswith(mid)], np.int64)
 
 def dihedral(a, i:int, axes=(0, 1)):
     "View `i` (0-7) of the image `a` among its eight rotations and mirror images, `axes` being its rows and columns (HxW[xC] arrays; `axes=(2, 3)` for a batch of `(n, C, H, W)` tensors): transposed if bit 2 of `i` is set, then upside down if bit 1, then mirrored left-right if bit 0 (0: `a` itself, 1 mirrored, 2 upside down, 3 rotated 180 degrees)"
@@ -208,7 +207,7 @@ def train_probe(path, # dataset folder (one sub-folder per class), or a list of 
         if len(skipped): skipped.to_csv(tmp/'skipped.csv', index=False)
         det = fit_detector(partial(ProbeDetector, net=net), make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000)), X, y, tr, va, files, tmp, t0,
                             lambda: view_rows(V, y, tr), refit=(lambda: view_rows(V, y, None if ok.all() else np.flatnonzero(ok))) if refit else None,
-                            domain_columns=domain_columns(unfitted.feature_names()), method='probe', preprocessing=prep, classifier=f'logistic regression, C={C}',
+                            domain_columns=domain_columns(net, prep['cov'], size), method='probe', preprocessing=prep, classifier=f'logistic regression, C={C}',
                             data=dict(path=str(path), sources=sources, skipped=int((~ok).sum()), seed=seed), training=dict(views=views, n_rows=int(len(tr)*views), refit=refit))
     barrier()  # launched on several processes: the others wait until the model directory is in place
     return det
