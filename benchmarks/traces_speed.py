@@ -2,6 +2,8 @@
 
 Run from the repository root:  python benchmarks/traces_speed.py [--n 16] [--size 256] [--data FACES/ai]
 Prints ms per image (median over images) for each, and the ratio. Both run in this process, on the same images.
+With --sizes 32,64,128: instead, ms per image of the `bmm` and compiled engines on batches of 32 noise images per side,
+and the seconds the first compilation took (what `engine='auto'` weighs on a CPU).
 """
 import argparse, time, statistics
 from pathlib import Path
@@ -16,6 +18,20 @@ def _images(data, n, size):
     rng = np.random.default_rng(0)
     return [rng.integers(0, 256, (size, size, 3), dtype=np.uint8) for _ in range(n)], 'random noise'
 
+def engines_by_size(sizes, n=32, repeat=2):
+    "ms per image of `em_traces` per engine on `n` noise images of each side (best of `repeat`), after timing the compilation"
+    import torch
+    from deepfake_detect.traces import em_traces
+    x = torch.rand(3*n, 64, 64, generator=torch.Generator().manual_seed(0))
+    t0 = time.perf_counter(); em_traces(x[:6], group=3, engine='fused'); print(f"first compilation: {time.perf_counter()-t0:.1f} s")
+    for side in sizes:
+        x = torch.rand(3*n, side, side, generator=torch.Generator().manual_seed(side)); ms = {}
+        for engine in ('bmm', 'fused'):
+            ts = []
+            for _ in range(repeat): t0 = time.perf_counter(); em_traces(x, group=3, engine=engine); ts.append(time.perf_counter()-t0)
+            ms[engine] = min(ts)*1000/n
+        print(f"{side:4d} px: bmm {ms['bmm']:7.1f} ms/image, compiled {ms['fused']:6.1f} ms/image, ratio {ms['bmm']/ms['fused']:.2f}")
+
 def _time(f, imgs):
     ts = []
     for img in imgs:
@@ -27,9 +43,11 @@ if __name__ == '__main__':
     p.add_argument('--n', type=int, default=16); p.add_argument('--size', type=int, default=256)
     p.add_argument('--data', default=None, help='folder of images (default: random noise)'); p.add_argument('--study-n', type=int, default=4)
     p.add_argument('--files', type=int, default=96, help='files for the extract() throughput rows')
+    p.add_argument('--sizes', default=None, help='comma-separated sides: time the bmm and compiled engines per side instead')
     a = p.parse_args()
     from deepfake_detect.core import tune_malloc; tune_malloc()
     import torch
+    if a.sizes: engines_by_size([int(s) for s in a.sizes.split(',')]); raise SystemExit
     from deepfake_detect.traces import em_traces, image_tensor
     imgs, src = _images(a.data, a.n, a.size)
     print(f"{len(imgs)} images of {a.size}x{a.size} from {src}; torch threads {torch.get_num_threads()}")

@@ -5,6 +5,8 @@
 # %% ../nbs/10_cli.ipynb #f08b5872
 from __future__ import annotations
 import sys, json, time, logging, argparse, inspect, warnings
+from contextlib import contextmanager
+from functools import partial
 import numpy as np
 from pathlib import Path
 from fastcore.docments import docments
@@ -14,7 +16,7 @@ from .core import *
 # %% auto #0
 __all__ = ['DEMO_SWEEP', 'RESUMABLE', 'COMMANDS', 'parser_for', 'audit_cmd', 'train_cmd', 'predict_cmd', 'evaluate_cmd',
            'cross_cmd', 'robustness_cmd', 'traces_extract_cmd', 'search_cmd', 'ensemble_cmd', 'serve_cmd', 'run_demo',
-           'demo_cmd', 'main']
+           'demo_cmd', 'log_lines', 'main']
 
 # %% ../nbs/10_cli.ipynb #a365fd2d
 def parser_for(func, prog:str)->argparse.ArgumentParser:
@@ -371,6 +373,24 @@ def demo_cmd(out:str='demo_out', # folder for data, models and the report
     check_out(out, own=_has('report.md', 'data', 'models'), overwrite=overwrite, folder=True)
     print(f"report: {run_demo(out, n, seed, epochs=epochs, progress=True)}")
 
+# %% ../nbs/10_cli.ipynb #68f83b9d
+@contextmanager
+def log_lines(stream=None, # where the lines go (default: standard output); a terminal keeps the redrawn bar
+             ):
+    "Within this block, fastprogress's console bars print a line per tenth of the way to `stream`, unless it is a terminal"
+    import fastprogress.fastprogress as fp
+    stream = stream or sys.stdout; cls = fp.ConsoleProgressBar
+    if stream.isatty(): yield; return
+    def init(self, gen, total=None, display=True, leave=True, parent=None, master=None, txt_len=60):
+        self.prefix, self.shown = '', -1; fp.ProgressBar.__init__(self, gen, total, display, leave, parent, master)
+    def on_update(self, val, text):
+        tenth = int(10*val/self.total) if self.total else val
+        if self.display and (tenth > self.shown or val == self.total): self.shown = tenth; print(f"{self.prefix} {text}".strip(), file=stream, flush=True)
+    saved = cls.__init__, cls.on_update, cls.on_iter_end, fp.WRITER_FN
+    cls.__init__, cls.on_update, cls.on_iter_end, fp.WRITER_FN = init, on_update, fp.ProgressBar.on_iter_end, partial(print, file=stream, flush=True)
+    try: yield
+    finally: cls.__init__, cls.on_update, cls.on_iter_end, fp.WRITER_FN = saved
+
 # %% ../nbs/10_cli.ipynb #3babe6f0
 RESUMABLE = {'search': 'finished trials are kept: rerun the same command to go on',
              'traces extract': 'the last checkpoint is kept: rerun with --resume to go on',
@@ -392,7 +412,8 @@ def main(argv:list|None=None)->int:
     tune_malloc(); warnings.filterwarnings('ignore', message='.*torch.jit.script.*')
     logging.getLogger('torch.utils.cpp_extension').setLevel(logging.ERROR)  # 'No CUDA runtime is found' on every CPU compile: not the user's business
     func = COMMANDS[name]; args = parser_for(func, f"deepfake-detect {name}").parse_args(argv[len(name.split()):])
-    try: func(**vars(args))
+    try:
+        with log_lines(): func(**vars(args))
     except UserError as e: print(f"deepfake-detect {name}: error: {e}", file=sys.stderr); return 2
     except KeyboardInterrupt:
         print(f"interrupted; {RESUMABLE.get(name, 'nothing was written (outputs appear only when complete)')}", file=sys.stderr); return 130

@@ -135,6 +135,7 @@ class EMSettings:
     split:dict=field(default_factory=lambda: {'cuda': 2}) # compiled kernels the whole-channel layout's products are spread over (default 1)
     sync_every:dict=field(default_factory=dict) # iterations between the host's checks for finished images (default 1)
     compile_options:dict=field(default_factory=lambda: {'cuda': dict(realize_reads_threshold=10**6, realize_acc_reads_threshold=10**6, realize_opcount_threshold=10**6)}) # inductor options: on CUDA keep the residual in registers
+    fused_from:dict=field(default_factory=lambda: {'cpu': 128*128}) # pixels an image needs before 'auto' compiles the fused engine for it (default 0: always)
 
 em_settings = EMSettings()
 
@@ -198,12 +199,13 @@ def fused_available(k:int=3, simple:bool=False, device='cpu')->bool:
     return _FUSED_OK[key]
 
 ENGINES = ('auto', 'bmm', 'fused', 'eager', 'float64')
-def _engine(engine:str, k:int, simple:bool, device)->str:
-    "The engine to use: `engine`, or for 'auto' the environment's DEEPFAKE_DETECT_ENGINE, else 'fused' for k=3 where it compiles, else 'bmm'"
+def _engine(engine:str, k:int, simple:bool, device, pixels:int=0)->str:
+    "The engine to use: `engine`, or for 'auto' the environment's DEEPFAKE_DETECT_ENGINE, else 'fused' for k=3 on images of `em_settings.fused_from` pixels where it compiles, else 'bmm'"
     if engine == 'auto': engine = os.environ.get('DEEPFAKE_DETECT_ENGINE', 'auto')
     if engine not in ENGINES: raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
-    if engine == 'auto': return 'fused' if k == 3 and fused_available(k, simple, device) else 'bmm'
-    return engine
+    if engine != 'auto': return engine
+    big = pixels >= em_settings.fused_from.get(torch.device(device).type, 0)
+    return 'fused' if k == 3 and big and fused_available(k, simple, device) else 'bmm'
 
 
 # %% ../nbs/03_traces.ipynb #6049453e
@@ -227,7 +229,7 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
     g = group or C
     if C % g: raise ValueError(f"{C} channels do not split into groups of {group}")
     max_iter = max_iter or (50 if variant == 'em' else 10); simple = variant == 'simple'
-    engine = _engine(engine, k, simple, x.device); fused = engine != 'bmm'
+    engine = _engine(engine, k, simple, x.device, H*W); fused = engine != 'bmm'
     dev, f64 = x.device, torch.float64
     block, split = (0, 1) if engine == 'float64' else _layout(dev, block, split)
     if fused: moments = _moments_fn(engine, k, simple, dev, block, split)

@@ -1,15 +1,75 @@
-"Shared fixtures: generated data in temporary folders, and the real-data tier that skips without ../shared/data."
-import os, subprocess, sys
+"Shared fixtures: generated data in temporary folders, the command line in processes of its own, and the real-data tier that skips without ../shared/data."
+import json, os, select, shutil, signal, subprocess, sys, tempfile
 from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent/'shared'/'data'
 
+def cli_env(**extra)->dict:
+    "The environment the command line runs in: this one, warnings off, offline where the hub cannot be reached"
+    from deepfake_detect.core import hf_offline
+    return {**os.environ, 'PYTHONWARNINGS': 'ignore', **({'HF_HUB_OFFLINE': '1'} if hf_offline() else {}), **extra}
+
 def run_cli(*args, timeout=600, **kw):
-    "Run the installed console script; return the CompletedProcess"
-    env = {**os.environ, 'PYTHONWARNINGS': 'ignore'}
-    return subprocess.run(['deepfake-detect', *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env, **kw)
+    "Run the installed console script in a new interpreter; return the CompletedProcess"
+    return subprocess.run(['deepfake-detect', *map(str, args)], capture_output=True, text=True, timeout=timeout, env=cli_env(), **kw)
+
+class Run:
+    "A command running in a child of the warm server: its `pid` (and process group), `wait` for its CompletedProcess"
+    def __init__(self, server, args, out, err): self.server, self.args, self.out, self.err, self.pid = server, args, out, err, server.read()['pid']
+    def kill(self, sig=signal.SIGKILL):
+        "Send `sig` to the command's process group"
+        try: os.killpg(self.pid, sig)
+        except ProcessLookupError: pass
+    def wait(self, timeout:float=600)->subprocess.CompletedProcess:
+        "The command's exit status and output; on `timeout` it is killed and `subprocess.TimeoutExpired` raised"
+        try: status = self.server.read(timeout)['status']
+        except TimeoutError:
+            self.kill(); self.server.read(60)
+            raise subprocess.TimeoutExpired(['deepfake-detect', *self.args], timeout, Path(self.out).read_text(), Path(self.err).read_text()) from None
+        return subprocess.CompletedProcess(['deepfake-detect', *self.args], status, Path(self.out).read_text(), Path(self.err).read_text())
+
+class CLI:
+    "`deepfake-detect ARGS` in a process of its own, forked from one server that imported the package once (tests/cli_server.py)"
+    def __init__(self, tmp:Path):
+        self.tmp, self.n, self.buf = tmp, 0, b''
+        self.p = subprocess.Popen([sys.executable, str(Path(__file__).with_name('cli_server.py'))], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  env=cli_env(OMP_NUM_THREADS='1'))
+        self.ready = False
+    def read(self, timeout:float|None=None)->dict:
+        "The server's next JSON line; `TimeoutError` when none comes within `timeout` seconds"
+        fd = self.p.stdout.fileno()
+        while b'\n' not in self.buf:
+            if not select.select([fd], [], [], timeout)[0]: raise TimeoutError
+            chunk = os.read(fd, 65536)
+            if not chunk: raise RuntimeError(f'the CLI server stopped (exit {self.p.wait()})')
+            self.buf += chunk
+        line, self.buf = self.buf.split(b'\n', 1)
+        return json.loads(line)
+    def start(self, *args, cwd=None, env=None)->Run:
+        "Start `deepfake-detect ARGS`; return its `Run`"
+        if not self.ready: self.ready = self.read(600).get('ready')
+        self.n += 1; out, err = self.tmp/f'{self.n}.out', self.tmp/f'{self.n}.err'; args = [str(a) for a in args]
+        req = dict(argv=args, cwd=str(cwd or os.getcwd()), env={**cli_env(), **(env or {})}, out=str(out), err=str(err))
+        self.p.stdin.write((json.dumps(req) + '\n').encode()); self.p.stdin.flush()
+        return Run(self, args, out, err)
+    def __call__(self, *args, timeout:float=600, **kw)->subprocess.CompletedProcess:
+        "Run `deepfake-detect ARGS` to its end; the CompletedProcess"
+        return self.start(*args, **kw).wait(timeout)
+    def close(self): self.p.stdin.close(); self.p.wait(30); shutil.rmtree(self.tmp, ignore_errors=True)
+
+_CLI = []  # the session's server, started as soon as the tests are collected: it imports and compiles while the first tests run
+
+def pytest_collection_modifyitems(session, config, items):
+    if any('cli' in getattr(it, 'fixturenames', ()) for it in items): _CLI.append(CLI(Path(tempfile.mkdtemp(prefix='deepfake-detect-cli-'))))
+
+@pytest.fixture(scope='session')
+def cli():
+    "Runs `deepfake-detect ARGS` in a process of its own, in milliseconds"
+    if not _CLI: _CLI.append(CLI(Path(tempfile.mkdtemp(prefix='deepfake-detect-cli-'))))
+    yield _CLI[0]
+    _CLI.pop().close()
 
 @pytest.fixture(scope='session')
 def demo_data(tmp_path_factory):

@@ -9,110 +9,107 @@ def test_help_lists_subcommands():
     assert r.returncode == 0
     for sub in ['demo', 'audit', 'train', 'predict', 'evaluate', 'robustness', 'traces extract', 'search', 'ensemble']: assert f'  {sub} ' in r.stdout
 
-def test_sub_help_from_parameter_comments():
-    r = run_cli('train', '--help')
+def test_sub_help_from_parameter_comments(cli):
+    r = cli('train', '--help')
     assert r.returncode == 0 and '--no-pretrained' in r.stdout and 'images per optimiser step' in r.stdout
 
-def test_unknown_subcommand_and_usage_error_exit_2():
-    assert run_cli('nope').returncode == 2
-    r = run_cli('predict')
+def test_unknown_subcommand_and_usage_error_exit_2(cli):
+    assert cli('nope').returncode == 2
+    r = cli('predict')
     assert r.returncode == 2 and 'Traceback' not in r.stderr
 
-def test_missing_folder_one_line(tmp_path):
-    r = run_cli('audit', tmp_path/'absent')
+def test_missing_folder_one_line(cli, tmp_path):
+    r = cli('audit', tmp_path/'absent')
     assert r.returncode == 2 and r.stderr.strip().count('\n') == 0 and 'no such folder' in r.stderr
 
-def test_audit_warns_on_png_vs_jpeg(tmp_path):
+def test_audit_warns_on_png_vs_jpeg(cli, tmp_path):
     rng = np.random.default_rng(0)
     for cls, ext in [('ai', 'png'), ('real', 'jpg')]:
         (tmp_path/cls).mkdir()
         for i in range(20): Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(tmp_path/cls/f'{i}.{ext}')
-    r = run_cli('audit', tmp_path)
+    r = cli('audit', tmp_path)
     assert r.returncode == 0 and 'WARNING' in r.stdout and 'format' in r.stdout
 
-def test_audit_faces_no_warning():
-    r = run_cli('audit', shared('faces'))
+def test_audit_faces_no_warning(cli):
+    r = cli('audit', shared('faces'))
     assert r.returncode == 0, r.stderr
     assert 'no metadata shortcut found' in r.stdout and 'WARNING' not in r.stdout and '700' in r.stdout
 
-def test_train_predict_evaluate_traces(demo_data, tmp_path):
+def test_train_predict_evaluate_traces(cli, demo_data, tmp_path):
     m = tmp_path/'m'
-    r = run_cli('train', demo_data, '--method', 'traces', '--clf', 'lda', '--out', m)
+    r = cli('train', demo_data, '--method', 'traces', '--clf', 'lda', '--out', m)
     assert r.returncode == 0, r.stderr
     assert json.loads((m/'config.json').read_text())['method'] == 'traces'
-    r = run_cli('evaluate', m, demo_data, '--out', tmp_path/'rep')
+    r = cli('evaluate', m, demo_data, '--out', tmp_path/'rep')
     assert r.returncode == 0, r.stderr
     met = json.loads((tmp_path/'rep'/'metrics.json').read_text())
     assert met['n'] == 60 and 0 <= met['accuracy'] <= 1
-    r = run_cli('predict', m, demo_data/'ai', demo_data/'real', '--out', tmp_path/'k.csv', '--kaggle')
+    r = cli('predict', m, demo_data/'ai', demo_data/'real', '--out', tmp_path/'k.csv', '--kaggle')
     df = pd.read_csv(tmp_path/'k.csv')
     assert r.returncode == 0 and list(df.columns) == ['filename', 'class'] and len(df) == 60 and set(df['class']) <= {0, 1}
 
-def test_train_predict_probe_with_bad_file(demo_data, tmp_path):
+def test_train_predict_probe_with_bad_file(cli, demo_data, tmp_path):
     "The frozen-feature probe through the command line (at two input sizes, in float32): a model directory, predictions with an unreadable file in its row"
     m = tmp_path/'m'
-    r = run_cli('train', demo_data, '--method', 'probe', '--probe-sizes', '48;64', '--out', m)
+    r = cli('train', demo_data, '--method', 'probe', '--probe-sizes', '48;64', '--out', m)
     assert r.returncode == 2 and '--probe-sizes takes comma-separated whole numbers' in r.stderr and not m.exists()
-    r = run_cli('train', demo_data, '--method', 'probe', '--probe-sizes', '48,64', '--probe-fp32', '--out', m)
+    r = cli('train', demo_data, '--method', 'probe', '--probe-sizes', '48,64', '--probe-fp32', '--out', m)
     assert r.returncode == 0, r.stderr
     cfg = json.loads((m/'config.json').read_text())
     assert cfg['method'] == 'probe' and cfg['preprocessing']['size'] == [48, 64] and (m/'backbone.safetensors').stat().st_size > 1e6
     assert cfg['preprocessing']['bf16'] is False  # --probe-fp32 is stored, so predictions follow it
     (tmp_path/'broken.jpg').write_bytes(b'not an image')
     files = sorted((demo_data/'ai').iterdir())[:3]
-    r = run_cli('predict', m, *files, tmp_path/'broken.jpg', '--out', tmp_path/'p.csv')
+    r = cli('predict', m, *files, tmp_path/'broken.jpg', '--out', tmp_path/'p.csv')
     df = pd.read_csv(tmp_path/'p.csv')
     assert r.returncode == 0 and len(df) == 4 and df.p_ai[:3].between(0, 1).all() and 'not an image' in df.error[3]
 
-def test_offline_pretrained_fails_fast(demo_data, tmp_path):
+def test_offline_pretrained_fails_fast(cli, demo_data, tmp_path):
     "Without the network, a download of pretrained weights fails within seconds, offering the alternatives"
     from deepfake_detect.core import is_online
     if is_online('huggingface.co'): pytest.skip('the network is reachable here')
     t0 = time.time()
-    r = run_cli('train', demo_data, '--method', 'cnn', '--arch', 'resnet18', '--out', tmp_path/'m', '--epochs', '1')
+    r = cli('train', demo_data, '--method', 'cnn', '--arch', 'resnet18', '--out', tmp_path/'m', '--epochs', '1')
     assert r.returncode == 2 and '--no-pretrained' in r.stderr and '--weights' in r.stderr
     assert time.time() - t0 < 60  # interpreter and fastai start-up included; the check itself takes about a second
 
-def _features(path): return np.load(path)['X']
-
-def test_traces_extract_sigkill_resume(demo_data, tmp_path):
+def test_traces_extract_sigkill_resume(cli, tmp_path):
     "Kill -9 an extraction mid-run; --resume ends with features identical to an uninterrupted run"
+    from deepfake_detect.demo import make_demo_dataset
+    data = make_demo_dataset(tmp_path/'data', n=40, size=128, seed=4)  # large enough that the kill lands mid-run
     full = tmp_path/'full.npz'
-    assert run_cli('traces', 'extract', demo_data, '--out', full, '--every', '4').returncode == 0
+    assert cli('traces', 'extract', data, '--out', full, '--every', '4').returncode == 0
     part = tmp_path/'part.npz'; ckpt = tmp_path/'part.npz.partial.npz'
-    p = subprocess.Popen(['deepfake-detect', 'traces', 'extract', str(demo_data), '--out', str(part), '--every', '4'],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    run = cli.start('traces', 'extract', data, '--out', part, '--every', '4')
     t0 = time.time()
-    while not ckpt.exists() and time.time() - t0 < 120: time.sleep(0.05)
-    assert ckpt.exists(), 'no checkpoint was written'
-    while len(np.load(ckpt)['paths']) < 12 and time.time() - t0 < 120: time.sleep(0.05)
-    os.killpg(p.pid, signal.SIGKILL); p.wait()
+    while not (ckpt.exists() and len(np.load(ckpt)['paths']) >= 8) and time.time() - t0 < 120: time.sleep(0.02)
+    run.kill(); run.wait()
     assert not part.exists(), 'the run finished before it could be killed'
     done = len(np.load(ckpt)['paths'])
-    assert 0 < done < 60
-    r = run_cli('traces', 'extract', demo_data, '--out', part, '--every', '4', '--resume')
+    assert 0 < done < 80
+    r = cli('traces', 'extract', data, '--out', part, '--every', '4', '--resume')
     assert r.returncode == 0, r.stderr
     a, b = np.load(full), np.load(part)
     assert (a['paths'] == b['paths']).all() and np.array_equal(a['X'], b['X'])
 
-def test_search_then_ensemble_scored_on_held_out(demo_data, tmp_path):
+def test_search_then_ensemble_scored_on_held_out(cli, demo_data, tmp_path):
     from deepfake_detect.demo import make_demo_dataset
     held = make_demo_dataset(tmp_path/'held', n=6, size=48, seed=3)
     run = tmp_path/'run'
-    r = run_cli('search', demo_data, '--out', run, '--archs', 'resnet10t,test_efficientnet', '--sizes', '32',
+    r = cli('search', demo_data, '--out', run, '--archs', 'resnet10t,test_efficientnet', '--sizes', '32',
                 '--epochs', '1', '--bs', '16', '--aug', 'none', '--no-pretrained', '--test', held)
     assert r.returncode == 0, r.stderr
     df = pd.read_csv(run/'results.csv')
     assert len(df) == 2 and (df.n_test == 12).all() and (run/'results.png').stat().st_size > 0
     assert df.accuracy.iloc[0] >= df.accuracy.iloc[1]  # sorted, best validation accuracy first
-    r = run_cli('ensemble', run, '--out', tmp_path/'ens')
+    r = cli('ensemble', run, '--out', tmp_path/'ens')
     assert r.returncode == 0, r.stderr
     assert 'held out (n=12)' in r.stdout and 'best single' in r.stdout
     m = json.loads((tmp_path/'ens'/'metrics.json').read_text())
     assert set(m['test']['trials']) == set(df.trial) and m['test']['best_single']['trial'] in set(df.trial)
-    r = run_cli('predict', tmp_path/'ens', held, '--out', tmp_path/'p.csv')
+    r = cli('predict', tmp_path/'ens', held, '--out', tmp_path/'p.csv')
     assert r.returncode == 0, r.stderr
     assert len(pd.read_csv(tmp_path/'p.csv')) == 12
-    r = run_cli('evaluate', tmp_path/'ens', held, '--out', tmp_path/'rep')
+    r = cli('evaluate', tmp_path/'ens', held, '--out', tmp_path/'rep')
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path/'rep'/'metrics.json').read_text())['n'] == 12 and (tmp_path/'rep'/'roc.png').exists()

@@ -1,7 +1,7 @@
 """The docs site, checked without Quarto (the GitHub workflow renders the real one): nbdev's processing succeeds, every
 public name and method shows with its docstring, cross-references land on anchors a `show_doc` creates, signatures
 hold no markdown links, and the chapters read as chapters (no session numbers, commit hashes or machine paths)."""
-import html, importlib, inspect, json, re, subprocess
+import html, importlib, inspect, json, re, subprocess, sys
 from pathlib import Path
 import pytest
 ROOT = Path(__file__).resolve().parents[1]
@@ -10,7 +10,10 @@ DOC_HOST = 'https://deepfake-detect.github.io/deepfake_detect/'
 @pytest.fixture(scope='module')
 def proc():
     "The processed notebooks (`nbdev_proc_nbs`), by page name ('studies/em_speed' for a study)"
-    r = subprocess.run(['nbdev_proc_nbs'], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    # nbdev's own processing step (`proc_nbs`, what nbdev_proc_nbs runs once Quarto is found; without Quarto that command
+    # first tries to install it and reinstalls this package)
+    code = 'from nbdev.quarto import refresh_quarto_yml; from nbdev.serve import proc_nbs; refresh_quarto_yml(); proc_nbs()'
+    r = subprocess.run([sys.executable, '-c', code], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-2000:]
     return {str(nb.relative_to(ROOT/'_proc').with_suffix('')): json.loads(nb.read_text()) for nb in sorted((ROOT/'_proc').rglob('*.ipynb'))}
 

@@ -1,5 +1,5 @@
 "The page, end to end: the installed console script serves it, a real headless Chromium uploads images to it."
-import os, shutil, socket, subprocess, time, urllib.request
+import os, shutil, socket, time, urllib.request
 from pathlib import Path
 import pytest
 
@@ -7,18 +7,18 @@ def _free_port()->int:
     s = socket.socket(); s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]; s.close(); return port
 
 @pytest.fixture(scope='module')
-def server(traces_model):
+def server(cli, traces_model):
+    "The page of `deepfake-detect serve`, in a process of its own; its URL"
     port = _free_port(); url = f'http://127.0.0.1:{port}/'
-    p = subprocess.Popen(['deepfake-detect', 'serve', str(traces_model), '--port', str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    run = cli.start('serve', traces_model, '--port', port)
     try:
         for _ in range(240):
             try: urllib.request.urlopen(url, timeout=1); break
-            except OSError:
-                if p.poll() is not None: pytest.fail(f'the server stopped: {p.stderr.read()[-1000:]}')
-                time.sleep(0.5)
+            except OSError: time.sleep(0.25)
+        else: pytest.fail('the server did not answer within a minute')
         yield url
     finally:
-        p.terminate(); p.wait(20)
+        run.kill(); run.wait()
 
 def _browser(tmp_path):
     chromium, driver = shutil.which('chromium'), shutil.which('chromedriver')
