@@ -289,6 +289,7 @@ def run_demo(out='demo_out', # folder for data, models and the report
              n:int=100, # training images per class
              seed:int=0, size:int=64, # image side
              epochs:int=3, # CNN fine-tuning epochs
+             sweep:dict|None=None, # the robustness perturbations: {kind: levels}, default DEMO_SWEEP
              progress:bool=False)->Path:
     "Build the demo data, train and evaluate every detector on it, and write `out/report.md`"
     from deepfake_detect.demo import make_demo_dataset, show_demo, make_other_images
@@ -308,7 +309,7 @@ def run_demo(out='demo_out', # folder for data, models and the report
         mdir, rdir = out/'models'/name, out/'reports'/name
         if not (mdir/'metrics.json').exists(): fit(mdir)
         if not (rdir/'metrics.json').exists(): evaluate(mdir, te, rdir, progress=progress)
-        if not (rdir/'robustness.csv').exists(): robustness(mdir, te, rdir, DEMO_SWEEP, progress=progress)
+        if not (rdir/'robustness.csv').exists(): robustness(mdir, te, rdir, sweep or DEMO_SWEEP, progress=progress)
         ms[name] = json.loads((rdir/'metrics.json').read_text())
     explain(TracesDetector.load(out/'models'/'traces'), sorted((te/'ai').iterdir())[0], out/'reports'/'traces'/'explain.png')
     others = [make_other_images(out/'data'/'other'/k, k, n=max(10, n//2), seed=seed) for k in ('tiny', 'noise', 'smooth')]

@@ -59,10 +59,21 @@ class CLI:
         return self.start(*args, **kw).wait(timeout)
     def close(self): self.p.stdin.close(); self.p.wait(30); shutil.rmtree(self.tmp, ignore_errors=True)
 
-_CLI = []  # the session's server, started as soon as the tests are collected: it imports and compiles while the first tests run
+_CLI, EARLY = [], {}  # the session's CLI server; what each test module's `start_early` returned
 
 def pytest_collection_modifyitems(session, config, items):
-    if any('cli' in getattr(it, 'fixturenames', ()) for it in items): _CLI.append(CLI(Path(tempfile.mkdtemp(prefix='deepfake-detect-cli-'))))
+    "Start the long background jobs of the collected tests at once; run first the tests that need none of them"
+    uses = lambda it, name: name in getattr(it, 'fixturenames', ())
+    if any(uses(it, 'cli') for it in items): _CLI.append(CLI(Path(tempfile.mkdtemp(prefix='deepfake-detect-cli-'))))
+    items.sort(key=lambda it: uses(it, 'cli') or uses(it, 'early'))  # stable: the file order within each part
+    for mod in {it.module for it in items if getattr(it, 'module', None) is not None}:
+        if hasattr(mod, 'start_early'): EARLY[mod.__name__] = mod.start_early(Path(tempfile.mkdtemp(prefix='deepfake-detect-early-')))
+
+@pytest.fixture(scope='module')
+def early(request):
+    "What this test module's `start_early(folder)` started when the tests were collected (started now if it was not)"
+    mod = request.module
+    return EARLY.pop(mod.__name__) if mod.__name__ in EARLY else mod.start_early(Path(tempfile.mkdtemp(prefix='deepfake-detect-early-')))
 
 @pytest.fixture(scope='session')
 def cli():
@@ -78,10 +89,20 @@ def demo_data(tmp_path_factory):
 
 @pytest.fixture(scope='session')
 def traces_model(demo_data, tmp_path_factory):
+    "A traces detector trained on `demo_data`, with LDA: its model file loads in milliseconds (a Random Forest's 300 trees take most of a second)"
     from deepfake_detect.classical import train_traces
     out = tmp_path_factory.mktemp('models')/'traces'
-    train_traces(demo_data, out, clf='rf', progress=False)
+    train_traces(demo_data, out, clf='lda', progress=False)
     return out
+
+@pytest.fixture(scope='session')
+def small_data(demo_data, tmp_path_factory):
+    "12 images per class of `demo_data` (links), for the tests that train again and again"
+    d = tmp_path_factory.mktemp('small')
+    for cls in ('ai', 'real'):
+        (d/cls).mkdir()
+        for f in sorted((demo_data/cls).iterdir())[:12]: (d/cls/f.name).symlink_to(f)
+    return d
 
 def shared(name):
     "Path of a real data set under ../shared/data, or skip the test with the reason"

@@ -53,7 +53,7 @@ def test_train_predict_probe_with_bad_file(cli, demo_data, tmp_path):
     m = tmp_path/'m'
     r = cli('train', demo_data, '--method', 'probe', '--probe-sizes', '48;64', '--out', m)
     assert r.returncode == 2 and '--probe-sizes takes comma-separated whole numbers' in r.stderr and not m.exists()
-    r = cli('train', demo_data, '--method', 'probe', '--probe-sizes', '48,64', '--probe-fp32', '--out', m)
+    r = cli('train', demo_data, '--method', 'probe', '--probe-sizes', '48,64', '--probe-fp32', '--probe-views', '2', '--out', m)
     assert r.returncode == 0, r.stderr
     cfg = json.loads((m/'config.json').read_text())
     assert cfg['method'] == 'probe' and cfg['preprocessing']['size'] == [48, 64] and (m/'backbone.safetensors').stat().st_size > 1e6

@@ -1,59 +1,66 @@
 """Several processes on this CPU: accelerate starts two processes that talk over gloo (`--multi_gpu` starts them
 even without a GPU), and the outputs must be those of one process. One launch runs every command below
-(`multi_process.py`); each test reads its part."""
+(`multi_process.py`), started as soon as the tests are collected; each test reads its part."""
 import json, os, subprocess, sys
 from pathlib import Path
 import numpy as np, pandas as pd
 import pytest
 
-def launch(script, *args, n=2, timeout=900):
-    "`accelerate launch` of `script` on `n` CPU processes; the CompletedProcess"
+def launch(script, *args, n=2)->subprocess.Popen:
+    "`accelerate launch` of `script` on `n` CPU processes, started"
     env = {**os.environ, 'PYTHONWARNINGS': 'ignore', 'HF_HUB_OFFLINE': '1', 'CUDA_VISIBLE_DEVICES': ''}
     cmd = [sys.executable, '-m', 'accelerate.commands.launch', '--multi_gpu', '--num_processes', str(n), '--num_machines', '1',
            '--mixed_precision', 'no', '--dynamo_backend', 'no', str(script), *map(str, args)]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 CNN = ['--method', 'cnn', '--arch', 'resnet10t', '--no-pretrained', '--size', '48', '--item', '48', '--epochs', '1', '--bs', '8', '--aug', 'flip']
 
-def _plant_checkpoints(demo_data, out:Path)->list:
+def _plant_checkpoints(data, out:Path)->list:
     "A checkpoint of the first 5 images of each process's share, with rows no extraction gives (7s); the planted rows' indices"
     from deepfake_detect.core import save_npz
     from deepfake_detect.classical import trace_config
     from deepfake_detect.distributed import share
     from deepfake_detect.traces import feature_names
     from fastai.data.transforms import get_image_files
-    files = sorted(get_image_files(demo_data), key=str); cfg = trace_config(); n = len(feature_names(cfg['kernel'], cfg['features']))
+    files = sorted(get_image_files(data), key=str); cfg = trace_config(); n = len(feature_names(cfg['kernel'], cfg['features']))
     for r in range(2):
         mine = share(files, r, 2)[:5]
         save_npz(out.with_name(f'{out.name}.partial-{r}of2.npz'), paths=np.array([str(f) for f in mine]), X=np.full((5, n), 7., np.float32),
                  errors=np.array(['']*5), cfg=json.dumps(cfg))
     return [i for r in range(2) for i in range(30*r, 30*r + 5)]
 
-@pytest.fixture(scope='module')
-def two(traces_model, demo_data, tmp_path_factory):
-    "Every command of this module, run once on two processes: the folder of their outputs, each command's output, the planted rows"
-    d = tmp_path_factory.mktemp('two'); planted = _plant_checkpoints(demo_data, d/'resumed.npz')
-    cmds = [['predict', traces_model, demo_data, '--out', d/'two.csv'], ['traces', 'extract', demo_data, '--out', d/'two.npz'],
-            ['traces', 'extract', demo_data, '--out', d/'resumed.npz', '--resume'], ['train', demo_data, '--out', d/'cnn2', *CNN]]
+def start_early(d:Path)->tuple:
+    "Every command of this module on two processes, in one launch started with the test run: (folder, the launch, planted rows)"
+    from deepfake_detect.demo import make_demo_dataset
+    from deepfake_detect.classical import train_traces
+    data = make_demo_dataset(d/'data', n=30, size=48, seed=0); planted = _plant_checkpoints(data, d/'resumed.npz')
+    train_traces(data, d/'traces', clf='lda', progress=False)
+    cmds = [['predict', d/'traces', data, '--out', d/'two.csv'],
+            ['traces', 'extract', data, '--out', d/'two.npz'], ['traces', 'extract', data, '--out', d/'resumed.npz', '--resume'],
+            ['train', data, '--out', d/'cnn2', *CNN]]
     (d/'commands.json').write_text(json.dumps([[str(a) for a in c] for c in cmds]))
-    r = launch(Path(__file__).with_name('multi_process.py'), d/'commands.json', d/'codes.json')
-    assert r.returncode == 0, r.stderr[-3000:]
-    assert json.loads((d/'codes.json').read_text()) == [0]*len(cmds), r.stderr[-3000:]
-    outs = dict(zip(['predict', 'extract', 'resume', 'train'], r.stdout.split('== ')[1:]))
-    return d, outs, planted
+    return d, launch(Path(__file__).with_name('multi_process.py'), d/'commands.json', d/'codes.json'), planted
 
-def test_predict_two_processes_same_rows(cli, two, traces_model, demo_data, tmp_path):
+@pytest.fixture(scope='module')
+def two(early):
+    "The launch's folder, each command's output (rank 0's part of standard output), the planted rows"
+    d, p, planted = early; out, err = p.communicate(timeout=900)
+    assert p.returncode == 0, err[-3000:]
+    assert json.loads((d/'codes.json').read_text()) == [0]*4, err[-3000:]
+    return d, dict(zip(['predict', 'extract', 'resume', 'train'], out.split('== ')[1:])), planted
+
+def test_predict_two_processes_same_rows(cli, two, tmp_path):
     d, outs, _ = two; one = tmp_path/'one.csv'
-    assert cli('predict', traces_model, demo_data, '--out', one).returncode == 0
+    assert cli('predict', d/'traces', d/'data', '--out', one).returncode == 0
     assert outs['predict'].count('wrote') == 1  # rank 0 alone reports
     a, b = pd.read_csv(one, keep_default_na=False), pd.read_csv(d/'two.csv', keep_default_na=False)
     assert len(a) == 60
     pd.testing.assert_frame_equal(a.drop(columns='domain_score'), b.drop(columns='domain_score'))  # P(ai), labels, in_domain: identical
     np.testing.assert_allclose(a.domain_score, b.domain_score, atol=1e-4)  # written to 4 decimals: at most the last one may round the other way
 
-def test_traces_extract_two_processes_same_features(cli, two, demo_data, tmp_path):
+def test_traces_extract_two_processes_same_features(cli, two, tmp_path):
     d, _, _ = two; one = tmp_path/'one.npz'
-    assert cli('traces', 'extract', demo_data, '--out', one).returncode == 0
+    assert cli('traces', 'extract', d/'data', '--out', one).returncode == 0
     a, b = np.load(one), np.load(d/'two.npz')
     assert a['X'].shape[0] == 60
     for k in ('paths', 'labels', 'errors', 'cfg'): assert (a[k] == b[k]).all(), k
@@ -67,9 +74,9 @@ def test_traces_extract_resumes_each_process_share(two):
     assert (X[planted] == 7).all() and not (np.delete(X, planted, 0) == 7).all(1).any()
     np.testing.assert_array_equal(np.delete(X, planted, 0), np.delete(np.load(d/'two.npz')['X'], planted, 0))
 
-def test_cnn_trained_on_two_processes_loads_and_predicts(two, demo_data):
+def test_cnn_trained_on_two_processes_loads_and_predicts(two):
     from deepfake_detect.base import load_detector
-    d, outs, _ = two; out = d/'cnn2'
+    d, outs, _ = two; out = d/'cnn2'; demo_data = d/'data'
     assert outs['train'].count('model directory:') == 1
     cfg = json.loads((out/'config.json').read_text())
     assert cfg['training']['processes'] == 2 and cfg['training']['effective_bs'] == 16

@@ -7,25 +7,36 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOC_HOST = 'https://deepfake-detect.github.io/deepfake_detect/'
 
-@pytest.fixture(scope='module')
-def proc():
-    "The processed notebooks (`nbdev_proc_nbs`), by page name ('studies/em_speed' for a study)"
-    # nbdev's own processing step (`proc_nbs`, what nbdev_proc_nbs runs once Quarto is found; without Quarto that command
-    # first tries to install it and reinstalls this package)
-    code = 'from nbdev.quarto import refresh_quarto_yml; from nbdev.serve import proc_nbs; refresh_quarto_yml(); proc_nbs()'
-    r = subprocess.run([sys.executable, '-c', code], cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stderr[-2000:]
-    return {str(nb.relative_to(ROOT/'_proc').with_suffix('')): json.loads(nb.read_text()) for nb in sorted((ROOT/'_proc').rglob('*.ipynb'))}
+PAGES = """
+import html, json, re, sys
+from pathlib import Path
+from nbdev.quarto import refresh_quarto_yml
+from nbdev.serve import proc_nbs
+from nbconvert import HTMLExporter
+refresh_quarto_yml(); proc_nbs()  # what nbdev_proc_nbs runs once Quarto is found (without Quarto it first tries to install it)
+ex, out = HTMLExporter(), {}
+for nb in sorted(Path('_proc').rglob('*.ipynb')):
+    body, _ = ex.from_filename(str(nb))
+    out[str(nb.relative_to('_proc').with_suffix(''))] = re.sub(r'\\s+', ' ', html.unescape(re.sub(r'<[^>]+>', ' ', body)))
+Path(sys.argv[1]).write_text(json.dumps(out))
+"""
+
+def start_early(tmp:Path)->tuple:
+    "nbdev's processing of the notebooks and each page as plain text (nbconvert's HTML without tags), in the background"
+    return tmp, subprocess.Popen([sys.executable, '-c', PAGES, str(tmp/'pages.json')], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                 stderr=open(tmp/'stderr', 'w'), text=True)
 
 @pytest.fixture(scope='module')
-def pages(proc):
-    "Each page as plain text (nbconvert's HTML without tags)"
-    from nbconvert import HTMLExporter
-    ex = HTMLExporter(); out = {}
-    for name in proc:
-        body, _ = ex.from_filename(str(ROOT/'_proc'/f'{name}.ipynb'))
-        out[name] = re.sub(r'\s+', ' ', html.unescape(re.sub(r'<[^>]+>', ' ', body)))
-    return out
+def pages(early)->dict:
+    "Each processed page as plain text, by page name ('studies/em_speed' for a study)"
+    tmp, p = early
+    assert p.wait(900) == 0, (tmp/'stderr').read_text()[-2000:]
+    return json.loads((tmp/'pages.json').read_text())
+
+@pytest.fixture(scope='module')
+def proc(pages)->dict:
+    "The processed notebooks, by page name"
+    return {name: json.loads((ROOT/'_proc'/f'{name}.ipynb').read_text()) for name in pages}
 
 def _md_outputs(nb):
     "The markdown outputs of a processed notebook (what `show_doc` renders)"
