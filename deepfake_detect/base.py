@@ -15,7 +15,8 @@ from .domain import load_domain, save_domain
 
 # %% auto #0
 __all__ = ['DETECTORS', 'BUILTIN', 'SKOPS_TYPES', 'Verdicts', 'Detector', 'register', 'detector_class', 'seal', 'model_dir',
-           'read_config', 'load_detector', 'save_skops', 'load_skops', 'load_weights', 'SklearnDetector']
+           'read_config', 'load_detector', 'check_family', 'save_skops', 'load_skops', 'load_weights',
+           'SklearnDetector']
 
 # %% ../nbs/01c_base.ipynb #281cb5da
 @dataclass
@@ -128,6 +129,25 @@ def read_config(path)->dict:
 def load_detector(path)->Detector:
     "The detector stored in the model directory `path`, whatever its family"
     return detector_class(read_config(path)['method']).load(path)
+
+# %% ../nbs/01c_base.ipynb #7201962d
+def check_family(det:Detector, items:list, # images the detector can score
+                 tmp, # a folder for the round trip's copy
+                )->np.ndarray:
+    "Assert that `det` keeps the contract of every family (registry, verdicts, round trip); return its P(ai) of `items`"
+    assert isinstance(det, Detector) and type(det) is DETECTORS[det.method] and det.method == det.config['method']
+    assert 0 <= det.threshold <= 1
+    items = list(items) + [Path('missing.png')]; n = len(items)
+    v = det.verdicts(items, bs=4, tta=False, progress=False)
+    assert v.p_ai.shape == v.domain.shape == (n,) and len(v.errors) == n, (v.p_ai.shape, v.domain.shape, len(v.errors))
+    assert ((v.p_ai[:-1] >= 0) & (v.p_ai[:-1] <= 1)).all() and np.isnan(v.p_ai[-1]) and v.errors == ['']*(n-1) + ['no such file'], v
+    p, errs = det.predict(items, bs=2, tta=True)
+    assert p.shape == (n,) and np.isnan(p[-1]) and ((p[:-1] >= 0) & (p[:-1] <= 1)).all() and errs == v.errors
+    again = load_detector(det.save(Path(tmp)/'copy'))
+    strip = lambda c: {k: v for k,v in c.items() if k != 'files'}  # the copy holds the model files, not the reports
+    assert type(again) is type(det) and strip(again.config) == strip(det.config)
+    np.testing.assert_allclose(again.predict(items, bs=4)[0], v.p_ai, atol=1e-6)  # the same computation on the same batches
+    return v.p_ai[:-1]
 
 # %% ../nbs/01c_base.ipynb #ecb4dcd8
 SKOPS_TYPES = ('sklearn.tree._tree.Tree', 'sklearn.neighbors._kd_tree.KDTree', 'sklearn.neighbors._ball_tree.BallTree',

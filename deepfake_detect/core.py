@@ -4,15 +4,17 @@
 
 # %% ../nbs/00_core.ipynb #7e4ddb48
 from __future__ import annotations
-import os, json, ctypes, shutil, socket, hashlib, threading, tempfile, warnings
+import os, json, stat, errno, ctypes, shutil, socket, hashlib, mimetypes, threading, tempfile, warnings
 from contextlib import contextmanager
 from pathlib import Path
+import io
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # %% auto #0
-__all__ = ['DECODING', 'UserError', 'ImageError', 'is_online', 'hf_offline', 'tune_malloc', 'atomic_path', 'atomic_write_text',
-           'save_json', 'save_npz', 'atomic_dir', 'check_out', 'open_image', 'bad_images']
+__all__ = ['IMAGE_EXTENSIONS', 'DECODING', 'UserError', 'ImageError', 'is_online', 'hf_offline', 'tune_malloc', 'atomic_path',
+           'atomic_write_text', 'save_json', 'save_npz', 'atomic_dir', 'check_out', 'not_regular', 'open_regular',
+           'image_files', 'unguarded', 'open_image', 'bad_images']
 
 # %% ../nbs/00_core.ipynb #aa447e50
 class UserError(Exception):
@@ -137,6 +139,40 @@ def check_out(out, # output file or folder
     except OSError as e: raise UserError(f"{out}: cannot write in {parent} ({e.strerror}); choose another --out") from None
     return out
 
+# %% ../nbs/00_core.ipynb #ab062ae4
+_KINDS = {stat.S_IFIFO: 'a FIFO (named pipe)', stat.S_IFCHR: 'a character device', stat.S_IFBLK: 'a block device',
+          stat.S_IFSOCK: 'a socket', stat.S_IFDIR: 'a folder'}
+
+def not_regular(path)->str:
+    "Why `path` cannot be read as a file, or '' for a regular file; from `stat` alone, nothing is opened"
+    try: st = os.stat(path)
+    except FileNotFoundError: return 'no such file'
+    except OSError as e: return 'a symbolic link that loops' if e.errno == errno.ELOOP else f'cannot be read ({e.strerror})'
+    if stat.S_ISREG(st.st_mode): return ''
+    return f"not a regular file but {_KINDS.get(stat.S_IFMT(st.st_mode), 'a special file')}: remove it or point at an image file"
+
+# %% ../nbs/00_core.ipynb #a3698054
+def open_regular(path)->io.BufferedReader:
+    "`path` opened for reading where it is a regular file (checked before and after opening), else `ImageError` saying what it is"
+    why = not_regular(path)
+    if why: raise ImageError(path, why)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode): os.close(fd); raise ImageError(path, 'not a regular file: point at an image file')
+    return os.fdopen(fd, 'rb')
+
+# %% ../nbs/00_core.ipynb #1c562c9b
+IMAGE_EXTENSIONS = {k for k, v in mimetypes.types_map.items() if v.startswith('image/')}  # what fastai's get_image_files reads
+
+def image_files(path)->list:
+    "Image files under the folder `path` (not hidden, by extension), sorted; links are followed, into no folder twice"
+    out, seen = [], set()
+    for root, dirs, files in os.walk(path, followlinks=True):
+        st = os.stat(root)
+        if (st.st_dev, st.st_ino) in seen: dirs[:] = []; continue
+        seen.add((st.st_dev, st.st_ino)); dirs[:] = [o for o in dirs if not o.startswith('.')]
+        out += [Path(root)/f for f in files if not f.startswith('.') and Path(f).suffix.lower() in IMAGE_EXTENSIONS]
+    return sorted(out, key=str)
+
 # %% ../nbs/00_core.ipynb #1789052a
 def _to_rgb(img:Image.Image)->Image.Image:
     "Convert any Pillow mode to 8-bit RGB deterministically"
@@ -148,14 +184,17 @@ def _to_rgb(img:Image.Image)->Image.Image:
     if img.mode == 'P': img = img.convert('RGBA') if 'transparency' in img.info else img.convert('RGB')
     return img.convert('RGB')
 
-# %% ../nbs/00_core.ipynb #046cf7d7
+# %% ../nbs/00_core.ipynb #d011e0a2
 def _reduce_factor(w, h, max_pixels): return max(1, int(np.ceil(np.sqrt(w*h/max_pixels)))) if w*h > max_pixels else 1
 
-def _decoded_bytes(img:Image.Image)->int:
-    "Bytes Pillow holds once `img` is decoded at its current (draft) size: bands x bytes per band"
-    per = 4 if img.mode in ('I', 'F', 'RGBA', 'CMYK', 'RGBX', 'RGBa') else 2 if img.mode.startswith('I;16') else len(img.getbands())
-    return img.size[0]*img.size[1]*per
+# %% ../nbs/00_core.ipynb #3a4a67ce
+def _peak_bytes(img:Image.Image, f:int)->int:
+    "Bytes `open_image` holds at once for `img` at its current (draft) size: Pillow's pixels, then its copies reduced by `f` and in RGB"
+    w, h = img.size; per = 1 if img.mode in ('1', 'L', 'P') else 2 if img.mode.startswith('I;16') else 4  # Pillow keeps other modes in 32 bits
+    small = (w//f)*(h//f)
+    return w*h*per + (small*per if f > 1 else 0) + (small*4 if img.mode != 'RGB' else 0) + (small*8 if img.mode.startswith(('I', 'F')) else 0)
 
+# %% ../nbs/00_core.ipynb #cd1860c6
 class _Budget:
     "Bytes that may be decoding at once in this process: `take` waits until its share fits (one image alone always fits)"
     def __init__(self, total:int): self.total, self.used, self.cv = total, 0, threading.Condition()
@@ -169,37 +208,45 @@ class _Budget:
 
 DECODING = _Budget(1 << 30)  # decoded bytes in flight across the threads of one process (the CNN's loaders decode several at once)
 
+# %% ../nbs/00_core.ipynb #61fc8cff
+_HEADERS = threading.Lock()
+
+@contextmanager
+def unguarded():
+    "Pillow's decompression-bomb check off within this block, to read headers of any size (`open_image` bounds the decoded bytes)"
+    with _HEADERS, warnings.catch_warnings():
+        warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+        old, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+        try: yield
+        finally: Image.MAX_IMAGE_PIXELS = old
+
+# %% ../nbs/00_core.ipynb #50824712
 def open_image(path, # image file
                max_pixels:int=50_000_000, # larger images are reduced by an integer factor below this
-               max_bytes:int=512 << 20, # images whose decoded pixels (after JPEG draft reduction) take more are refused
+               max_bytes:int=512 << 20, # images that would take more to decode and convert (after JPEG draft reduction) are refused
               )->Image.Image:
     "Open `path` as an 8-bit RGB image, or raise `ImageError` saying why not"
     path = Path(path)
-    if not path.is_file(): raise ImageError(path, 'no such file')
-    size = path.stat().st_size
-    if size == 0: raise ImageError(path, 'empty file (0 bytes): delete it or download it again')
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', Image.DecompressionBombWarning)
-        old, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+    with open_regular(path) as fp:
+        size = os.fstat(fp.fileno()).st_size
+        if size == 0: raise ImageError(path, 'empty file (0 bytes): delete it or download it again')
         try:
-            img = Image.open(path)
+            with unguarded(): img = Image.open(fp)
             w,h = img.size; f = _reduce_factor(w, h, max_pixels)
             if size < w*h/(4096 if img.format == 'JPEG' else 16384):  # a real image of that size cannot be this small: the header lies
                 raise ImageError(path, f'the header claims {w}x{h} pixels but the file holds {size:,} bytes: truncated or forged; remove it')
-            if f > 1 and img.format == 'JPEG': img.draft('RGB', (w//f, h//f))
-            need = _decoded_bytes(img)
-            if need > max_bytes: raise ImageError(path, f'{w}x{h} {img.mode} pixels take {need/2**20:,.0f} MB decoded, over the {max_bytes >> 20} MB limit: downscale it first')
+            if f > 1 and img.format == 'JPEG': img.draft('RGB', (w//f, h//f)); f = _reduce_factor(*img.size, max_pixels)
+            need = _peak_bytes(img, f)
+            if need > max_bytes: raise ImageError(path, f'{w}x{h} {img.mode} pixels need {need/2**20:,.0f} MB to decode and convert, over the {max_bytes >> 20} MB limit: downscale it first')
             with DECODING.take(need):
                 img.load()
                 img = ImageOps.exif_transpose(img)
                 f = _reduce_factor(*img.size, max_pixels)
                 if f > 1: img = img.reduce(f)
-                img = _to_rgb(img)
+                return _to_rgb(img)
         except UnidentifiedImageError: raise ImageError(path, 'not an image file Pillow can read (wrong extension or corrupt): remove it') from None
         except (OSError, SyntaxError, ValueError) as e:
             raise ImageError(path, f'corrupt or truncated image ({e}): re-download or remove it') from None
-        finally: Image.MAX_IMAGE_PIXELS = old
-    return img
 
 # %% ../nbs/00_core.ipynb #c724b435
 def bad_images(dest)->dict:
