@@ -4,19 +4,84 @@
 
 # %% ../nbs/01c_base.ipynb #afdd0824
 from __future__ import annotations
-import json, hashlib, importlib
+import re, json, hashlib, importlib, zipfile
 from dataclasses import dataclass
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal, Annotated
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from .core import *
 from .metrics import apply_temperature
 from .domain import load_domain, save_domain
 
 # %% auto #0
-__all__ = ['DETECTORS', 'BUILTIN', 'SKOPS_TYPES', 'Verdicts', 'Detector', 'register', 'detector_class', 'seal', 'model_dir',
-           'read_config', 'load_detector', 'check_family', 'save_skops', 'load_skops', 'load_weights',
-           'SklearnDetector']
+__all__ = ['FILE_NAME', 'SHA256', 'DETECTORS', 'BUILTIN', 'MAX_CONFIG', 'SKOPS_TYPES', 'Part', 'SizeFacts', 'DomainConfig',
+           'DetectorConfig', 'config_problem', 'Verdicts', 'Detector', 'register', 'detector_class', 'seal',
+           'model_dir', 'read_config', 'load_detector', 'reseal', 'check_family', 'save_skops', 'load_skops',
+           'check_pipeline', 'build_bounded', 'load_weights', 'SklearnDetector']
+
+# %% ../nbs/01c_base.ipynb #9c3e505d
+class Part(BaseModel):
+    "A part of `config.json`: strict types, finite numbers; keys this version does not know are dropped, never read"
+    model_config = ConfigDict(strict=True, allow_inf_nan=False, extra='ignore')
+
+# %% ../nbs/01c_base.ipynb #48d3476f
+class SizeFacts(Part):
+    "The training images' sides the domain test allows (`size_facts`)"
+    min_side: float = Field(gt=0, le=1e6)
+    max_side: float = Field(gt=0, le=1e6)
+    margin: float = Field(ge=1, le=1e3)
+
+# %% ../nbs/01c_base.ipynb #5e59d8c4
+class DomainConfig(Part):
+    "The settings of a detector's `DomainModel` (`fit_domain`); its arrays are in `domain.npz`"
+    kind: Literal['knn', 'gauss']
+    dims: int = Field(ge=1, le=4096) # principal components
+    k: int = Field(5, ge=1, le=1000) # neighbours the distance averages
+    quantile: float = Field(gt=0, le=1)
+    n_ref: int = Field(ge=1, le=1_000_000) # reference rows kept
+    threshold: float = Field(gt=0)
+    residual: float|None = Field(None, gt=0)
+    shell: list[float]|None = Field(None, min_length=2, max_length=2)
+    sizes: SizeFacts|None = None
+
+# %% ../nbs/01c_base.ipynb #2d2817bb
+FILE_NAME = r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$'  # a plain name inside the folder: no path, not hidden
+SHA256 = r'^[0-9a-f]{64}$'
+
+# %% ../nbs/01c_base.ipynb #3f3991d2
+class DetectorConfig(Part):
+    "What every model directory's `config.json` holds; a family adds its own keys in a subclass (`Detector.Config`)"
+    method: str = Field(pattern=r'^[a-z][a-z0-9_]{0,31}$')
+    vocab: list[str] = ['ai', 'real'] # the classes, in the order of the model's outputs
+    positive: Literal['ai'] = 'ai'
+    threshold: float = Field(0.5, ge=0, le=1)
+    temperature: float = Field(1.0, gt=0, le=1e6)
+    version: str|None = Field(None, max_length=64)
+    data: dict|None = None # what it was trained on: shown, never read for work
+    training: dict|None = None # how it was trained: shown, never read for work
+    domain: DomainConfig|None = None
+    files: dict[Annotated[str, Field(pattern=FILE_NAME)], list[int|str]]|None = None # name -> [size, SHA-256], from `seal`
+    seal: str|None = Field(None, pattern=SHA256) # SHA-256 of the rest of config.json, from `seal`
+    @field_validator('vocab')
+    @classmethod
+    def _vocab(cls, v):
+        if v != ['ai', 'real']: raise ValueError("must be ['ai', 'real']: the order of the model's outputs")
+        return v
+    @field_validator('files')
+    @classmethod
+    def _files(cls, v):
+        for name, e in (v or {}).items():
+            if name == 'config.json' or len(e) != 2 or not isinstance(e[0], int) or e[0] < 0 or not re.fullmatch(SHA256[1:-1], str(e[1])):
+                raise ValueError(f"{name!r} must map to [size, SHA-256] of a file beside config.json")
+        return v
+
+# %% ../nbs/01c_base.ipynb #dba0b3ca
+def config_problem(e:ValidationError)->str:
+    "The first problem pydantic found, in one line: where in the config, what is wrong, the value"
+    err = e.errors()[0]; where = '.'.join(map(str, err['loc'])) or 'config'
+    return f"{where}: {err['msg']}" + (f" (got {err['input']!r:.60})" if err['type'] != 'missing' else '')
 
 # %% ../nbs/01c_base.ipynb #281cb5da
 @dataclass
@@ -33,6 +98,8 @@ class Verdicts:
 
 class Detector:
     "A detector as its model directory holds it: `config`, a `model`, and one `verdicts` (and `predict`) for every family"
+    Config = DetectorConfig  # the schema of this family's config.json
+    files = ()  # the model files of this family's model directories (besides config.json and domain.npz)
     method = None  # the config's 'method'; set by register
     path = None  # the model directory it was loaded from, if any
     domain = None  # its `DomainModel`, where the model directory has one
@@ -67,12 +134,14 @@ class Detector:
         if self.domain is not None: self.config['domain'] = save_domain(self.domain, path)
         save_json(path/'config.json', self.config); seal(path)
         return path
+    def check(self):
+        "Raise a `UserError` where the model or the domain model loaded does not fit the config (each family checks its own)"
     @classmethod
-    def load(cls, path):
-        "The detector saved in the model directory `path`: no pickle, no network"
-        path = Path(path); config = read_config(path)
+    def load(cls, path, sealed:bool=True):
+        "The detector saved in the model directory `path`, its config read with `read_config` and its model checked: no pickle, no network"
+        path = Path(path); config = read_config(path, sealed)
         det = cls(config, cls.load_model(path, config)); det.path, det.domain = path, load_domain(path, config)
-        return det
+        det.check(); return det
 
 # %% ../nbs/01c_base.ipynb #a0cdff1a
 DETECTORS = {}  # method name -> Detector subclass, filled by register
@@ -91,20 +160,28 @@ def detector_class(method:str)->type:
     if method not in DETECTORS: raise UserError(f"unknown detector method {method!r}; known: {sorted(set(DETECTORS) | set(BUILTIN))}")
     return DETECTORS[method]
 
-# %% ../nbs/01c_base.ipynb #93ec57bb
+# %% ../nbs/01c_base.ipynb #b082bf59
 def _sha256(path)->str:
+    "SHA-256 of the regular file `path` (a FIFO or a device is refused, never read)"
     h = hashlib.sha256()
-    with open(path, 'rb') as f:
+    with open_regular(path) as f:
         for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
     return h.hexdigest()
 
+# %% ../nbs/01c_base.ipynb #60430cd4
+def _config_digest(config:dict)->str:
+    "SHA-256 of `config` without its `seal`, in a canonical form (sorted keys, no spaces)"
+    return hashlib.sha256(json.dumps({k: v for k, v in config.items() if k != 'seal'}, sort_keys=True, separators=(',', ':')).encode()).hexdigest()
+
+# %% ../nbs/01c_base.ipynb #e2e2dc64
 def seal(path)->dict:
-    "Rewrite `path/config.json` with the size and SHA-256 of every other file of the model directory; return the config"
+    "Rewrite `path/config.json` with the size and SHA-256 of every other file of the folder, then its own SHA-256; return the config"
     path = Path(path); config = json.loads((path/'config.json').read_text())
     config['files'] = {f.name: [f.stat().st_size, _sha256(f)] for f in sorted(path.iterdir()) if f.is_file() and f.name != 'config.json'}
-    save_json(path/'config.json', config)
+    config['seal'] = _config_digest(config); save_json(path/'config.json', config)
     return config
 
+# %% ../nbs/01c_base.ipynb #06d2c636
 @contextmanager
 def model_dir(out):
     "Yield a temporary folder to train into; on success `seal` it and put it in place of `out` whole"
@@ -112,23 +189,55 @@ def model_dir(out):
         yield tmp
         seal(tmp)
 
-# %% ../nbs/01c_base.ipynb #bb647f51
-def read_config(path)->dict:
-    "The `config.json` of the model directory `path`, or a `UserError` saying what is wrong"
-    path = Path(path); cfg = path/'config.json'
-    if not cfg.is_file(): raise UserError(f"{path}: not a model directory (no config.json); train one with `deepfake-detect train`")
-    try: config = json.loads(cfg.read_text())
-    except (ValueError, UnicodeDecodeError) as e: raise UserError(f"{cfg}: not valid JSON ({e}); retrain the model or restore the file") from None
-    if not isinstance(config, dict) or 'method' not in config: raise UserError(f"{cfg}: not a detector's config (no 'method'); retrain the model")
-    for name, (size, digest) in config.get('files', {}).items():  # written last by `seal`: the folder is complete and unchanged
-        f = path/name
-        if not f.is_file() or f.stat().st_size != size or _sha256(f) != digest:
-            raise UserError(f"{path}: incomplete or altered model directory ({name} {'missing' if not f.is_file() else 'changed'}); retrain it or restore the folder")
+# %% ../nbs/01c_base.ipynb #c55a4a3f
+MAX_CONFIG = 16 << 20  # bytes a config.json may have
+
+def _raw_config(path:Path)->dict:
+    "`path/config.json` parsed, or a `UserError`: missing, not a regular file, too large, not JSON, too deep, no method"
+    cfg = path/'config.json'; why = not_regular(cfg)
+    if why == 'no such file': raise UserError(f"{path}: not a model directory (no config.json); train one with `deepfake-detect train`")
+    if why: raise UserError(f"{cfg}: {why}")
+    if cfg.stat().st_size > MAX_CONFIG: raise UserError(f"{cfg}: {cfg.stat().st_size:,} bytes, over the {MAX_CONFIG >> 20} MB a config may have; retrain the model or restore the file")
+    try:
+        with open_regular(cfg) as f: config = json.loads(f.read().decode('utf-8'))
+    except (ValueError, UnicodeDecodeError) as e: raise UserError(f"{cfg}: not valid JSON ({str(e)[:80]}); retrain the model or restore the file") from None
+    except RecursionError: raise UserError(f"{cfg}: nested too deeply to be a detector's config; retrain the model or restore the file") from None
+    if not isinstance(config, dict) or not isinstance(config.get('method'), str): raise UserError(f"{cfg}: not a detector's config (no 'method'); retrain the model")
     return config
 
-def load_detector(path)->Detector:
-    "The detector stored in the model directory `path`, whatever its family"
-    return detector_class(read_config(path)['method']).load(path)
+# %% ../nbs/01c_base.ipynb #2f2ab419
+def _check_files(path:Path, config:dict, needed:tuple):
+    "A `UserError` unless every file `seal` listed is there, a regular file, unchanged, and the family's `needed` files are among them"
+    files = config.get('files')
+    if files is None: raise UserError(f"{path}: not sealed (config.json lists no files); if you made or edited it yourself, check it and run `deepfake-detect reseal {path}`")
+    for name in needed:
+        if name not in files: raise UserError(f"{path}: {name} is not among the files config.json lists; retrain it, or check it and run `deepfake-detect reseal {path}`")
+    for name, (size, digest) in files.items():
+        f = path/name; why = 'a link, not a file of the folder' if f.is_symlink() else not_regular(f)
+        state = 'missing' if why == 'no such file' else why or ('changed' if f.stat().st_size != size or _sha256(f) != digest else '')
+        if state: raise UserError(f"{path}: incomplete or altered model directory ({name} {state}); retrain it or restore the folder")
+
+# %% ../nbs/01c_base.ipynb #85f9ceb5
+def read_config(path, sealed:bool=True)->dict:
+    "The `config.json` of the model directory `path`: sealed (unless `sealed=False`) and valid for its family's schema, else a `UserError`"
+    path = Path(path); raw = _raw_config(path); cls = detector_class(raw['method'])
+    if sealed and 'seal' in raw and raw['seal'] != _config_digest(raw):
+        raise UserError(f"{path}/config.json: changed after the folder was sealed; restore it, or check it and run `deepfake-detect reseal {path}`")
+    try: config = cls.Config.model_validate(raw).model_dump(exclude_unset=True)
+    except ValidationError as e: raise UserError(f"{path}/config.json: {config_problem(e)}; retrain the model, or fix the value and run `deepfake-detect reseal {path}`") from None
+    if sealed: _check_files(path, config, cls.files + (('domain.npz',) if 'domain' in config else ()))
+    return config
+
+# %% ../nbs/01c_base.ipynb #b2f9f54b
+def load_detector(path, sealed:bool=True)->Detector:
+    "The detector stored in the model directory `path`, whatever its family, checked (`read_config`, `Detector.check`)"
+    return detector_class(_raw_config(Path(path))['method']).load(path, sealed)
+
+# %% ../nbs/01c_base.ipynb #aa4b686d
+def reseal(path)->Detector:
+    "Check the model directory `path` as `load_detector` does, all but its seal, then seal it: for a folder made or edited by hand"
+    load_detector(path, sealed=False); seal(path)
+    return load_detector(path)
 
 # %% ../nbs/01c_base.ipynb #7201962d
 def check_family(det:Detector, items:list, # images the detector can score
@@ -144,7 +253,7 @@ def check_family(det:Detector, items:list, # images the detector can score
     p, errs = det.predict(items, bs=2, tta=True)
     assert p.shape == (n,) and np.isnan(p[-1]) and ((p[:-1] >= 0) & (p[:-1] <= 1)).all() and errs == v.errors
     again = load_detector(det.save(Path(tmp)/'copy'))
-    strip = lambda c: {k: v for k,v in c.items() if k != 'files'}  # the copy holds the model files, not the reports
+    strip = lambda c: {k: v for k,v in c.items() if k not in ('files', 'seal')}  # the copy holds the model files, not the reports
     assert type(again) is type(det) and strip(again.config) == strip(det.config)
     np.testing.assert_allclose(again.predict(items, bs=4)[0], v.p_ai, atol=1e-6)  # the same computation on the same batches
     return v.p_ai[:-1]
@@ -163,11 +272,109 @@ def load_skops(path, trusted=SKOPS_TYPES):
     import skops.io as sio
     path = Path(path)
     if not path.is_file(): raise UserError(f"{path}: missing; the model directory is incomplete, retrain it")
+    check_zip(path)
     try: untrusted = sio.get_untrusted_types(file=path)
     except Exception as e: raise UserError(f"{path}: not a readable skops file ({type(e).__name__}); retrain the model") from None
     odd = sorted(set(untrusted) - set(trusted))
     if odd: raise UserError(f"{path}: refuses to load types this project never writes: {odd}; use model directories from sources you trust")
     return sio.load(path, trusted=untrusted)
+
+# %% ../nbs/01c_base.ipynb #486267a7
+def _bad(path, what:str)->UserError:
+    "The error of a model file whose content does not fit its config"
+    return UserError(f"{path}: {what}: the model does not fit its config; retrain it, or use model directories from sources you trust")
+
+# %% ../nbs/01c_base.ipynb #dddbe911
+def _arrays(est, path, **shapes):
+    "Check that each named attribute of `est` is a finite numeric array of the given shape"
+    for name, shape in shapes.items():
+        a = getattr(est, name, None)
+        if not isinstance(a, np.ndarray) or a.dtype.kind not in 'fiu' or a.shape != shape or not np.isfinite(a).all():
+            raise _bad(path, f"{type(est).__name__}.{name} is not a finite array of shape {shape} ({getattr(a, 'shape', type(a).__name__)})")
+
+# %% ../nbs/01c_base.ipynb #e2648bd6
+def _binary(est, path):
+    "Check that `est` tells the classes 0 (real) and 1 (ai)"
+    if not np.array_equal(getattr(est, 'classes_', None), [0, 1]): raise _bad(path, f"{type(est).__name__} does not tell the classes 0 and 1")
+
+# %% ../nbs/01c_base.ipynb #81e425b1
+def _check_scaler(s, d:int, path):
+    "A `StandardScaler` fitted on `d` features with positive scales"
+    if s.n_features_in_ != d: raise _bad(path, f"the scaler expects {s.n_features_in_} features, not {d}")
+    _arrays(s, path, mean_=(d,), scale_=(d,))
+    if (s.scale_ <= 0).any(): raise _bad(path, 'a scale of the scaler is not positive')
+
+# %% ../nbs/01c_base.ipynb #4dd63c75
+def _check_linear(c, d:int, path):
+    "A linear classifier (logistic regression, LDA) on `d` features"
+    _binary(c, path); _arrays(c, path, coef_=(1, d), intercept_=(1,))
+
+# %% ../nbs/01c_base.ipynb #99a08fa9
+def _check_tree(t, d:int, path):
+    "A decision tree whose nodes' children come after them and whose splits read features below `d`"
+    from sklearn.tree._tree import Tree
+    tree = getattr(t, 'tree_', None)
+    if type(tree) is not Tree or tree.n_features != d or tree.n_outputs != 1 or list(tree.n_classes) != [2]: raise _bad(path, f"a tree does not split {d} features into 2 classes")
+    n = tree.node_count; i = np.arange(n); left, right, feat = tree.children_left, tree.children_right, tree.feature
+    if not 1 <= n <= 10**7 or any(len(a) != n for a in (left, right, feat, tree.threshold)) or tree.value.shape != (n, 1, 2): raise _bad(path, 'a tree\'s node arrays disagree')
+    leaf = left == -1
+    inner = (left > i) & (left < n) & (right > i) & (right < n) & (feat >= 0) & (feat < d) & np.isfinite(tree.threshold)
+    if not ((right[leaf] == -1).all() and inner[~leaf].all() and np.isfinite(tree.value).all()): raise _bad(path, 'a tree has a node whose children or feature are out of range')
+
+# %% ../nbs/01c_base.ipynb #999a4e69
+def _check_forest(f, d:int, path):
+    "A random forest of at most 10,000 checked trees on `d` features"
+    from sklearn.tree import DecisionTreeClassifier
+    _binary(f, path); trees = getattr(f, 'estimators_', None)
+    if not isinstance(trees, list) or not 1 <= len(trees) <= 10_000 or f.n_features_in_ != d: raise _bad(path, 'the forest is not a list of trees on the config\'s features')
+    for t in trees:
+        if type(t) is not DecisionTreeClassifier: raise _bad(path, f'the forest holds a {type(t).__name__}')
+        _check_tree(t, d, path)
+
+# %% ../nbs/01c_base.ipynb #ace91c2b
+def _check_svc(s, d:int, path):
+    "An SVM with probabilities whose support vectors, coefficients and counts agree, on `d` features"
+    _binary(s, path); ns = getattr(s, '_n_support', None)
+    if s.kernel not in ('linear', 'poly', 'rbf', 'sigmoid') or getattr(s, '_sparse', True) or not getattr(s, 'probability', False): raise _bad(path, 'the SVM is not a dense one with probabilities')
+    if not isinstance(ns, np.ndarray) or ns.shape != (2,) or ns.dtype.kind not in 'iu' or (ns < 0).any() or not 1 <= ns.sum() <= 10**6: raise _bad(path, 'the SVM\'s support counts are out of range')
+    n = int(ns.sum()); _arrays(s, path, support_vectors_=(n, d), _dual_coef_=(1, n), _intercept_=(1,), _probA=(1,), _probB=(1,))
+    if not (np.isfinite([s._gamma, s.coef0]).all() and s._gamma > 0 and 0 <= s.degree <= 20): raise _bad(path, 'the SVM\'s kernel parameters are out of range')
+
+# %% ../nbs/01c_base.ipynb #75165788
+def _check_knn(k, d:int, path):
+    "A k-NN on `d` features, its search tree rebuilt from its rows (not read from the file)"
+    _binary(k, path); X, y = getattr(k, '_fit_X', None), getattr(k, '_y', None)
+    _arrays(k, path, _fit_X=(len(X) if isinstance(X, np.ndarray) else -1, d))
+    if not (isinstance(y, np.ndarray) and y.shape == (len(X),) and np.isin(y, (0, 1)).all() and 1 <= k.n_neighbors <= len(X) <= 10**6): raise _bad(path, 'the k-NN\'s rows, labels or k are out of range')
+    if (k.metric, k.p, k.weights) not in (('minkowski', 2, 'uniform'), ('minkowski', 2, 'distance')): raise _bad(path, 'the k-NN\'s metric is not the one this project trains')
+    k.fit(X, k.classes_[y])
+
+# %% ../nbs/01c_base.ipynb #e1b70b78
+def check_pipeline(model, d:int, # the number of features the family's rows hold
+                   allowed:tuple, # the classifier classes the family trains
+                   path):
+    "`model` if it is a `StandardScaler` then one of the `allowed` classifiers, fitted on `d` features, every array in range; else a `UserError`"
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    steps = getattr(model, 'steps', None) if type(model) is Pipeline else None
+    if not steps or len(steps) != 2 or type(steps[0][1]) is not StandardScaler or type(steps[1][1]) not in allowed:
+        raise _bad(path, f"it holds {type(model).__name__} {[type(s[1]).__name__ for s in steps or []]}, not a StandardScaler then one of {[c.__name__ for c in allowed]}")
+    checks = {'LogisticRegression': _check_linear, 'LinearDiscriminantAnalysis': _check_linear, 'SVC': _check_svc,
+              'RandomForestClassifier': _check_forest, 'KNeighborsClassifier': _check_knn}
+    _check_scaler(steps[0][1], d, path); checks[type(steps[1][1]).__name__](steps[1][1], d, path)
+    return model
+
+# %% ../nbs/01c_base.ipynb #543c1441
+def build_bounded(build, # build(device) returns the torch network on `device` (None: its default)
+                  what:str, # what the error names
+                  max_params:int=500_000_000):
+    "`build(None)`, once `build('meta')` has shown it can be built within `max_params` parameters; else a `UserError`"
+    import torch
+    try:
+        with torch.device('meta'): n = sum(p.numel() for p in build('meta').parameters())
+    except Exception as e: raise UserError(f"{what}: cannot build the network ({type(e).__name__}: {str(e)[:100]}); retrain the model") from None
+    if n > max_params: raise UserError(f"{what}: the network has {n:,} parameters, over the {max_params:,} a model directory may ask for")
+    return build(None)
 
 # %% ../nbs/01c_base.ipynb #1f6faf6b
 def load_weights(module, path):
@@ -175,6 +382,7 @@ def load_weights(module, path):
     from safetensors.torch import load_file
     path = Path(path)
     if not path.is_file(): raise UserError(f"{path}: missing; the model directory is incomplete, retrain it")
+    if path.stat().st_size > 4 << 30: raise UserError(f"{path}: over 4 GB, more than the weights of a network within `build_bounded`'s limit")
     try: sd = load_file(str(path))
     except Exception as e: raise UserError(f"{path}: unreadable weights ({type(e).__name__}: {str(e)[:100]}); retrain the model or restore the file") from None
     try: module.load_state_dict(sd)
@@ -184,9 +392,18 @@ def load_weights(module, path):
 # %% ../nbs/01c_base.ipynb #cee2035a
 class SklearnDetector(Detector):
     "A family whose `features` feed a scikit-learn pipeline, stored as `model.skops`, its output calibrated by a temperature"
+    files = ('model.skops',)
+    classifiers = ()  # the scikit-learn classifier classes the family trains (`check_pipeline`)
     def features(self, items, progress:bool=False)->tuple:
         "`(X, errors)`: one feature row per item, NaN where it fails"
         raise NotImplementedError
+    def feature_names(self)->list:
+        "Name of each column `features` returns"
+        raise NotImplementedError
+    def check(self):
+        "The pipeline (`check_pipeline`) and the domain model (`DomainModel.check`) fit rows of `feature_names()`' width"
+        d = len(self.feature_names()); check_pipeline(self.model, d, self.classifiers, Path(self.path)/'model.skops')
+        if self.domain is not None: self.domain.check(d, Path(self.path)/'domain.npz')
     def verdicts(self, items, bs:int=64, tta:bool=False, progress:bool=False)->Verdicts:
         "P(ai) and the domain score from the same feature rows; the mirror image (`tta`) is left to the family's features"
         items = list(items); X, errs = self.features(items, progress=progress)

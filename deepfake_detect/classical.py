@@ -24,7 +24,9 @@ from . import __version__
 from .core import *
 from .data import class_files, balanced_subset, training_files, label_of, draw_jpeg_blur, JpegBlurred, usable
 from .metrics import binary_metrics, best_threshold, plot_confusion, plot_roc, fit_temperature, apply_temperature, save_fig
-from .base import SklearnDetector, register, model_dir
+from typing import Literal
+from pydantic import Field, ValidationError, field_validator
+from .base import SklearnDetector, DetectorConfig, Part, config_problem, register, model_dir
 from .domain import fit_domain, save_domain
 from .loading import prefetched, loader_workers
 from .distributed import processes, share, gather, barrier, is_main
@@ -32,9 +34,9 @@ from fastai.torch_core import rank_distrib
 from .traces import trace_features, feature_names, image_tensor, em_traces, kernel_image, items_features, to_colour, colour_of, FEATURES, DEFAULT_FEATURES, CHANNELS
 
 # %% auto #0
-__all__ = ['CLASSIFIERS', 'trace_config', 'extract', 'extract_folder', 'ConvTraces', 'make_classifier', 'TracesDetector',
-           'valid_split', 'fit_detector', 'train_traces', 'plot_class_kernels', 'feature_importance', 'explain',
-           'compare_variants']
+__all__ = ['CLASSIFIERS', 'TracePrep', 'trace_config', 'extract', 'extract_folder', 'ConvTraces', 'make_classifier',
+           'TracesConfig', 'TracesDetector', 'valid_split', 'fit_detector', 'train_traces', 'plot_class_kernels',
+           'feature_importance', 'explain', 'compare_variants']
 
 # %% ../nbs/04_classical.ipynb #d0af1cf2
 def _map(fn, items, workers):
@@ -48,15 +50,24 @@ def _device(cfg:dict, device=None)->str:
     "The device extraction runs on: `device`, else `cfg['device']`, else CUDA when available"
     return str(device or cfg.get('device') or ('cuda' if torch.cuda.is_available() else 'cpu'))
 
+class TracePrep(Part):
+    "The traces' preprocessing in a config: how an image becomes a feature row (`trace_config`)"
+    kernel: Literal[3, 5, 7] = 3 # EM kernel size
+    variant: Literal['em', 'simple'] = 'em' # Popescu & Farid's EM, or the study's
+    features: list[Literal[FEATURES]] = Field(min_length=1, max_length=len(FEATURES)) # parts of FEATURES
+    colour: Literal[tuple(CHANNELS)] = 'RGB' # colour space of the channels; model directories without it are RGB
+    @field_validator('features')
+    @classmethod
+    def _unique(cls, v):
+        if len(set(v)) != len(v): raise ValueError('names a part twice')
+        return v
+
 def trace_config(kernel:int=3, variant:str='em', features=DEFAULT_FEATURES,
                  colour:str='YCbCr', # colour space of the channels: 'YCbCr' (JPEG's luminance and chroma) or 'RGB'; model directories without it are RGB
                 )->dict:
-    "The preprocessing settings of the traces family, as stored in a model directory"
-    bad = set(features) - set(FEATURES)
-    if bad: raise UserError(f"unknown trace features {sorted(bad)}; choose from {list(FEATURES)}")
-    if not 3 <= kernel <= 7 or kernel % 2 == 0: raise UserError(f"kernel must be 3, 5 or 7, not {kernel}")
-    if colour not in CHANNELS: raise UserError(f"colour must be one of {list(CHANNELS)}, not {colour!r}")
-    return dict(kernel=int(kernel), variant=variant, features=list(features), colour=colour)
+    "The preprocessing settings of the traces family, as stored in a model directory; a `UserError` for a value it does not know"
+    try: return TracePrep(kernel=kernel, variant=variant, features=list(features), colour=colour).model_dump()
+    except ValidationError as e: raise UserError(f"trace settings: {config_problem(e)}") from None
 
 def extract(items, # image paths or PIL images / uint8 arrays
             cfg:dict|None=None, # from trace_config
@@ -89,10 +100,9 @@ def extract_folder(path, # folder of images (class sub-folders optional)
                    every:int|None=None, # images between checkpoints (default: 256, or 4096 on a GPU)
                    progress:bool=True)->Path:
     "Extract trace features of every image under `path` into `out`, checkpointing as it goes (launched on several processes: each extracts and checkpoints its share, rank 0 writes `out`)"
-    from fastai.data.transforms import get_image_files
     path, out = Path(path), Path(out); cfg = cfg or trace_config()
     if not path.is_dir(): raise UserError(f"{path}: no such folder")
-    files = sorted(get_image_files(path), key=str)
+    files = image_files(path)
     if not files: raise UserError(f"{path}: no image files found")
     n_proc = processes(); mine = share(files)  # all of them in one process
     ckpt = out.with_name(out.name + ('.partial.npz' if n_proc == 1 else f'.partial-{rank_distrib()}of{n_proc}.npz'))
@@ -153,9 +163,16 @@ def make_classifier(name:str='svc', seed:int=42):
     return make_pipeline(StandardScaler(), CLASSIFIERS[name](seed))
 
 # %% ../nbs/04_classical.ipynb #d1021ae8
+class TracesConfig(DetectorConfig):
+    "`config.json` of a traces detector"
+    preprocessing: TracePrep
+    classifier: Literal[tuple(CLASSIFIERS)]|None = None
+
 @register('traces')
 class TracesDetector(SklearnDetector):
     "A convolutional-traces detector: features from `config`, a scikit-learn pipeline on top"
+    Config = TracesConfig
+    classifiers = (SVC, RandomForestClassifier, KNeighborsClassifier, LinearDiscriminantAnalysis)
     workers = 0  # processes features extracts in (0: this one)
     def features(self, items, progress:bool=False)->tuple:
         "`(X, errors)`: the feature rows the classifier reads (NaN where an image fails)"

@@ -15,8 +15,8 @@ from .core import *
 
 # %% auto #0
 __all__ = ['DEMO_SWEEP', 'RESUMABLE', 'COMMANDS', 'parser_for', 'audit_cmd', 'train_cmd', 'predict_cmd', 'evaluate_cmd',
-           'cross_cmd', 'robustness_cmd', 'traces_extract_cmd', 'search_cmd', 'ensemble_cmd', 'serve_cmd', 'run_demo',
-           'demo_cmd', 'log_lines', 'main']
+           'cross_cmd', 'robustness_cmd', 'traces_extract_cmd', 'search_cmd', 'ensemble_cmd', 'serve_cmd', 'reseal_cmd',
+           'run_demo', 'demo_cmd', 'log_lines', 'main']
 
 # %% ../nbs/10_cli.ipynb #a365fd2d
 def parser_for(func, prog:str)->argparse.ArgumentParser:
@@ -40,6 +40,16 @@ def _positive(**opts):
     for k, v in opts.items():
         if v is not None and v < 1: raise UserError(f"--{k.replace('_', '-')} must be at least 1, not {v}")
 
+def _between(**opts):
+    "A `UserError` naming the first option with a value outside its range: `name=(value or values, low, high)`; None passes"
+    for k, (v, lo, hi) in opts.items():
+        for x in ([] if v is None else v if isinstance(v, (list, tuple)) else [v]):
+            if not lo <= x <= hi: raise UserError(f"--{k.replace('_', '-')} must be between {lo} and {hi}, not {x}")
+
+def _is_model_dir(p)->bool:
+    "Whether `p` is a model directory (`train` replaces its own earlier output whole)"
+    return (Path(p)/'config.json').is_file()
+
 def _is_csv_of(*headers):
     "Predicate: a file whose first line starts with one of `headers` (an earlier output of the same command)"
     def own(p):
@@ -48,10 +58,6 @@ def _is_csv_of(*headers):
         except OSError: return False
         return first.startswith(headers)
     return own
-
-def _has(*names):
-    "Predicate: a folder holding one of `names` (an earlier output of the same command)"
-    return lambda p: any((Path(p)/n).exists() for n in names)
 
 def _is_features(p)->bool:
     "Whether `p` is a features file `traces extract` wrote"
@@ -97,17 +103,21 @@ def train_cmd(data_dir:Param("dataset folders (one sub-folder per class) or kagg
               probe_sizes:str=None, # probe: comma-separated sides (e.g. 256,512) whose statistics are put side by side, instead of --size alone
               probe_fp32:bool=False, # probe: the network in float32 even where the CPU computes bfloat16 natively (there it runs in bfloat16 by default: 1.7x faster, same accuracy)
               seed:int=42,
-              overwrite:bool=False): # replace an existing --out folder that is not a model directory
+              overwrite:bool=False): # replace an output folder another command of this project wrote (a model directory is always replaced whole)
     "Train a detector into a model directory"
-    from deepfake_detect.data import get_source, class_files
+    from deepfake_detect.data import get_source, class_files, MIN_PER_CLASS
     if method not in ('cnn', 'traces', 'probe'): raise UserError(f"--method must be cnn, traces or probe, not {method!r}")
-    _positive(size=size, item=item, epochs=epochs, bs=bs, effective_bs=effective_bs, max_per_class=max_per_class, probe_views=probe_views)
+    _positive(effective_bs=effective_bs)
+    sizes = _ints(probe_sizes, '--probe-sizes') if probe_sizes else size
+    _between(epochs=(epochs, 1, 1000), bs=(bs, 1, 4096), lr=(lr, 1e-8, 10), max_per_class=(max_per_class, MIN_PER_CLASS, 10**7), probe_views=(probe_views, 1, 8),
+             probe_cov=(probe_cov, 0, 4096), workers=(workers, 0, 64), **({'probe_sizes' if probe_sizes else 'size': (sizes, 33, 1024)} if method == 'probe' else dict(size=(size, 16, 2048), item=(item, 16, 2048))))
+    if aug not in ('study', 'flip', 'none'): raise UserError(f"--aug must be study, flip or none, not {aug!r}")
     if weights and not pretrained: raise UserError("--weights and --no-pretrained contradict each other: drop one")
-    if method == 'traces':
-        from deepfake_detect.classical import make_classifier; make_classifier(clf)
+    from deepfake_detect.classical import make_classifier, trace_config
+    if method == 'traces': make_classifier(clf); trace_config(kernel, 'em', tuple(features.split(',')), colour)
     paths = [get_source(d) for d in ([data_dir] if isinstance(data_dir, str) else data_dir)]
     for p in paths: class_files(p)  # the data's layout first, then where the model goes
-    check_out(out, paths, own=_has('config.json'), overwrite=overwrite, folder=True)
+    check_out(out, paths, own=_is_model_dir, overwrite=overwrite, folder=True)
     path = paths[0] if len(paths) == 1 else paths
     if method == 'cnn':
         from deepfake_detect.cnn import train
@@ -119,7 +129,7 @@ def train_cmd(data_dir:Param("dataset folders (one sub-folder per class) or kagg
                      seed=seed, workers=workers)
     elif method == 'probe':
         from deepfake_detect.probe import train_probe, PROBE_ARCH
-        train_probe(path, out, arch=arch or PROBE_ARCH, size=_ints(probe_sizes, '--probe-sizes') if probe_sizes else size, traces=probe_traces, cov_channels=probe_cov, views=probe_views, pretrained=pretrained, weights=weights,
+        train_probe(path, out, arch=arch or PROBE_ARCH, size=sizes, traces=probe_traces, cov_channels=probe_cov, views=probe_views, pretrained=pretrained, weights=weights,
                     bf16=False if probe_fp32 else None, max_per_class=max_per_class, seed=seed, workers=workers)
     else: raise UserError(f"--method must be cnn, traces or probe, not {method!r}")
     from deepfake_detect.distributed import is_main
@@ -139,7 +149,7 @@ def predict_cmd(model_dir:str, # model directory
     "Predict P(ai) for images; one row per image file, unreadable files get their error"
     from deepfake_detect.detector import predict_files, submit as kaggle_submit
     from deepfake_detect.base import read_config
-    _positive(bs=bs); read_config(model_dir)
+    _between(bs=(bs, 1, 4096)); read_config(model_dir)
     if unreadable not in ('ai', 'real'): raise UserError(f"--unreadable must be ai or real, not {unreadable!r}")
     check_out(out, [model_dir, *paths], own=_is_csv_of('filename,p_ai,label', 'filename,class'), overwrite=overwrite)
     df = predict_files(model_dir, paths, out, tta=tta, kaggle=kaggle, bs=bs, unreadable=unreadable, abstain=abstain)
@@ -152,12 +162,12 @@ def evaluate_cmd(model_dir:str, # model directory
                  data_dir:str, # labelled folder the model did not train on
                  out:Param("report directory to write", str, required=True)=None,
                  max_per_class:int=None,
-                 overwrite:bool=False): # replace an existing --out folder that is not an earlier report
+                 overwrite:bool=False): # replace a folder another command of this project wrote
     "Metrics, confusion matrix, ROC and reliability plots on labelled images"
     from deepfake_detect.evaluate import evaluate
     from deepfake_detect.base import read_config
     _positive(max_per_class=max_per_class); read_config(model_dir)
-    check_out(out, [model_dir, data_dir], own=lambda p: _has('summary.md', 'robustness.csv')(p) and not (Path(p)/'config.json').exists(), overwrite=overwrite, folder=True)
+    check_out(out, [model_dir, data_dir], own=marked('report'), overwrite=overwrite, folder=True, mark='report')
     m = evaluate(model_dir, data_dir, out, max_per_class)
     if m is None: return  # launched on several processes: rank 0 wrote the report
     print(f"report: {out}/summary.md\n" + '\n'.join(f"{k}: {v}" for k,v in m.items() if k != 'in_domain'))
@@ -168,14 +178,14 @@ def cross_cmd(models:str, # comma-separated model directories
               out:Param("report directory to write (cross.csv, cross.md, heatmaps)", str, required=True)=None,
               label:str=None, # the class (ai or real) of the images of flat folders
               max_per_class:int=None,
-              overwrite:bool=False): # replace an existing --out folder that is not an earlier report
+              overwrite:bool=False): # replace a folder another command of this project wrote
     "The models x folders matrix: accuracy and AUC where labelled, share flagged AI and share out of domain everywhere"
     from deepfake_detect.evaluate import cross_domain, md_table
     from deepfake_detect.base import read_config
     ms, ds = models.split(','), data.split(',')
     for m in ms: read_config(m)
     _positive(max_per_class=max_per_class)
-    check_out(out, ms + ds, own=_has('cross.csv'), overwrite=overwrite, folder=True)
+    check_out(out, ms + ds, own=marked('cross'), overwrite=overwrite, folder=True, mark='cross')
     from deepfake_detect.distributed import is_main
     df = cross_domain(ms, ds, out, label, max_per_class)
     if is_main(): print(md_table(df))
@@ -184,12 +194,12 @@ def robustness_cmd(model_dir:str, # model directory
                    data_dir:str, # labelled folder the model did not train on
                    out:Param("report directory to write", str, required=True)=None,
                    max_per_class:int=200,
-                   overwrite:bool=False): # replace an existing --out folder that is not an earlier report
+                   overwrite:bool=False): # replace a folder another command of this project wrote
     "Accuracy and AUC under JPEG re-compression, rescaling, blur and cropping"
     from deepfake_detect.evaluate import robustness
     from deepfake_detect.base import read_config
     _positive(max_per_class=max_per_class); read_config(model_dir)
-    check_out(out, [model_dir, data_dir], own=lambda p: _has('summary.md', 'robustness.csv')(p) and not (Path(p)/'config.json').exists(), overwrite=overwrite, folder=True)
+    check_out(out, [model_dir, data_dir], own=marked('report'), overwrite=overwrite, folder=True, mark='report')
     from deepfake_detect.distributed import is_main
     df = robustness(model_dir, data_dir, out, max_per_class=max_per_class)
     if is_main(): print(df.to_string(index=False))
@@ -224,13 +234,13 @@ def search_cmd(data_dir:str, # labelled folder, or kaggle:owner/name
                pretrained:bool=True, # start from ImageNet weights
                scratch:str=None, # comma-separated architectures to train from random weights anyway
                test:str=None, # labelled folder never trained on: held-out metrics per trial
-               overwrite:bool=False): # use an existing --out folder that is not a search run
+               overwrite:bool=False): # replace a folder another command of this project wrote
     "Architecture x resolution grid; resumable: finished trials are kept, interrupted ones rerun"
     from deepfake_detect.data import get_source
     from deepfake_detect.search import search, grid
     if archs and not sizes: raise UserError("--archs needs --sizes")
-    _positive(epochs=epochs, bs=bs)
-    check_out(out, [data_dir] + ([test] if test else []), own=_has('trials', 'results.csv'), overwrite=overwrite, folder=True)
+    _between(epochs=(epochs, 1, 1000), bs=(bs, 1, 4096), lr=(lr, 1e-8, 10), sizes=(_ints(sizes, '--sizes') if sizes else None, 16, 2048), items=(_ints(items, '--items') if items else None, 16, 2048))
+    check_out(out, [data_dir] + ([test] if test else []), own=marked('search'), overwrite=overwrite, folder=True, mark='search')
     trials = grid(archs.split(','), _ints(sizes, '--sizes'), _ints(items, '--items') if items else None) if archs else None
     df = search(get_source(data_dir), out, trials, epochs=epochs, lr=lr, bs=bs, aug=aug, pretrained=pretrained,
                 scratch=scratch.split(',') if scratch else None, test=get_source(test) if test else None)
@@ -241,10 +251,10 @@ def ensemble_cmd(run_dir:str, # search run directory
                  how:str='mean', # mean, weighted or logit
                  members:str=None, # comma-separated trial names (default: greedy forward selection)
                  select:str='roc_auc', # greedy selection on validation roc_auc or log_loss
-                 overwrite:bool=False): # replace an existing --out folder that is not a model directory
+                 overwrite:bool=False): # replace a folder another command of this project wrote
     "Ensemble of a search run's models; reports it against the best single model"
     from deepfake_detect.ensemble import ensemble
-    check_out(out, [Path(run_dir)/'trials'], own=_has('config.json'), overwrite=overwrite, folder=True)
+    check_out(out, [Path(run_dir)/'trials'], own=_is_model_dir, overwrite=overwrite, folder=True)
     r = ensemble(run_dir, out, how, members.split(',') if members else None, select)
     print(f"members: {r['members']}\nvalidation: ensemble accuracy {r['valid']['accuracy']:.4f} AUC {r['valid']['roc_auc']:.4f}; "
           f"best single ({r['best_single']['trial']}) accuracy {r['best_single']['accuracy']:.4f} AUC {r['best_single']['roc_auc']:.4f}")
@@ -258,8 +268,14 @@ def serve_cmd(model_dirs:Param("model directories to load", str, nargs='+'),
     "A page to try the detectors on uploaded images, with a JSON endpoint (POST /api/verdicts)"
     from deepfake_detect.serve import serve
     from deepfake_detect.base import read_config
+    _between(port=(port, 1, 65535))
     for m in model_dirs: read_config(m)
     serve(model_dirs, host, port)
+
+def reseal_cmd(model_dir:str): # a model directory made or edited by hand
+    "Check a model directory made or edited by hand as loading does (all but its seal), then seal it"
+    from deepfake_detect.base import reseal
+    det = reseal(model_dir); print(f"sealed {model_dir}: a {det.config['method']} detector, {len(det.config['files'])} files")
 
 # %% ../nbs/10_cli.ipynb #3ee2f9e8
 DEMO_SWEEP = dict(jpeg=[100, 90, 75, 50], scale=[0.5, 1.0, 2.0], blur=[0, 0.5, 1, 2])
@@ -368,10 +384,10 @@ Wall time of this run: {time.time()-t0:.0f} s.
 def demo_cmd(out:str='demo_out', # folder for data, models and the report
              n:int=100, # training images per class
              seed:int=0, epochs:int=3,
-             overwrite:bool=False): # use an existing --out folder that is not a demo run
+             overwrite:bool=False): # replace a folder another command of this project wrote
     "The main job on embedded demo data: build it, train and evaluate every detector, write DIR/report.md"
-    _positive(n=n, epochs=epochs)
-    check_out(out, own=_has('report.md', 'data', 'models'), overwrite=overwrite, folder=True)
+    _between(n=(n, 5, 100_000), epochs=(epochs, 1, 1000))
+    check_out(out, own=marked('demo'), overwrite=overwrite, folder=True, mark='demo')
     print(f"report: {run_demo(out, n, seed, epochs=epochs, progress=True)}")
 
 # %% ../nbs/10_cli.ipynb #68f83b9d
@@ -397,7 +413,8 @@ RESUMABLE = {'search': 'finished trials are kept: rerun the same command to go o
              'traces extract': 'the last checkpoint is kept: rerun with --resume to go on',
              'demo': 'finished models and reports are kept: rerun the same command to go on'}
 COMMANDS = {'demo': demo_cmd, 'audit': audit_cmd, 'train': train_cmd, 'predict': predict_cmd, 'evaluate': evaluate_cmd, 'cross': cross_cmd,
-            'robustness': robustness_cmd, 'traces extract': traces_extract_cmd, 'search': search_cmd, 'ensemble': ensemble_cmd, 'serve': serve_cmd}
+            'robustness': robustness_cmd, 'traces extract': traces_extract_cmd, 'search': search_cmd, 'ensemble': ensemble_cmd, 'serve': serve_cmd,
+            'reseal': reseal_cmd}
 
 def _usage()->str:
     w = max(map(len, COMMANDS))

@@ -10,14 +10,16 @@ import numpy as np, torch
 from .core import *
 from fastai.torch_core import default_device
 from .data import get_dls, class_files, training_files, verify, label_of, usable, VOCAB
-from .base import Detector, Verdicts, register, model_dir, load_weights
+from typing import Literal, Annotated
+from pydantic import Field
+from .base import Detector, DetectorConfig, Part, Verdicts, register, model_dir, load_weights, build_bounded
 from .domain import fit_domain, save_domain
 from .distributed import training_ctx, sharded, is_main, barrier, processes
 from .metrics import binary_metrics, best_threshold, plot_confusion, plot_top_losses, fit_temperature, apply_temperature
 
 # %% auto #0
 __all__ = ['LITE_STAGES', 'lite_key', 'offline_weights', 'timm_weights_kwargs', 'create_learner', 'build_model', 'domain_layers',
-           'CNNDetector', 'train']
+           'CNNPrep', 'CNNConfig', 'CNNDetector', 'train']
 
 # %% ../nbs/05_cnn.ipynb #a070b075
 LITE_STAGES = {0: [1, 2, 2, 3, 3, 4, 1], 1: [1, 3, 3, 4, 4, 5, 1], 2: [1, 3, 3, 4, 4, 5, 1]}  # blocks per stage of EfficientNet-Lite0, 1, 2
@@ -110,9 +112,25 @@ def domain_layers(model)->list:
 
 
 # %% ../nbs/05_cnn.ipynb #58708b44
+class CNNPrep(Part):
+    "The CNN's preprocessing in a config: squished to `item`, then to `size`, normalised with `mean` and `std`"
+    item: int = Field(ge=16, le=2048)
+    size: int = Field(ge=16, le=2048)
+    method: Literal['squish'] = 'squish'
+    mean: list[float] = Field(min_length=3, max_length=3)
+    std: list[Annotated[float, Field(gt=0)]] = Field(min_length=3, max_length=3)
+
+class CNNConfig(DetectorConfig):
+    "`config.json` of a CNN detector"
+    arch: str = Field(pattern=r'^(torchvision:)?[A-Za-z0-9_.]{1,64}$') # timm name, or torchvision:NAME
+    preprocessing: CNNPrep
+    domain_rows: Literal['stages', 'pooled']|None = None # what the domain model reads; absent: pooled (folders from before)
+
 @register('cnn')
 class CNNDetector(Detector):
     "A fine-tuned CNN: `config` (architecture, preprocessing, vocab, threshold) and a torch model"
+    Config = CNNConfig
+    files = ('model.safetensors',)
     def __init__(self, config:dict, model:torch.nn.Module):
         super().__init__(config, model.eval())
         self.vocab = config['vocab']; self.device = default_device()
@@ -171,10 +189,13 @@ class CNNDetector(Detector):
         with atomic_path(Path(path)/'model.safetensors') as tmp: save_file({k: v.detach().cpu().contiguous() for k,v in self.model.state_dict().items()}, str(tmp))
     @classmethod
     def load_model(cls, path, config):
-        "The network rebuilt from its architecture's name and filled from `model.safetensors`"
-        try: model = build_model(config['arch'], len(config['vocab']))
-        except Exception as e: raise UserError(f"{path}: cannot build the architecture {config.get('arch')!r} its config names ({type(e).__name__}); retrain the model") from None
+        "The network rebuilt from its architecture's name (within `build_bounded`) and filled from `model.safetensors`"
+        model = build_bounded(lambda device: build_model(config['arch'], len(config['vocab'])), f"{path}: the architecture {config['arch']!r} its config names")
         return load_weights(model, Path(path)/'model.safetensors')
+    def check(self):
+        "One image of the config's size through the network: its domain rows must fit the domain model"
+        s = self.config['preprocessing']['size']; _, rows = self.predict_tensors(torch.zeros(1, 3, s, s), embed=True)
+        if self.domain is not None: self.domain.check(rows.shape[1], Path(self.path)/'domain.npz')
     @classmethod
     def from_learner(cls, learn, item:int, size:int, **extra):
         "Wrap a trained fastai Learner"

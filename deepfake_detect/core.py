@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #7e4ddb48
 from __future__ import annotations
-import os, json, stat, errno, ctypes, shutil, socket, hashlib, mimetypes, threading, tempfile, warnings
+import os, json, stat, errno, ctypes, shutil, socket, hashlib, zipfile, mimetypes, threading, tempfile, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import io
@@ -12,9 +12,10 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # %% auto #0
-__all__ = ['IMAGE_EXTENSIONS', 'DECODING', 'UserError', 'ImageError', 'is_online', 'hf_offline', 'tune_malloc', 'atomic_path',
-           'atomic_write_text', 'save_json', 'save_npz', 'atomic_dir', 'check_out', 'not_regular', 'open_regular',
-           'image_files', 'unguarded', 'open_image', 'bad_images']
+__all__ = ['MAX_UNZIPPED', 'IMAGE_EXTENSIONS', 'MARKER', 'DECODING', 'UserError', 'ImageError', 'is_online', 'hf_offline',
+           'tune_malloc', 'release_memory', 'not_regular', 'open_regular', 'check_zip', 'image_files', 'atomic_path',
+           'atomic_write_text', 'save_json', 'save_npz', 'atomic_dir', 'marked', 'check_out', 'unguarded', 'open_image',
+           'bad_images']
 
 # %% ../nbs/00_core.ipynb #aa447e50
 class UserError(Exception):
@@ -53,6 +54,57 @@ def tune_malloc(mmap_threshold:int=128*2**20, trim_threshold:int=512*2**20)->boo
     M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
     return bool(libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold)) and bool(libc.mallopt(M_TRIM_THRESHOLD, trim_threshold))
 
+# %% ../nbs/00_core.ipynb #02e51fc6
+def release_memory()->bool:
+    "Collect garbage and return glibc's free memory to the system (no-op off glibc); whether it applied"
+    import gc; gc.collect()
+    try: return bool(ctypes.CDLL('libc.so.6').malloc_trim(0))
+    except (OSError, AttributeError): return False
+
+# %% ../nbs/00_core.ipynb #ab062ae4
+_KINDS = {stat.S_IFIFO: 'a FIFO (named pipe)', stat.S_IFCHR: 'a character device', stat.S_IFBLK: 'a block device',
+          stat.S_IFSOCK: 'a socket', stat.S_IFDIR: 'a folder'}
+
+def not_regular(path)->str:
+    "Why `path` cannot be read as a file, or '' for a regular file; from `stat` alone, nothing is opened"
+    try: st = os.stat(path)
+    except FileNotFoundError: return 'no such file'
+    except OSError as e: return 'a symbolic link that loops' if e.errno == errno.ELOOP else f'cannot be read ({e.strerror})'
+    if stat.S_ISREG(st.st_mode): return ''
+    return f"not a regular file but {_KINDS.get(stat.S_IFMT(st.st_mode), 'a special file')}: remove it or point at an image file"
+
+# %% ../nbs/00_core.ipynb #a3698054
+def open_regular(path)->io.BufferedReader:
+    "`path` opened for reading where it is a regular file (checked before and after opening), else `ImageError` saying what it is"
+    why = not_regular(path)
+    if why: raise ImageError(path, why)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode): os.close(fd); raise ImageError(path, 'not a regular file: point at an image file')
+    return os.fdopen(fd, 'rb')
+
+# %% ../nbs/00_core.ipynb #3b03e80e
+MAX_UNZIPPED = 2 << 30  # bytes the members of a model's zip file (skops, npz) may take once decompressed
+
+def check_zip(path, limit:int=MAX_UNZIPPED):
+    "A `UserError` unless `path` is a zip file whose members take at most `limit` bytes decompressed (read from its directory)"
+    try:
+        with open_regular(path) as f, zipfile.ZipFile(f) as z: total = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ImageError) as e: raise UserError(f"{path}: not a readable zip file ({str(e)[:80]}); retrain the model") from None
+    if total > limit: raise UserError(f"{path}: decompresses to {total/2**20:,.0f} MB, over the {limit/2**20:,.0f} MB a model file may take; use model directories from sources you trust")
+
+# %% ../nbs/00_core.ipynb #1c562c9b
+IMAGE_EXTENSIONS = {k for k, v in mimetypes.types_map.items() if v.startswith('image/')}  # what fastai's get_image_files reads
+
+def image_files(path)->list:
+    "Image files under the folder `path` (not hidden, by extension), sorted; links are followed, into no folder twice"
+    out, seen = [], set()
+    for root, dirs, files in os.walk(path, followlinks=True):
+        st = os.stat(root)
+        if (st.st_dev, st.st_ino) in seen: dirs[:] = []; continue
+        seen.add((st.st_dev, st.st_ino)); dirs[:] = [o for o in dirs if not o.startswith('.')]
+        out += [Path(root)/f for f in files if not f.startswith('.') and Path(f).suffix.lower() in IMAGE_EXTENSIONS]
+    return sorted(out, key=str)
+
 # %% ../nbs/00_core.ipynb #3bff682c
 def _umask()->int:
     "The process's umask (read by setting it and putting it back)"
@@ -60,8 +112,9 @@ def _umask()->int:
 
 @contextmanager
 def atomic_path(path):
-    "Yield a temporary path beside `path`; on success rename it to `path` atomically, with the umask's permissions"
+    "Yield a temporary path beside `path`; on success rename it to `path` atomically, with the umask's permissions (never over a special file)"
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(path) and not path.is_symlink() and not stat.S_ISREG(os.lstat(path).st_mode): raise UserError(f"{path}: {not_regular(path).split(':')[0]}, which an output never replaces")
     fd,tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix=path.suffix); os.close(fd)
     try:
         yield Path(tmp)
@@ -107,6 +160,16 @@ def atomic_dir(path):
             os.rename(path, old); os.rename(tmp, path); tmp = old
     finally: shutil.rmtree(tmp, ignore_errors=True)  # after an exchange tmp holds the old folder
 
+# %% ../nbs/00_core.ipynb #48ad8271
+MARKER = '.deepfake-detect'  # in a folder output: the command that wrote it
+
+def marked(command:str):
+    "Predicate: a folder holding the marker of an earlier output of `command`"
+    def own(p):
+        try: return json.loads((Path(p)/MARKER).read_text()).get('command') == command
+        except (OSError, ValueError, AttributeError): return False
+    return own
+
 # %% ../nbs/00_core.ipynb #8603bbc4
 def _under_model_dir(p:Path)->Path|None:
     "The model directory (a folder with a config.json) that `p` is in, if any"
@@ -115,63 +178,35 @@ def _under_model_dir(p:Path)->Path|None:
 def check_out(out, # output file or folder
               inputs=(), # paths the run reads
               own=None, # predicate: is an existing out an earlier output of the same command?
-              overwrite:bool=False, # replace an existing out of another kind (never an input or a model file)
+              overwrite:bool=False, # replace another regular file, or a folder another command of this project wrote (never an input, a model or a special file)
               folder:bool=False, # out is a folder
+              mark:str|None=None, # folder outputs: create the folder with this command's marker (`marked(mark)` recognises it)
              )->Path:
-    "`out` checked before any work: not an input, not in a model directory, not another command's file, writable; else a `UserError`"
-    out = Path(out); r = out.resolve()
+    "`out` checked before any work: not an input, not in a model directory, not another command's output, writable; else a `UserError`"
+    out = Path(out); r = out.resolve(); cwd = Path.cwd().resolve()
+    if folder and (r == cwd or r in cwd.parents): raise UserError(f"{out}: is the current folder or holds it, which a run cannot replace; choose another --out")
     for p in (Path(x).resolve() for x in inputs):
         if r == p or r in p.parents or (p.is_dir() and p in r.parents and r.suffix.lower() in Image.registered_extensions()):
             raise UserError(f"{out}: is an input of this run (or holds one); choose another --out")
         if folder and p.is_dir() and p in r.parents: raise UserError(f"{out}: is inside the input folder {p}; choose another --out")
     md = _under_model_dir(r)
     if md is not None: raise UserError(f"{out}: is inside the model directory {md}; write outputs elsewhere")
-    if out.exists():
+    if os.path.lexists(out):
+        why = '' if out.is_dir() else not_regular(out)
+        if why and why != 'no such file': raise UserError(f"{out}: {why.split(':')[0]}, which an output never replaces; choose another --out")
         if out.is_dir() != folder: raise UserError(f"{out}: is a {'folder' if out.is_dir() else 'file'}; --out needs a {'folder' if folder else 'file'} name")
         mine = own is not None and own(out)
-        if folder and not mine and (out/'config.json').is_file() and not overwrite: raise UserError(f"{out}: is a model directory; choose another --out")
-        if not mine and not overwrite and not (folder and not any(out.iterdir())):
+        if folder and not mine and any(out.iterdir()) and not (overwrite and (out/MARKER).is_file()):
+            raise UserError(f"{out}: a folder this command did not write ({'a model directory' if (out/'config.json').is_file() else 'no ' + MARKER + ' marker'}); choose a new or empty --out")
+        if not folder and not mine and not overwrite:
             raise UserError(f"{out}: exists and is not an earlier output of this command; choose another --out, or pass --overwrite to replace it")
     parent = out if folder and out.exists() else out.parent
     try: parent.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise UserError(f"{out}: cannot create its folder ({e.strerror}); choose another --out") from None
     try: fd, t = tempfile.mkstemp(dir=parent); os.close(fd); os.unlink(t)  # a real write: permissions, read-only file systems, quotas
     except OSError as e: raise UserError(f"{out}: cannot write in {parent} ({e.strerror}); choose another --out") from None
+    if mark: out.mkdir(parents=True, exist_ok=True); save_json(out/MARKER, dict(command=mark))
     return out
-
-# %% ../nbs/00_core.ipynb #ab062ae4
-_KINDS = {stat.S_IFIFO: 'a FIFO (named pipe)', stat.S_IFCHR: 'a character device', stat.S_IFBLK: 'a block device',
-          stat.S_IFSOCK: 'a socket', stat.S_IFDIR: 'a folder'}
-
-def not_regular(path)->str:
-    "Why `path` cannot be read as a file, or '' for a regular file; from `stat` alone, nothing is opened"
-    try: st = os.stat(path)
-    except FileNotFoundError: return 'no such file'
-    except OSError as e: return 'a symbolic link that loops' if e.errno == errno.ELOOP else f'cannot be read ({e.strerror})'
-    if stat.S_ISREG(st.st_mode): return ''
-    return f"not a regular file but {_KINDS.get(stat.S_IFMT(st.st_mode), 'a special file')}: remove it or point at an image file"
-
-# %% ../nbs/00_core.ipynb #a3698054
-def open_regular(path)->io.BufferedReader:
-    "`path` opened for reading where it is a regular file (checked before and after opening), else `ImageError` saying what it is"
-    why = not_regular(path)
-    if why: raise ImageError(path, why)
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    if not stat.S_ISREG(os.fstat(fd).st_mode): os.close(fd); raise ImageError(path, 'not a regular file: point at an image file')
-    return os.fdopen(fd, 'rb')
-
-# %% ../nbs/00_core.ipynb #1c562c9b
-IMAGE_EXTENSIONS = {k for k, v in mimetypes.types_map.items() if v.startswith('image/')}  # what fastai's get_image_files reads
-
-def image_files(path)->list:
-    "Image files under the folder `path` (not hidden, by extension), sorted; links are followed, into no folder twice"
-    out, seen = [], set()
-    for root, dirs, files in os.walk(path, followlinks=True):
-        st = os.stat(root)
-        if (st.st_dev, st.st_ino) in seen: dirs[:] = []; continue
-        seen.add((st.st_dev, st.st_ino)); dirs[:] = [o for o in dirs if not o.startswith('.')]
-        out += [Path(root)/f for f in files if not f.startswith('.') and Path(f).suffix.lower() in IMAGE_EXTENSIONS]
-    return sorted(out, key=str)
 
 # %% ../nbs/00_core.ipynb #1789052a
 def _to_rgb(img:Image.Image)->Image.Image:

@@ -76,7 +76,7 @@ def class_files(path, # dataset folder with one sub-folder per class
     "Map each class to its sorted image files, or raise `UserError` describing the layout found"
     path = Path(path)
     if not path.is_dir(): raise UserError(f"{path}: no such folder")
-    files = sorted(get_image_files(path), key=str)
+    files = image_files(path)
     if not files: raise UserError(f"{path}: no image files found; expected sub-folders ai/ (or fake/) and real/ holding images")
     found = sorted({f.parent.relative_to(path).as_posix() for f in files})
     bad = [d for d in found if Path(d).name.lower() not in CLASS_NAMES]
@@ -142,7 +142,7 @@ def resize_images(path, # source folder
                   progress:bool=True)->pd.DataFrame:
     "Resize every image under `path` into `dest`; idempotent; return the skipped files with reasons"
     path,dest = Path(path),Path(dest)
-    rels = [f.relative_to(path) for f in sorted(get_image_files(path, recurse=recurse))]
+    rels = [f.relative_to(path) for f in image_files(path) if recurse or f.parent == path]
     reasons = parallel(_resize_one, rels, src=path, dest=dest, max_size=max_size, ext=ext,
                        n_workers=max_workers, progress=progress) if rels else []
     return pd.DataFrame([(str(path/r), m) for r,m in zip(rels, reasons) if m], columns=['path', 'reason'])
@@ -157,7 +157,7 @@ def balanced_subset(files_by_class:dict, # {class: files}, e.g. from class_files
     rng = random.Random(seed)
     return [f for k in sorted(files_by_class) for f in sorted(rng.sample(sorted(files_by_class[k]), n))]
 
-# %% ../nbs/01_data.ipynb #7a21b2ba
+# %% ../nbs/01_data.ipynb #df919703
 def training_files(path, # a dataset folder, or a list of them (sources)
                    max_per_class:int|None=None, # images per class (per source and class with several sources)
                    seed:int=42,
@@ -209,9 +209,9 @@ def jpeg_quality(img:Image.Image)->float:
 def image_meta(path)->dict:
     "Header facts about one image file: format, mode, size, bytes, JPEG quality (no pixel decoding)"
     path = Path(path)
-    m = dict(path=str(path), label=label_of(path), bytes=path.stat().st_size)
+    m = dict(path=str(path), label=label_of(path), bytes=path.stat().st_size if not not_regular(path) else 0)
     try:
-        with Image.open(path) as img:
+        with open_regular(path) as f, unguarded(), Image.open(f) as img:
             m.update(format=img.format, mode=img.mode, width=img.width, height=img.height, quality=jpeg_quality(img))
     except Exception as e: m.update(format='unreadable', mode='', width=0, height=0, quality=float('nan'))
     return m

@@ -19,15 +19,14 @@ _all_ = ['load_detector']  # the one way in, from [the detector interface](01c_b
 
 # %% ../nbs/06_detector.ipynb #62282cb6
 def collect_files(paths)->list:
-    "Image files named by `paths` (files, or folders searched recursively), in a stable order, each once"
-    from fastai.data.transforms import get_image_files
+    "Image files named by `paths` (files, or folders searched with `image_files`), in a stable order, each once"
     out, seen = [], set()
     for p in map(Path, paths):
-        if p.is_dir(): found = sorted(get_image_files(p), key=str)
-        elif p.exists(): found = [p]
+        if p.is_dir(): found = image_files(p)
+        elif os.path.lexists(p): found = [p]  # a file, or a FIFO or a looping link: its row will say what it is
         else: raise UserError(f"{p}: no such file or folder")
         for f in found:
-            if f.resolve() not in seen: seen.add(f.resolve()); out.append(f)
+            if os.path.realpath(f) not in seen: seen.add(os.path.realpath(f)); out.append(f)
     return out
 
 # %% ../nbs/06_detector.ipynb #dc7ef265

@@ -12,6 +12,11 @@ from .core import *
 # %% auto #0
 __all__ = ['DomainModel', 'fit_domain', 'image_side', 'size_facts', 'size_score', 'save_domain', 'load_domain']
 
+# %% ../nbs/01b_domain.ipynb #553e6a22
+def _bad_domain(path, what:str)->UserError:
+    "The error of a domain.npz that does not fit its config"
+    return UserError(f"{path}: {what}; retrain the model, or use model directories from sources you trust")
+
 # %% ../nbs/01b_domain.ipynb #dad48d78
 class DomainModel:
     "Whether feature rows are like a detector's training rows: near them in a standardised, PCA-reduced space, and not far off that space"
@@ -40,6 +45,18 @@ class DomainModel:
     def _near(self, Z)->np.ndarray:
         "The distance test on projected rows `Z`: k nearest training rows, or the nearest class mean"
         return _knn(Z, self.a['ref'], self.config['k']) if self.config['kind'] == 'knn' else _gauss(Z, self.a['means'])
+    def check(self, width:int, # features in the rows the detector gives it
+              path='domain.npz'):
+        "A `UserError` unless the arrays fit the config and rows of `width` features: shapes, finite values, column indices"
+        a, c = self.a, self.config; cols = a.get('columns')
+        if cols is not None and not (cols.ndim == 1 and cols.dtype.kind in 'iu' and len(cols) and cols.min() >= 0 and cols.max() < width): raise _bad_domain(path, f"its columns are not indices below {width}")
+        w = width if cols is None else len(cols)
+        shapes = dict(mean=(w,), scale=(w,), basis=(w, c['dims']), **({'ref': (c['n_ref'], c['dims'])} if c['kind'] == 'knn' else {}))
+        for k, shape in shapes.items():
+            v = a.get(k)
+            if v is None or v.shape != shape or v.dtype.kind != 'f' or not np.isfinite(v).all(): raise _bad_domain(path, f"{k} is not a finite array of shape {shape} ({getattr(v, 'shape', 'missing')})")
+        if c['kind'] == 'gauss' and not (a.get('means') is not None and a['means'].ndim == 2 and a['means'].shape[1] == c['dims'] and np.isfinite(a['means']).all()): raise _bad_domain(path, 'means do not fit its dims')
+        if (a['scale'] <= 0).any() or (c['kind'] == 'knn' and c['k'] > c['n_ref']): raise _bad_domain(path, 'its scales or k are out of range')
     def score(self, X, items=None)->np.ndarray:
         "At most 1 in domain, above 1 out: the largest ratio of a test to its threshold (distance; residual and shell where fitted; with the rows' `items`, image size); NaN where unknown"
         X = np.asarray(X, np.float32); s = np.full(len(X), np.nan); ok = ~np.isnan(X).any(1); c = self.config
@@ -50,7 +67,7 @@ class DomainModel:
             if 'shell' in c: t = np.maximum(t, np.maximum(r/c['shell'][1], c['shell'][0]/np.maximum(r, 1e-12)))
             s[ok] = t
         if items is None or 'sizes' not in c: return s
-        return np.where(np.isnan(s), np.nan, np.fmax(s, size_score(items, c['sizes'])))
+        return np.maximum(s, size_score(items, c['sizes']))  # an image whose size cannot be read is not known to be in domain (NaN)
 
 # %% ../nbs/01b_domain.ipynb #2b8cf111
 def _knn(Z:np.ndarray, R:np.ndarray, k:int, exclude_self:bool=False)->np.ndarray:
@@ -106,11 +123,11 @@ def fit_domain(X:np.ndarray, # training rows (NaN rows are ignored)
 
 # %% ../nbs/01b_domain.ipynb #70372ae7
 def image_side(item)->tuple:
-    "`(shorter, longer)` side of an image path (from its header), PIL image or HxWx3 array; NaNs where it cannot be read"
+    "`(shorter, longer)` side of an image path (from its header, of any size), PIL image or HxWx3 array; NaNs where it cannot be read"
     from PIL import Image
     try:
         if isinstance(item, (str, Path)):
-            with Image.open(item) as im: w, h = im.size
+            with open_regular(item) as f, unguarded(), Image.open(f) as im: w, h = im.size
         elif isinstance(item, np.ndarray): h, w = item.shape[:2]
         else: w, h = item.size
         return float(min(w, h)), float(max(w, h))
@@ -133,11 +150,12 @@ def save_domain(m:DomainModel, path)->dict:
     return m.config
 
 def load_domain(path, config:dict)->DomainModel|None:
-    "The domain model of the model directory `path` (None where its config has none)"
+    "The domain model of the model directory `path` (None where its config has none); `DomainModel.check` then checks it against the rows"
     if 'domain' not in config: return None
     f = Path(path)/'domain.npz'
     if not f.is_file(): raise UserError(f"{f}: missing; the model directory is incomplete, retrain it")
+    check_zip(f, 1 << 30)
     try:
-        with np.load(f, allow_pickle=False) as z: a = {k: z[k] for k in z.files}
+        with open_regular(f) as fp, np.load(fp, allow_pickle=False) as z: a = {k: z[k] for k in z.files}
     except Exception as e: raise UserError(f"{f}: unreadable ({type(e).__name__}); retrain the model") from None
     return DomainModel(a, config['domain'])

@@ -10,10 +10,13 @@ import numpy as np, pandas as pd
 from .core import *
 from sklearn.metrics import roc_auc_score, log_loss
 from .metrics import binary_metrics, best_threshold
-from .base import Detector, Verdicts, register, load_detector, model_dir
+from typing import Literal, Annotated
+from pydantic import Field, model_validator
+from .base import Detector, DetectorConfig, Verdicts, register, load_detector, model_dir
 
 # %% auto #0
-__all__ = ['combine', 'greedy_select', 'run_predictions', 'ensemble', 'EnsembleDetector']
+__all__ = ['MAX_DEPTH', 'MAX_LOADED', 'combine', 'greedy_select', 'run_predictions', 'ensemble', 'EnsembleConfig',
+           'EnsembleDetector']
 
 # %% ../nbs/09_ensemble.ipynb #2f58ffb3
 def _logit(p): p = np.clip(p, 1e-6, 1-1e-6); return np.log(p/(1-p))
@@ -94,11 +97,24 @@ def ensemble(run_dir, # search run folder
     return res
 
 # %% ../nbs/09_ensemble.ipynb #7dc7b851
-_LOADING = set()  # ensembles being loaded: a member leading back to one of them is a cycle
+_LOADING = []  # the ensembles being loaded, outermost first: a member leading back to one of them is a cycle
+_LOADED = [0]  # detectors loaded for the outermost ensemble
+MAX_DEPTH, MAX_LOADED = 3, 64  # ensembles of ensembles nest at most this deep; one ensemble loads at most this many detectors in all
+
+class EnsembleConfig(DetectorConfig):
+    "`config.json` of an ensemble: its members (model directories, relative to its own folder), how they combine"
+    how: Literal['mean', 'weighted', 'logit'] = 'mean'
+    members: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(min_length=1, max_length=32)
+    weights: list[Annotated[float, Field(ge=0)]]
+    @model_validator(mode='after')
+    def _weights(self):
+        if len(self.weights) != len(self.members) or not sum(self.weights) > 0: raise ValueError('one weight per member, not all zero')
+        return self
 
 @register('ensemble')
 class EnsembleDetector(Detector):
     "Members' P(ai), combined as its config says; its model is the list of member detectors"
+    Config = EnsembleConfig
     @property
     def members(self)->list:
         "The member detectors"
@@ -111,11 +127,15 @@ class EnsembleDetector(Detector):
         "The member detectors the config names, relative to the ensemble's folder"
         path = Path(path).resolve()
         if path in _LOADING: raise UserError(f"{path}: the ensemble contains itself through its members; rebuild it with `deepfake-detect ensemble`")
+        if len(_LOADING) >= MAX_DEPTH: raise UserError(f"{path}: ensembles nested over {MAX_DEPTH} deep; rebuild it with `deepfake-detect ensemble`")
         bad = [m for m in config['members'] if Path(m).is_absolute()]
         if bad: raise UserError(f"{path}: member {bad[0]} is an absolute path; an ensemble names its members relative to its own folder: rebuild it with `deepfake-detect ensemble`")
-        _LOADING.add(path)
+        if not _LOADING: _LOADED[0] = 0
+        _LOADED[0] += len(config['members']); _LOADING.append(path)
+        if _LOADED[0] > MAX_LOADED: _LOADING.clear(); raise UserError(f"{path}: its members and theirs are over {MAX_LOADED} detectors; rebuild it with `deepfake-detect ensemble`")
         try: return [load_detector(path/m) for m in config['members']]
-        finally: _LOADING.discard(path)
+        finally:
+            if _LOADING: _LOADING.pop()
     def verdicts(self, items, bs:int=64, tta:bool=False, progress:bool=False)->Verdicts:
         "The members' P(ai) combined; an image fails if any member fails on it, and is in domain only where every member says so"
         items = list(items); outs = [m.verdicts(items, bs=bs, tta=tta, progress=progress) for m in self.members]

@@ -98,14 +98,13 @@ def robustness(model_dir, # model directory
 # %% ../nbs/07_evaluate.ipynb #b7fa08e0
 def _folder_files(folder, label:str|None=None, max_per_class:int|None=None, seed:int=42)->tuple:
     "`(files, labels or None, kind)`: a labelled folder, a folder of one class, or a flat folder of images whose class is `label` (or unknown)"
-    from fastai.data.transforms import get_image_files
     folder = Path(folder)
     if not folder.is_dir(): raise UserError(f"{folder}: no such folder")
     subs = {p.name.lower() for p in folder.iterdir() if p.is_dir()} & {'ai', 'fake', 'real'}
     if subs:
         fbc = class_files(folder, min_classes=1); files = balanced_subset(fbc, max_per_class, seed) if max_per_class else [f for fs in fbc.values() for f in fs]
         return files, np.array([label_of(f) == 'ai' for f in files], int), 'labelled' if len(fbc) > 1 else 'one class'
-    files = sorted(get_image_files(folder), key=str)[:max_per_class] if max_per_class else sorted(get_image_files(folder), key=str)
+    files = image_files(folder)[:max_per_class] if max_per_class else image_files(folder)
     if not files: raise UserError(f"{folder}: no image files found")
     if label is None: return files, None, 'unlabelled'
     if label not in ('ai', 'real'): raise UserError(f"label must be ai or real, not {label!r}")

@@ -15,14 +15,18 @@ from sklearn.preprocessing import StandardScaler
 from fastprogress.fastprogress import progress_bar
 from .core import *
 from .data import class_files, balanced_subset, training_files, usable
-from .base import SklearnDetector, Verdicts, register, model_dir, load_weights
+from typing import Annotated
+from pydantic import Field
+from pydantic import field_validator
+from .base import SklearnDetector, DetectorConfig, Part, Verdicts, register, model_dir, load_weights, build_bounded
 from .traces import load_item, feature_names, colour_of
-from .classical import fit_detector, valid_split, extract, trace_config, feature_importance
+from .classical import fit_detector, valid_split, extract, trace_config, feature_importance, TracePrep
 from .distributed import sharded, barrier
 
 # %% auto #0
-__all__ = ['PROBE_ARCH', 'backbone', 'cov_stages', 'stat_names', 'domain_columns', 'dihedral', 'cpu_bf16', 'default_bs',
-           'map_stats', 'stage_stats', 'ProbeDetector', 'available_memory', 'check_memory', 'view_rows', 'train_probe']
+__all__ = ['PROBE_ARCH', 'Side', 'backbone', 'cov_stages', 'stat_names', 'domain_columns', 'dihedral', 'cpu_bf16', 'default_bs',
+           'map_stats', 'stage_stats', 'ProbePrep', 'ProbeConfig', 'ProbeDetector', 'available_memory', 'check_memory',
+           'view_rows', 'train_probe']
 
 # %% ../nbs/05b_probe.ipynb #b0c33d2e
 PROBE_ARCH = 'tf_efficientnet_lite2'  # the default frozen network (offline weights: the `offline` extra)
@@ -119,11 +123,35 @@ def stage_stats(net:torch.nn.Module, # from backbone
     return (X[0] if average else X), errs
 
 # %% ../nbs/05b_probe.ipynb #f311e0bd
+Side = Annotated[int, Field(ge=33, le=1024)]  # a stage's maps need 2x2 positions for a standard deviation: 33 px or more
+
+class ProbePrep(Part):
+    "The probe's preprocessing in a config: the frozen network and how its statistics are taken"
+    arch: str = Field(pattern=r'^[A-Za-z0-9_.]{1,64}$') # timm name
+    size: Side|list[Side] # side(s) images are resized to
+    pretrained: bool = True
+    cov: list[Annotated[int, Field(ge=0, le=31)]] = Field([], max_length=32) # stages whose covariances are taken
+    views: int = Field(1, ge=1, le=8) # dihedral views averaged
+    bf16: bool|None = None
+    traces: TracePrep|None = None
+    @field_validator('size')
+    @classmethod
+    def _sizes(cls, v):
+        if isinstance(v, list) and not 1 <= len(v) <= 4: raise ValueError('one to four sides')
+        return v
+
+class ProbeConfig(DetectorConfig):
+    "`config.json` of a probe detector"
+    preprocessing: ProbePrep
+    classifier: str|None = Field(None, max_length=100) # shown, never read
+
 @register('probe')
 class ProbeDetector(SklearnDetector):
     "Statistics of a frozen network's feature maps (`stage_stats`) and a scikit-learn pipeline on top"
+    Config = ProbeConfig
+    files = ('model.skops', 'backbone.safetensors')
+    classifiers = (LogisticRegression,)
     workers = 0  # processes the optional trace features are extracted in
-    def __init__(self, config:dict, model, net=None): super().__init__(config, model); self.net = net
     def features(self, items, progress:bool=False, average:bool=True)->tuple:
         "`(X, errors)`: `stage_stats` of the items (over the preprocessing's `views`, averaged unless `average=False`), followed by their trace features when the preprocessing names them (`extract`)"
         items, cfg = list(items), self.config['preprocessing']
@@ -148,10 +176,19 @@ class ProbeDetector(SklearnDetector):
         super().save_model(path)
         with atomic_path(Path(path)/'backbone.safetensors') as tmp: save_file({k: v.detach().contiguous().cpu() for k,v in self.net.state_dict().items()}, str(tmp))
     @classmethod
-    def load(cls, path):
-        "The detector saved in `path`, its backbone rebuilt by timm and filled from `backbone.safetensors` (no network)"
-        det = super().load(path); det.net = backbone(det.config['preprocessing']['arch'], pretrained=False)
-        load_weights(det.net, Path(path)/'backbone.safetensors'); return det
+    def load_model(cls, path, config):
+        "The pipeline, and the backbone rebuilt by timm (within `build_bounded`) and filled from `backbone.safetensors` (no network)"
+        arch = config['preprocessing']['arch']
+        net = build_bounded(lambda device: backbone(arch, pretrained=False, device=device), f"{path}: the network {arch!r}")
+        return super().load_model(path, config), load_weights(net, Path(path)/'backbone.safetensors')
+    def __init__(self, config:dict, model, net=None):
+        if isinstance(model, tuple): model, net = model  # as load_model returns them
+        super().__init__(config, model); self.net = net
+    def check(self):
+        "The stages the config names exist, then the pipeline and domain model (`SklearnDetector.check`)"
+        n = len(self.net.feature_info.channels())
+        if any(i >= n for i in self.config['preprocessing'].get('cov', ())): raise UserError(f"{self.path}/config.json: preprocessing.cov names a stage beyond the network's {n}; retrain the model")
+        super().check()
 
 def available_memory()->int|None:
     "Bytes of memory a new allocation can use (Linux's `MemAvailable`), or None where that is unknown"

@@ -12,11 +12,12 @@ from .core import *
 from .base import load_detector
 
 # %% auto #0
-__all__ = ['MAX_UPLOAD', 'DOCS', 'decode_upload', 'trained_on', 'judge', 'occlusion', 'why_figure', 'png_data', 'make_app',
-           'serve']
+__all__ = ['MAX_UPLOAD', 'MAX_DECODED', 'DOCS', 'LIMITS', 'decode_upload', 'trained_on', 'judge', 'occlusion', 'why_figure',
+           'png_data', 'BodyLimit', 'Scorer', 'make_app', 'serve']
 
 # %% ../nbs/11_serve.ipynb #064b55b7
 MAX_UPLOAD = 20 << 20  # bytes an uploaded file may have
+MAX_DECODED = 256 << 20  # bytes an upload may take to decode and convert (`open_image`'s max_bytes; the command line allows 512 MB)
 DOCS = 'https://deepfake-detect.github.io/deepfake_detect/evaluate.html#what-a-detector-can-and-cannot-tell'
 
 def decode_upload(data:bytes, name:str='upload')->Image.Image:
@@ -24,7 +25,7 @@ def decode_upload(data:bytes, name:str='upload')->Image.Image:
     if len(data) > MAX_UPLOAD: raise ImageError(name, f'{len(data) >> 20} MB is over the {MAX_UPLOAD >> 20} MB upload limit')
     with tempfile.TemporaryDirectory(prefix='deepfake-detect-') as d:  # mode 0700, removed on leaving
         f = Path(d)/('upload' + Path(name).suffix[:8]); f.write_bytes(data)
-        try: return open_image(f)
+        try: return open_image(f, max_bytes=MAX_DECODED)
         except ImageError as e: raise ImageError(name, e.reason) from None
 
 def trained_on(det)->str:
@@ -82,6 +83,46 @@ def png_data(fig_or_img, max_side:int=0)->str:
     else: fig_or_img.savefig(buf, format='png', dpi=90, bbox_inches='tight')
     return 'data:image/png;base64,' + base64.b64encode(buf.getvalue()).decode()
 
+# %% ../nbs/11_serve.ipynb #76f5847e
+class _TooLarge(Exception):
+    "A request body over its route's limit"
+
+class BodyLimit:
+    "ASGI middleware: 413 for a request body over its path's limit, from `Content-Length` before it is read, else as the count passes"
+    def __init__(self, app, limits:dict, default:int=1 << 16): self.app, self.limits, self.default = app, limits, default
+    async def __call__(self, scope, receive, send):
+        from starlette.responses import PlainTextResponse
+        if scope['type'] != 'http': return await self.app(scope, receive, send)
+        limit = self.limits.get(scope['path'], self.default); length = dict(scope['headers']).get(b'content-length', b'0')
+        if not length.isdigit() or int(length) > limit:
+            return await PlainTextResponse(f"request over the {limit >> 20} MB this address takes", 413)(scope, receive, send)
+        seen = 0
+        async def counted():
+            nonlocal seen
+            msg = await receive(); seen += len(msg.get('body', b''))
+            if seen > limit: raise _TooLarge(f"request over the {limit >> 20} MB this address takes")
+            return msg
+        await self.app(scope, counted, send)
+
+# %% ../nbs/11_serve.ipynb #ca176824
+class Scorer:
+    "Runs blocking work in one worker thread at a time, off the event loop; 503 (`_Busy`) when more than `queue` requests wait"
+    def __init__(self, queue:int=16): import anyio; self.limiter, self.queue, self.waiting = anyio.CapacityLimiter(1), queue, 0
+    async def __call__(self, fn, *args):
+        import anyio
+        if self.waiting >= self.queue: raise _Busy(f"{self.waiting} requests are waiting; try again in a moment")
+        self.waiting += 1
+        try: return await anyio.to_thread.run_sync(lambda: _released(fn, *args), limiter=self.limiter)
+        finally: self.waiting -= 1
+
+class _Busy(Exception):
+    "More requests wait than the queue holds"
+
+def _released(fn, *args):
+    "`fn(*args)`, then the memory it freed given back to the system"
+    try: return fn(*args)
+    finally: release_memory()
+
 # %% ../nbs/11_serve.ipynb #7b21971c
 _JS = """
 const box = document.getElementById('results'), input = document.getElementById('files'), drop = document.getElementById('drop');
@@ -122,39 +163,63 @@ def _card(res:dict):
     return Div(Div(Img(src=png_data(res['image'], 192), alt=res['name'], width=192), P(Small(res['name'])), cls='file'), *rows,
                P(Small(A('What a detector can and cannot tell', href=DOCS))))
 
+LIMITS = {'/verdicts': MAX_UPLOAD + (1 << 16), '/why': MAX_UPLOAD + (1 << 16), '/api/verdicts': 5*MAX_UPLOAD}  # bytes a request body may have
+
+async def _form(req, files:int):
+    "The multipart form of `req` with at most `files` files and 4 other short fields (files spooled to disk), or the reason it is refused"
+    try: return await req.form(max_files=files, max_fields=4, max_part_size=4096), None
+    except _TooLarge as e: why = str(e)
+    except Exception as e: why = f"not a form this address takes ({getattr(e, 'detail', None) or type(e).__name__})"
+    await req.close(); release_memory()  # the parts read before the refusal: closed, and their memory given back
+    return None, why
+
 def make_app(model_dirs:list)->'FastHTML':
-    "The FastHTML app of the page, its detectors loaded once from `model_dirs`"
-    from fasthtml.common import FastHTML, Titled, Div, P, Input, Label, Style, Script, Small, Img, JSONResponse
-    dets = {Path(m).name or str(m): load_detector(m) for m in model_dirs}
-    app = FastHTML(title='deepfake_detect', secret_key=secrets.token_hex(16))  # no session file: the page keeps no state
-    async def _files(req, limit:int)->tuple:
-        "`([(name, bytes or None if over the limit)], form)` of a request's `file` fields"
-        if int(req.headers.get('content-length') or 0) > limit*(MAX_UPLOAD + 4096): return [('request', None)], {}
-        form = await req.form(max_files=limit)
-        return [(f.filename or 'upload', await f.read(MAX_UPLOAD + 1)) for f in form.getlist('file') if hasattr(f, 'read')], form
-    def _judge(name, data, image=False):
-        return dict(name=name, error=f'over the {MAX_UPLOAD >> 20} MB upload limit') if data is None else judge(dets, data, name, image)
+    "The FastHTML app of the page, its detectors loaded once from `model_dirs`; uploads through `BodyLimit` and one `Scorer`"
+    from fasthtml.common import FastHTML, Titled, Div, P, Input, Label, Style, Script, Small, Img, to_xml
+    from starlette.routing import Route
+    from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse
+    dets = {Path(m).name or str(m): load_detector(m) for m in model_dirs}; score = Scorer()
+    app = FastHTML(title='deepfake_detect', secret_key=secrets.token_hex(16), default_hdrs=False)  # no session file; no script from a CDN
+    async def upload(req, files:int):
+        "`(name, bytes or None over the limit)` of each `file` field, the form, and the reason a request is refused"
+        form, why = await _form(req, files)
+        if why: return [], None, why
+        return [(f.filename or 'upload', await f.read(MAX_UPLOAD + 1)) for f in form.getlist('file') if hasattr(f, 'read')], form, None
+    async def judged(name, data, image=False):
+        if data is None or len(data) > MAX_UPLOAD: return dict(name=name, error=f'over the {MAX_UPLOAD >> 20} MB upload limit')
+        return await score(judge, dets, data, name, image)
+    def refused(why): return PlainTextResponse(why, 503 if 'waiting' in why else 413)
     @app.get('/')
     def index():
         return Titled('Is this image AI-generated?',
             Style(_CSS), P(f"Detectors: {', '.join(f'{k} ({trained_on(d)})' for k,d in dets.items())}. Images up to {MAX_UPLOAD >> 20} MB; nothing is kept."),
             Div(Label('Choose images ', Input(type='file', id='files', multiple=True, accept='image/*')), P(Small('or drop them here, or paste one')), id='drop'),
             Div(id='results'), Script(f"const MAXB = {MAX_UPLOAD};" + _JS))
-    @app.post('/verdicts')
     async def verdicts(req):
-        files, _ = await _files(req, 1)
-        return _card(_judge(*files[0], image=True)) if files else P('no file in the request', cls='error')
-    @app.post('/why')
+        files, _, why = await upload(req, 1)
+        if why: return refused(why)
+        try: return HTMLResponse(to_xml(_card(await judged(*files[0], image=True)) if files else P('no file in the request', cls='error')))
+        except _Busy as e: return refused(str(e))
     async def why(req):
-        files, form = await _files(req, 1); det = dets.get(form.get('model'))
-        if not files or files[0][1] is None or det is None: return P('no explanation: no readable file, or no such detector', cls='error')
-        name, data = files[0]
-        try: return Img(src=png_data(why_figure(det, decode_upload(data, name))), alt=f"why: {form.get('model')}")
-        except ImageError as e: return P(e.reason, cls='error')
-    @app.post('/api/verdicts')
+        files, form, why = await upload(req, 1)
+        if why: return refused(why)
+        det = dets.get(form.get('model'))
+        if not files or files[0][1] is None or det is None: return HTMLResponse(to_xml(P('no explanation: no readable file, or no such detector', cls='error')))
+        def figure(name, data):
+            try: return Img(src=png_data(why_figure(det, decode_upload(data, name))), alt=f"why: {form.get('model')}")
+            except ImageError as e: return P(e.reason, cls='error')
+        try: return HTMLResponse(to_xml(await score(figure, *files[0])))
+        except _Busy as e: return refused(str(e))
     async def api(req):
-        files, _ = await _files(req, 64)
-        return JSONResponse(dict(files=[_judge(n, d) for n, d in files]))
+        form, why = await _form(req, 64)
+        if why: return refused(why)
+        out = []
+        try:
+            for f in (f for f in form.getlist('file') if hasattr(f, 'read')): out.append(await judged(f.filename or 'upload', await f.read(MAX_UPLOAD + 1)))
+        except _Busy as e: return refused(str(e))
+        return JSONResponse(dict(files=out))
+    app.router.routes[:0] = [Route('/verdicts', verdicts, methods=['POST']), Route('/why', why, methods=['POST']), Route('/api/verdicts', api, methods=['POST'])]
+    app.add_middleware(BodyLimit, limits=LIMITS)
     return app
 
 # %% ../nbs/11_serve.ipynb #b18727f2

@@ -22,6 +22,8 @@ def warm_up():
 def child(req:dict):
     "In the forked child: become the command and exit with its status"
     os.setsid()  # its own process group: a test can kill it and whatever it starts
+    import torch  # rebuild torch's thread pool, which a fork marks stale, while this process has one thread: built lazily, the
+    torch.set_num_threads(1)  # autograd engine's threads raced to rebuild it ("Invalid thread pool!", about one cnn train in 80)
     fd = os.open(os.devnull, os.O_RDONLY); os.dup2(fd, 0)
     for n, path in ((1, req['out']), (2, req['err'])): os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), n)
     sys.stdin, sys.stdout, sys.stderr = open(0), open(1, 'w'), open(2, 'w')

@@ -104,6 +104,34 @@ def small_data(demo_data, tmp_path_factory):
         for f in sorted((demo_data/cls).iterdir())[:12]: (d/cls/f.name).symlink_to(f)
     return d
 
+def one_line(r, *words):
+    "Assert exit 2, one line on stderr, no traceback, naming `words`"
+    assert r.returncode == 2, (r.returncode, r.stderr[-800:])
+    lines = [l for l in r.stderr.strip().splitlines() if l.strip()]
+    assert 'Traceback' not in r.stderr and len(lines) == 1, r.stderr[-800:]
+    for w in words: assert str(w) in lines[0], (w, lines[0])
+
+def forge(src, dest, config=None, files=None):
+    "Copy the model directory `src` to `dest`, change its config (`config(cfg)` edits the dict) and its `files` (a dict of name -> bytes),\n    then seal it as an attacker would: every listed file hashed, the config's digest recomputed; return `dest`"
+    from deepfake_detect.base import seal, _config_digest
+    shutil.copytree(src, dest)
+    for name, data in (files or {}).items(): (dest/name).write_bytes(data)
+    seal(dest)
+    if config is not None:
+        cfg = json.loads((dest/'config.json').read_text()); config(cfg); cfg['seal'] = _config_digest(cfg)
+        (dest/'config.json').write_text(json.dumps(cfg))
+    return dest
+
+def bomb_png(path, w:int, h:int, colour:int=0):
+    "A real PNG of `w` x `h` zero pixels (colour type 0: grey, 4: grey and alpha), compressed a thousandfold, written row by row"
+    import struct, zlib
+    chunk = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))
+    z, row, parts = zlib.compressobj(9), b'\0' * (1 + w*(2 if colour == 4 else 1)), []
+    for _ in range(h): parts.append(z.compress(row))
+    parts.append(z.flush())
+    Path(path).write_bytes(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, colour, 0, 0, 0)) + chunk(b'IDAT', b''.join(parts)) + chunk(b'IEND', b''))
+    return Path(path)
+
 def shared(name):
     "Path of a real data set under ../shared/data, or skip the test with the reason"
     p = SHARED/name

@@ -133,3 +133,17 @@ def test_chapters_read_as_chapters():
         bad += [f'{f.name}: path {p!r}' for p in re.findall(r'.{0,20}(?:' + MACHINE + r').{0,20}', t)]
         bad += [f'{f.name}: hash {h}' for h in re.findall(HASH, re.sub(r'git show \w+:', '', t))]
     assert not bad, '\n'.join(bad)
+
+def test_import_cells_hold_only_imports():
+    "In a notebook with exported code the docs build runs every cell that imports something (nbdev's exec_show_docs): imports alone"
+    imp = re.compile(r'\s*(from \S+ import|import )')
+    bad = []
+    for nb in sorted((ROOT/'nbs').rglob('*.ipynb')):
+        cells = json.loads(nb.read_text())['cells']
+        if not any(''.join(c['source']).startswith('#| export') for c in cells): continue
+        for i, c in enumerate(cells):
+            src = ''.join(c['source'])
+            if c['cell_type'] != 'code' or src.startswith('#| export'): continue
+            lines = [l for l in src.splitlines() if l.strip() and not l.lstrip().startswith('#')]
+            if any(imp.match(l) for l in lines) and not all(imp.match(l) or l.startswith((' ', '\t')) for l in lines): bad.append(f'{nb.name} cell {i}')
+    assert not bad, 'cells that mix imports with other code:\n' + '\n'.join(bad)

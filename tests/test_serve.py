@@ -48,6 +48,9 @@ def test_page_in_a_browser(server, demo_data, tmp_path):
         for t in verdicts: assert any(f' : {lbl} (threshold' in t for lbl in ('ai', 'real', 'unknown')) and 'what it was trained on' in t, t
         err = [t for t in cards() if 'notes.txt' in t]
         assert len(err) == 1 and 'not an image file' in err[0]
+        host = server.split('/')[2]  # every script, style, image and request the page made stayed on the app's own address
+        seen = drv.execute_script("return performance.getEntriesByType('resource').map(e => e.name)") + [drv.current_url]
+        assert seen and all(u.split('/')[2] == host or u.startswith(('data:', 'blob:')) for u in seen), seen
         if os.environ.get('DEEPFAKE_DETECT_SCREENSHOT'): drv.save_screenshot(os.environ['DEEPFAKE_DETECT_SCREENSHOT'])
     finally: drv.quit()
 
