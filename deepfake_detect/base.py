@@ -400,6 +400,19 @@ class SklearnDetector(Detector):
     def feature_names(self)->list:
         "Name of each column `features` returns"
         raise NotImplementedError
+    @classmethod
+    def unfitted(cls, seed:int=42, **opts)->'SklearnDetector':
+        "A detector with the preprocessing and the unfitted pipeline (`model`) its family's training makes of `opts`"
+        raise NotImplementedError
+    def view_features(self, items, progress:bool=False)->tuple:
+        "`(V, errors)`: the rows `features` gives per view of each item, `(views, n, d)`; one view unless the family trains on several"
+        X, errs = self.features(items, progress=progress); return X[None], errs
+    def columns_for_domain(self):
+        "The columns of `features` the domain model reads (None: all)"
+        return None
+    def like(self, config:dict, model)->'SklearnDetector':
+        "A detector of this family with `config` and `model`, sharing whatever else this one holds (a network)"
+        return type(self)(config, model)
     def check(self):
         "The pipeline (`check_pipeline`) and the domain model (`DomainModel.check`) fit rows of `feature_names()`' width"
         d = len(self.feature_names()); check_pipeline(self.model, d, self.classifiers, Path(self.path)/'model.skops')
@@ -407,6 +420,9 @@ class SklearnDetector(Detector):
     def verdicts(self, items, bs:int=64, tta:bool=False, progress:bool=False)->Verdicts:
         "P(ai) and the domain score from the same feature rows; the mirror image (`tta`) is left to the family's features"
         items = list(items); X, errs = self.features(items, progress=progress)
+        return self.row_verdicts(X, errs, items)
+    def row_verdicts(self, X:np.ndarray, errs:list, items:list)->Verdicts:
+        "The verdicts of feature rows `X` already computed from `items` (`errs`: why a row is NaN)"
         p = np.full(len(X), np.nan); ok = ~np.isnan(X).any(1)
         if ok.any(): p[ok] = apply_temperature(self.model.predict_proba(X[ok])[:, list(self.model.classes_).index(1)], self.config.get('temperature', 1.0))
         return Verdicts(p, errs, self.domain_score(X, items))

@@ -180,6 +180,11 @@ class TracesDetector(SklearnDetector):
     def feature_names(self)->list:
         "Name of each column `features` returns"
         cfg = self.config['preprocessing']; return feature_names(cfg['kernel'], tuple(cfg['features']), colour_of(cfg))
+    @classmethod
+    def unfitted(cls, kernel:int=3, clf:str='svc', features:tuple=DEFAULT_FEATURES, variant:str='em', colour:str='YCbCr', seed:int=42, workers:int=0)->TracesDetector:
+        "The preprocessing and the unfitted classifier `train_traces` makes of these options (its parameters say what they are)"
+        det = cls(dict(method='traces', preprocessing=trace_config(kernel, variant, features, colour), classifier=clf), make_classifier(clf, seed))
+        det.workers = workers; return det
 
 # %% ../nbs/04_classical.ipynb #a933d323
 def valid_split(files:list, valid_pct:float=0.2, seed:int=42)->tuple:

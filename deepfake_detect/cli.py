@@ -16,7 +16,7 @@ from .core import *
 # %% auto #0
 __all__ = ['DEMO_SWEEP', 'RESUMABLE', 'COMMANDS', 'parser_for', 'audit_cmd', 'train_cmd', 'predict_cmd', 'evaluate_cmd',
            'cross_cmd', 'robustness_cmd', 'traces_extract_cmd', 'search_cmd', 'ensemble_cmd', 'serve_cmd', 'reseal_cmd',
-           'run_demo', 'demo_cmd', 'log_lines', 'main']
+           'loso_cmd', 'run_demo', 'demo_cmd', 'log_lines', 'main']
 
 # %% ../nbs/10_cli.ipynb #a365fd2d
 def parser_for(func, prog:str)->argparse.ArgumentParser:
@@ -77,7 +77,7 @@ def audit_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
     from deepfake_detect.data import get_source, audit
     print(audit(get_source(data_dir), warn_at))
 
-def train_cmd(data_dir:Param("dataset folders (one sub-folder per class) or kaggle:owner/name; several: sources balanced, equal images per source and class", str, nargs='+'),
+def train_cmd(data_dir:Param("dataset folders (one sub-folder per class) or kaggle:owner/name; several: sources, each of one class or both, balanced within each class", str, nargs='+'),
               out:Param("model directory to write", str, required=True)=None,
               method:str='cnn', # cnn, traces or probe (frozen pretrained features + logistic regression)
               arch:str=None, # cnn: timm name or torchvision:NAME, default resnet50; probe: timm name, default tf_efficientnet_lite2 (tf_efficientnet_lite0 and lite2 work offline with the offline extra)
@@ -116,7 +116,7 @@ def train_cmd(data_dir:Param("dataset folders (one sub-folder per class) or kagg
     from deepfake_detect.classical import make_classifier, trace_config
     if method == 'traces': make_classifier(clf); trace_config(kernel, 'em', tuple(features.split(',')), colour)
     paths = [get_source(d) for d in ([data_dir] if isinstance(data_dir, str) else data_dir)]
-    for p in paths: class_files(p)  # the data's layout first, then where the model goes
+    for p in paths: class_files(p, min_classes=1 if len(paths) > 1 else 2)  # the data's layout first, then where the model goes
     check_out(out, paths, own=_is_model_dir, overwrite=overwrite, folder=True)
     path = paths[0] if len(paths) == 1 else paths
     if method == 'cnn':
@@ -277,6 +277,37 @@ def reseal_cmd(model_dir:str): # a model directory made or edited by hand
     from deepfake_detect.base import reseal
     det = reseal(model_dir); print(f"sealed {model_dir}: a {det.config['method']} detector, {len(det.config['files'])} files")
 
+# %% ../nbs/10_cli.ipynb #41f08b4d
+def _option(s:str)->tuple:
+    "`key=value` of `--opt` as `(key, value)`, the value read as JSON where it parses (numbers, true/false, lists), else as text"
+    k, eq, v = s.partition('=')
+    if not (eq and k.isidentifier()): raise UserError(f"--opt {s!r}: expected key=value, e.g. views=4")
+    try: return k, json.loads(v)
+    except ValueError: return k, v
+
+def loso_cmd(sources:Param("source folders, three or more: each holds ai/, real/ or both (e.g. the photographs of one place, the images of one generator)", str, nargs='+'),
+             out:Param("report folder to write (loso.csv, loso.md, loso.png, the cached features)", str, required=True)=None,
+             method:str='probe', # comma-separated families that fit a head on features: probe, traces
+             opt:Param("a family's training option key=value, for every family listed that has it (e.g. views=4, size=192, clf=lda); repeatable", str, nargs='*')=None,
+             max_per_source:int=None, # score a seeded subset of at most this many images per source and class
+             max_per_class:int=None, # train on at most this many images per source and class
+             seed:int=42,
+             overwrite:bool=False): # replace a folder another command of this project wrote
+    "Leave one source out: train on all the other sources, score the one left out; the shares right, unknown and wrong per source"
+    import pandas as pd
+    from deepfake_detect.data import class_files, MIN_PER_CLASS
+    from deepfake_detect.base import detector_class, SklearnDetector
+    from deepfake_detect.sources import leave_one_source_out, write_sources
+    _between(max_per_source=(max_per_source, 1, 10**7), max_per_class=(max_per_class, MIN_PER_CLASS, 10**7))
+    opts, fams = dict(map(_option, opt or [])), {m: detector_class(m) for m in method.split(',')}
+    if bad := [m for m, c in fams.items() if not issubclass(c, SklearnDetector)]: raise UserError(f"--method {bad[0]}: this family fits no head on features, which the table needs")
+    known = {m: set(inspect.signature(c.unfitted).parameters) for m, c in fams.items()}
+    if bad := sorted(set(opts) - set().union(*known.values())): raise UserError(f"--opt {bad[0]}: no family in --method {method} takes it")
+    for s in sources: class_files(s, min_classes=1)
+    check_out(out, sources, own=marked('loso'), overwrite=overwrite, folder=True, mark='loso')
+    df = pd.concat([leave_one_source_out(sources, out, m, max_per_source, max_per_class, seed, **{k: v for k, v in opts.items() if k in known[m]}) for m in fams])
+    write_sources(df, out); print(Path(out, 'loso.md').read_text().split('\n\n')[0])
+
 # %% ../nbs/10_cli.ipynb #3ee2f9e8
 DEMO_SWEEP = dict(jpeg=[100, 90, 75, 50], scale=[0.5, 1.0, 2.0], blur=[0, 0.5, 1, 2])
 
@@ -411,10 +442,11 @@ def log_lines(stream=None, # where the lines go (default: standard output); a te
 # %% ../nbs/10_cli.ipynb #3babe6f0
 RESUMABLE = {'search': 'finished trials are kept: rerun the same command to go on',
              'traces extract': 'the last checkpoint is kept: rerun with --resume to go on',
-             'demo': 'finished models and reports are kept: rerun the same command to go on'}
+             'demo': 'finished models and reports are kept: rerun the same command to go on',
+             'loso': "each family's features, once computed, are kept in --out: rerun the same command to go on"}
 COMMANDS = {'demo': demo_cmd, 'audit': audit_cmd, 'train': train_cmd, 'predict': predict_cmd, 'evaluate': evaluate_cmd, 'cross': cross_cmd,
             'robustness': robustness_cmd, 'traces extract': traces_extract_cmd, 'search': search_cmd, 'ensemble': ensemble_cmd, 'serve': serve_cmd,
-            'reseal': reseal_cmd}
+            'reseal': reseal_cmd, 'loso': loso_cmd}
 
 def _usage()->str:
     w = max(map(len, COMMANDS))

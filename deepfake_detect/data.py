@@ -15,9 +15,9 @@ from .core import *
 
 # %% auto #0
 __all__ = ['CLASS_NAMES', 'VOCAB', 'MIN_PER_CLASS', 'kaggle_credentials', 'get_source', 'label_of', 'class_files', 'verify',
-           'usable', 'resize_images', 'balanced_subset', 'training_files', 'holdout_split', 'data_dir', 'jpeg_quality',
-           'image_meta', 'Audit', 'audit', 'RGBImage', 'draw_jpeg_blur', 'jpeg_blur', 'JpegBlur', 'JpegBlurred',
-           'get_dls']
+           'usable', 'resize_images', 'balanced_subset', 'source_counts', 'balanced_sources', 'training_files',
+           'holdout_split', 'data_dir', 'jpeg_quality', 'image_meta', 'Audit', 'audit', 'RGBImage', 'draw_jpeg_blur',
+           'jpeg_blur', 'JpegBlur', 'JpegBlurred', 'get_dls']
 
 # %% ../nbs/01_data.ipynb #8ab8352e
 def _kaggle_cached(handle:str)->bool:
@@ -157,21 +157,41 @@ def balanced_subset(files_by_class:dict, # {class: files}, e.g. from class_files
     rng = random.Random(seed)
     return [f for k in sorted(files_by_class) for f in sorted(rng.sample(sorted(files_by_class[k]), n))]
 
+# %% ../nbs/01_data.ipynb #7a21b2ba
+def source_counts(fbcs:list, # {class: files} of each source, from class_files
+                  max_per_class:int|None=None, # at most this many images of a class from one source
+                 )->list:
+    "Images of each class each source gives: the same total per class, shared by its sources as evenly as whole images allow"
+    held = {c: [i for i, f in enumerate(fbcs) if f.get(c)] for c in VOCAB}
+    if missing := [c for c in VOCAB if not held[c]]:
+        raise UserError(f"no source holds images of class {missing[0]!r}: add a folder with a {missing[0]}/ sub-folder")
+    per = {c: min([len(fbcs[i][c]) for i in held[c]] + ([max_per_class] if max_per_class else [])) for c in VOCAB}
+    total = min(per[c]*len(held[c]) for c in VOCAB)
+    share = lambda c, i: total//len(held[c]) + (held[c].index(i) < total % len(held[c]))  # the first sources take the remainder
+    return [{c: share(c, i) for c in VOCAB if i in held[c]} for i in range(len(fbcs))]
+
 # %% ../nbs/01_data.ipynb #df919703
-def training_files(path, # a dataset folder, or a list of them (sources)
+def balanced_sources(fbcs:list, # {class: files} of each source
+                     max_per_class:int|None=None, seed:int=42)->list:
+    "The files each source gives (`source_counts` of each class, drawn with `seed` as `balanced_subset` draws)"
+    def draw(fbc, counts):
+        rng = random.Random(seed); return [f for k in sorted(counts) for f in sorted(rng.sample(sorted(fbc[k]), counts[k]))]
+    return [draw(fbc, n) for fbc, n in zip(fbcs, source_counts(fbcs, max_per_class))]
+
+def training_files(path, # a dataset folder, or a list of them (sources: each may hold one class or both)
                    max_per_class:int|None=None, # images per class (per source and class with several sources)
                    seed:int=42,
                    balance:bool=True, # one folder: False keeps every image (several folders are always balanced)
                   )->tuple:
-    "`(files, sources)`: balanced training images of one folder, or of several with equal images per source and class"
+    "`(files, sources)`: balanced training images of one folder, or of several sources (`source_counts`)"
     paths = [path] if isinstance(path, (str, Path)) else list(path)
-    fbcs = [class_files(p) for p in paths]
-    if len(paths) == 1 and not balance:
-        files = [f for fs in fbcs[0].values() for f in fs]; return files, [dict(path=str(paths[0]), images=len(files))]
-    n = min(len(fs) for fbc in fbcs for fs in fbc.values()) if len(paths) > 1 else None
-    n = min(n, max_per_class) if n and max_per_class else n or max_per_class
-    picked = [balanced_subset(fbc, n, seed) for fbc in fbcs]
-    return [f for fs in picked for f in fs], [dict(path=str(p), images=len(fs)) for p, fs in zip(paths, picked)]
+    if len(paths) == 1:
+        fbc = class_files(paths[0])
+        files = [f for fs in fbc.values() for f in fs] if not balance else balanced_subset(fbc, max_per_class, seed)
+        return files, [dict(path=str(paths[0]), images=len(files))]
+    fbcs = [class_files(p, min_classes=1) for p in paths]
+    picked = balanced_sources(fbcs, max_per_class, seed)
+    return [f for fs in picked for f in fs], [dict(path=str(p), images=len(fs), classes=sorted(fbc)) for p, fs, fbc in zip(paths, picked, fbcs)]
 
 # %% ../nbs/01_data.ipynb #33d8bc2b
 def holdout_split(path, # dataset folder with one sub-folder per class

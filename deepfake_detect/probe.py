@@ -181,6 +181,26 @@ class ProbeDetector(SklearnDetector):
         arch = config['preprocessing']['arch']
         net = build_bounded(lambda device: backbone(arch, pretrained=False, device=device), f"{path}: the network {arch!r}")
         return super().load_model(path, config), load_weights(net, Path(path)/'backbone.safetensors')
+    @classmethod
+    def unfitted(cls, arch:str=PROBE_ARCH, size=256, C:float=0.01, cov_channels:int=128, traces:bool=False, views:int=8, bf16:bool|None=None,
+                 pretrained:bool=True, weights=None, seed:int=42, workers:int=0)->ProbeDetector:
+        "The network and preprocessing `train_probe` makes of these options (its parameters say what they are), an unfitted logistic regression"
+        try: ProbePrep(arch=arch, size=size if np.ndim(size) == 0 else list(size), views=views, bf16=bf16, pretrained=pretrained)
+        except ValidationError as e: raise UserError(f"probe settings: {config_problem(e)}") from None
+        net = backbone(arch, pretrained, weights)
+        prep = dict(arch=arch, size=int(size) if np.ndim(size) == 0 else _sizes(size), pretrained=pretrained, cov=cov_stages(net, cov_channels), views=views, bf16=bf16,
+                    traces=trace_config() if traces else None)
+        det = cls(dict(method='probe', preprocessing=prep, classifier=f'logistic regression, C={C}'), make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000)), net)
+        det.workers = workers; return det
+    def view_features(self, items, progress:bool=False)->tuple:
+        "`(V, errors)`: `features` of every view, not averaged: `(views, n, d)`"
+        return self.features(items, progress, average=False)
+    def columns_for_domain(self)->np.ndarray:
+        "The columns the domain model reads: `domain_columns` of the network's middle stages"
+        cfg = self.config['preprocessing']; return domain_columns(self.net, cfg.get('cov', ()), cfg['size'])
+    def like(self, config:dict, model)->ProbeDetector:
+        "A probe with `config` and `model` on this one's network"
+        return type(self)(config, model, self.net)
     def __init__(self, config:dict, model, net=None):
         if isinstance(model, tuple): model, net = model  # as load_model returns them
         super().__init__(config, model); self.net = net
@@ -231,20 +251,17 @@ def train_probe(path, # dataset folder (one sub-folder per class), or a list of 
     if not 1 <= views <= 8: raise UserError(f"views must be 1 to 8 (an image has eight rotations and mirror images), not {views}")
     out = Path(out); files, sources = training_files(path, max_per_class, seed)
     (tr, va), y = valid_split(files, valid_pct, seed)
-    t0 = time.time(); net = backbone(arch, pretrained, weights)
-    prep = dict(arch=arch, size=int(size) if np.ndim(size) == 0 else _sizes(size), pretrained=pretrained, cov=cov_stages(net, cov_channels), views=views, bf16=bf16, traces=trace_config() if traces else None)
-    unfitted = ProbeDetector(dict(preprocessing=prep), None, net)
+    t0 = time.time(); unfitted = ProbeDetector.unfitted(arch, size, C, cov_channels, traces, views, bf16, pretrained, weights, seed, workers)
     check_memory(len(files), views, len(unfitted.feature_names()))
-    unfitted.workers = workers
     res = sharded(unfitted.features, files, progress=progress, average=False, combine=_join_views)  # launched on several processes, each takes a share
     if res is None: barrier(); return None  # not rank 0, which fits and writes the model directory
     V, errs = res  # (views, n, d)
     X = V.mean(0); ok, skipped = usable(files, errs); ok &= ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
     with model_dir(out) as tmp:  # the model directory appears whole, or not at all
         if len(skipped): skipped.to_csv(tmp/'skipped.csv', index=False)
-        det = fit_detector(partial(ProbeDetector, net=net), make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000)), X, y, tr, va, files, tmp, t0,
+        det = fit_detector(unfitted.like, unfitted.model, X, y, tr, va, files, tmp, t0,
                             lambda: view_rows(V, y, tr), refit=(lambda: view_rows(V, y, None if ok.all() else np.flatnonzero(ok))) if refit else None,
-                            domain_columns=domain_columns(net, prep['cov'], size), method='probe', preprocessing=prep, classifier=f'logistic regression, C={C}',
+                            domain_columns=unfitted.columns_for_domain(), **unfitted.config,
                             data=dict(path=str(path), sources=sources, skipped=int((~ok).sum()), seed=seed), training=dict(views=views, n_rows=int(len(tr)*views), refit=refit))
     barrier()  # launched on several processes: the others wait until the model directory is in place
     return det

@@ -113,3 +113,33 @@ def test_search_then_ensemble_scored_on_held_out(cli, demo_data, tmp_path):
     r = cli('evaluate', tmp_path/'ens', held, '--out', tmp_path/'rep')
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path/'rep'/'metrics.json').read_text())['n'] == 12 and (tmp_path/'rep'/'roc.png').exists()
+
+def _one_class_sources(root, n:int=10, side:int=48)->list:
+    "Five folders of one class each: photographs (smooth noise at three brightnesses) and two 'generators' (noise up-sampled by pixel repetition)"
+    rng = np.random.default_rng(0); out = []
+    for i, (name, cls) in enumerate((('photos_a', 'real'), ('photos_b', 'real'), ('photos_c', 'real'), ('gen_a', 'ai'), ('gen_b', 'ai'))):
+        (root/name/cls).mkdir(parents=True); out.append(root/name)
+        for j in range(n):
+            a = rng.integers(0, 256, (side//2, side//2, 3), dtype=np.uint8) if cls == 'ai' else rng.integers(40*i, 40*i + 90, (side, side, 3), dtype=np.uint8)
+            Image.fromarray(a).resize((side, side), Image.NEAREST).save(root/name/cls/f'{j}.png')
+    return out
+
+def test_one_class_sources_train_and_leave_one_out(cli, tmp_path):
+    "`train` on sources of one class each records them; `loso` writes the table, reuses its features when run again, refuses bad options"
+    srcs = _one_class_sources(tmp_path/'data')
+    r = cli('train', *srcs, '--method', 'traces', '--clf', 'lda', '--out', tmp_path/'m')
+    assert r.returncode == 0, r.stderr
+    got = json.loads((tmp_path/'m'/'config.json').read_text())['data']['sources']
+    assert [s['classes'] for s in got] == [['real']]*3 + [['ai']]*2 and sum(s['images'] for s in got[:3]) == sum(s['images'] for s in got[3:])
+    rep = tmp_path/'rep'
+    r = cli('loso', *srcs, '--method', 'traces', '--opt', 'clf=lda', '--out', rep)
+    assert r.returncode == 0, r.stderr
+    df = pd.read_csv(rep/'loso.csv')
+    assert df.source.tolist()[:5] == [s.name for s in srcs] and len(df) == 7 and (df.images[:5] == 10).all()
+    assert np.allclose(df[['right', 'unknown', 'wrong']].sum(axis=1), 1) and (rep/'loso.png').exists() and '| traces | gen_a | ai |' in r.stdout
+    t = (rep/'features_traces.npz').stat().st_mtime_ns
+    r = cli('loso', *srcs, '--method', 'traces', '--opt', 'clf=lda', '--out', rep)  # again: the features are read, not computed
+    assert r.returncode == 0 and (rep/'features_traces.npz').stat().st_mtime_ns == t and pd.read_csv(rep/'loso.csv').equals(df)
+    for args, words in ((('--opt', 'bogus=1'), '--opt bogus: no family'), (('--method', 'cnn'), 'fits no head on features'), (('--opt', 'clf'), 'expected key=value')):
+        r = cli('loso', *srcs, '--out', tmp_path/'r2', *args)
+        assert r.returncode == 2 and r.stderr.strip().count('\n') == 0 and words in r.stderr, r.stderr
