@@ -76,7 +76,7 @@ def test_offline_pretrained_fails_fast(cli, demo_data, tmp_path):
 def test_traces_extract_sigkill_resume(cli, tmp_path):
     "Kill -9 an extraction mid-run; --resume ends with features identical to an uninterrupted run"
     from deepfake_detect.demo import make_demo_dataset
-    data = make_demo_dataset(tmp_path/'data', n=40, size=128, seed=4)  # large enough that the kill lands mid-run
+    data = make_demo_dataset(tmp_path/'data', n=40, size=120, seed=4)  # large enough that the kill lands mid-run; under 128 px, so no EM compilation
     full = tmp_path/'full.npz'
     assert cli('traces', 'extract', data, '--out', full, '--every', '4').returncode == 0
     part = tmp_path/'part.npz'; ckpt = tmp_path/'part.npz.partial.npz'
