@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np, torch
 from .core import *
 from fastai.torch_core import default_device
-from .data import get_dls, class_files, training_files, verify, label_of, usable, VOCAB
+from fastai.vision.all import PILImage, DataBlock, ImageBlock, CategoryBlock, RandomSplitter, Resize, aug_transforms, RandTransform
+import random
+from .data import class_files, training_files, verify, label_of, usable, VOCAB, draw_jpeg_blur, jpeg_blur
 from typing import Literal, Annotated
 from pydantic import Field
 from .base import Detector, DetectorConfig, Part, Verdicts, register, model_dir, load_weights, build_bounded
@@ -18,8 +20,8 @@ from .distributed import training_ctx, sharded, is_main, barrier, processes
 from .metrics import binary_metrics, best_threshold, plot_confusion, plot_top_losses, fit_temperature, apply_temperature
 
 # %% auto #0
-__all__ = ['LITE_STAGES', 'lite_key', 'offline_weights', 'timm_weights_kwargs', 'create_learner', 'build_model', 'domain_layers',
-           'CNNPrep', 'CNNConfig', 'CNNDetector', 'train']
+__all__ = ['LITE_STAGES', 'lite_key', 'offline_weights', 'RGBImage', 'JpegBlur', 'get_dls', 'timm_weights_kwargs',
+           'create_learner', 'build_model', 'domain_layers', 'CNNPrep', 'CNNConfig', 'CNNDetector', 'train']
 
 # %% ../nbs/05_cnn.ipynb #a070b075
 LITE_STAGES = {0: [1, 2, 2, 3, 3, 4, 1], 1: [1, 3, 3, 4, 4, 5, 1], 2: [1, 3, 3, 4, 4, 5, 1]}  # blocks per stage of EfficientNet-Lite0, 1, 2
@@ -52,6 +54,51 @@ def offline_weights(arch:str='tf_efficientnet_lite0', cache=None)->Path|None:
         sd = torch.load(getattr(pkg, f'EfficientnetLite{v}ModelFile').get_model_file_path(), map_location='cpu', weights_only=True)
         with atomic_path(out) as tmp: save_file({lite_key(k, v): val.contiguous() for k,val in sd.items()}, str(tmp))
     return out
+
+# %% ../nbs/05_cnn.ipynb #28ac7006
+class RGBImage(PILImage):
+    "A fastai image opened with `open_image`"
+    @classmethod
+    def create(cls, fn, **kwargs):
+        "The image in the file `fn`, opened with `open_image`"
+        return cls(open_image(fn)) if isinstance(fn, (str, Path)) else cls(PILImage.create(fn, **kwargs))
+
+
+# %% ../nbs/05_cnn.ipynb #e8238883
+class JpegBlur(RandTransform):
+    "Training-only random JPEG re-compression and Gaussian blur (the CNNDetection recipe)"
+    split_idx, order = 0, 0
+    def __init__(self, p_jpeg:float=0.5, quality=(30, 100), p_blur:float=0.5, sigma=(0., 3.)):
+        super().__init__(p=1.); self.p_jpeg,self.quality,self.p_blur,self.sigma = p_jpeg,quality,p_blur,sigma
+    def before_call(self, b, split_idx):
+        "Draw whether and how much to re-compress and blur this item"
+        super().before_call(b, split_idx)
+        self.q, self.s = draw_jpeg_blur(random, self.p_jpeg, self.quality, self.p_blur, self.sigma)
+    def encodes(self, x:PILImage): return type(x)(jpeg_blur(x, self.q, self.s))
+
+
+# %% ../nbs/05_cnn.ipynb #d73c9fcc
+def get_dls(path, # dataset folder (one sub-folder per class); ignored when files is given
+            item:int=128, # side of the item resize (Resize(item, method=...))
+            size:int=256, # final side
+            bs:int=64, # batch size
+            valid_pct:float=0.2, seed:int=42,
+            files:list|None=None, # images to use instead of every image under path
+            method:str='squish', # resize method: squish, crop or pad
+            min_scale:float=0.75, # smallest crop scale of aug_transforms
+            aug:str='study', # 'study': aug_transforms(size, min_scale); 'flip': mirror only, no resampling; 'none'
+            robust_aug:bool=False, # also random JPEG re-compression and blur on training images (JpegBlur)
+            num_workers:int|None=None, **kwargs):
+    "The study's fastai DataLoaders over verified files"
+    from fastai.vision.all import Flip
+    if files is None: files = verify([f for fs in class_files(path).values() for f in fs])[0]
+    if aug not in ('study', 'flip', 'none'): raise UserError(f"aug must be study, flip or none, not {aug!r}")
+    item_tfms = [JpegBlur()] * robust_aug + [Resize(item if aug == 'study' else size, method=method)]
+    batch_tfms = {'study': aug_transforms(size=size, min_scale=min_scale, **kwargs), 'flip': [Flip(p=0.5)], 'none': None}[aug]
+    dblock = DataBlock(blocks=(ImageBlock(RGBImage), CategoryBlock(vocab=VOCAB)), get_y=label_of,
+                       splitter=RandomSplitter(valid_pct, seed=seed), item_tfms=item_tfms, batch_tfms=batch_tfms)
+    return dblock.dataloaders(files, bs=bs, num_workers=num_workers)
+
 
 # %% ../nbs/05_cnn.ipynb #6d0d9d69
 def timm_weights_kwargs(arch:str, pretrained:bool=True, weights=None)->dict:
