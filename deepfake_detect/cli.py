@@ -298,6 +298,7 @@ def loso_cmd(sources:Param("source folders, three or more: each holds ai/, real/
     from deepfake_detect.data import class_files, MIN_PER_CLASS
     from deepfake_detect.base import detector_class, SklearnDetector
     from deepfake_detect.sources import leave_one_source_out, write_sources
+    from deepfake_detect.evaluate import md_table
     _between(max_per_source=(max_per_source, 1, 10**7), max_per_class=(max_per_class, MIN_PER_CLASS, 10**7))
     opts, fams = dict(map(_option, opt or [])), {m: detector_class(m) for m in method.split(',')}
     if bad := [m for m, c in fams.items() if not issubclass(c, SklearnDetector)]: raise UserError(f"--method {bad[0]}: this family fits no head on features, which the table needs")
@@ -306,7 +307,7 @@ def loso_cmd(sources:Param("source folders, three or more: each holds ai/, real/
     for s in sources: class_files(s, min_classes=1)
     check_out(out, sources, own=marked('loso'), overwrite=overwrite, folder=True, mark='loso')
     df = pd.concat([leave_one_source_out(sources, out, m, max_per_source, max_per_class, seed, **{k: v for k, v in opts.items() if k in known[m]}) for m in fams])
-    write_sources(df, out); print(Path(out, 'loso.md').read_text().split('\n\n')[0])
+    write_sources(df, out); print(md_table(df))
 
 # %% ../nbs/10_cli.ipynb #3ee2f9e8
 DEMO_SWEEP = dict(jpeg=[100, 90, 75, 50], scale=[0.5, 1.0, 2.0], blur=[0, 0.5, 1, 2])
