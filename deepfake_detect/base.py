@@ -270,14 +270,14 @@ def save_skops(model, path):
 def load_skops(path, trusted=SKOPS_TYPES):
     "The scikit-learn model in the skops file `path`; a `UserError` for any type beyond skops' defaults and `trusted`"
     import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
     path = Path(path)
     if not path.is_file(): raise UserError(f"{path}: missing; the model directory is incomplete, retrain it")
     check_zip(path)
-    try: untrusted = sio.get_untrusted_types(file=path)
+    try: return sio.load(path, trusted=list(trusted))  # skops audits the types before it builds anything
+    except UntrustedTypesFoundException: odd = sorted(set(sio.get_untrusted_types(file=path)) - set(trusted))
     except Exception as e: raise UserError(f"{path}: not a readable skops file ({type(e).__name__}); retrain the model") from None
-    odd = sorted(set(untrusted) - set(trusted))
-    if odd: raise UserError(f"{path}: refuses to load types this project never writes: {odd}; use model directories from sources you trust")
-    return sio.load(path, trusted=untrusted)
+    raise UserError(f"{path}: refuses to load types this project never writes: {odd}; use model directories from sources you trust")
 
 # %% ../nbs/01c_base.ipynb #486267a7
 def _bad(path, what:str)->UserError:

@@ -5,20 +5,19 @@ Protocol, one JSON line each way on stdin/stdout: `{"argv", "cwd", "env", "out",
 child ends, `{"status"}` (its exit code, or minus the signal that killed it, as `subprocess` reports them).
 The child is what the console script runs (`deepfake_detect.cli.main`) in a process of its own: its own exit status,
 standard streams (files), working directory, environment and process group; only the imports are shared.
-Torch runs one thread here and in the children: OpenMP cannot be used across a fork once its threads exist, and the
-EM kernel compiled below (the traces compile it for images from 128 px, `em_settings.fused_from`: the bad-input matrix's
-large image) stays valid only for the thread count it was compiled for; compiled here once, no child compiles it again."""
+Torch runs one thread here and in the children: OpenMP cannot be used across a fork once its threads exist.
+The commands run the traces' 'bmm' engine (`DEEPFAKE_DETECT_ENGINE`, set by conftest's `cli_env`): the only test image
+past the size from which the CPU compiles the fused engine (128 px, `em_settings.fused_from`) is the bad-input matrix's
+8000-px grey square, whose EM is the same with either engine (03_traces compares them); nothing compiles here or in a child."""
 import os, sys, json, traceback
 
 def warm_up():
-    "Import what the commands use and compile the traces' EM kernels once, for every child"
+    "Import what the commands use, once for every child"
     import torch
     torch.set_num_threads(1)
     import deepfake_detect.cli, deepfake_detect.classical, deepfake_detect.probe, deepfake_detect.cnn, deepfake_detect.ensemble
     import deepfake_detect.evaluate, deepfake_detect.search, deepfake_detect.detector, deepfake_detect.serve, deepfake_detect.demo
     import fastai.vision.all, skops.io, safetensors.torch, timm, uvicorn, fasthtml.common
-    from deepfake_detect.traces import em_traces
-    em_traces(torch.rand(6, 128, 128), group=3)  # the default variant, at a size `auto` compiles for (and past the sizes 0 and 1 the compiler specialises on)
 
 def child(req:dict):
     "In the forked child: become the command and exit with its status"

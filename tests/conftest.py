@@ -7,9 +7,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent/'shared'/'data'
 
 def cli_env(**extra)->dict:
-    "The environment the command line runs in: this one, warnings off, offline where the hub cannot be reached"
+    "The environment the command line runs in: this one, warnings off, offline where the hub cannot be reached, the traces'\n    uncompiled engine (the tests' images are too small for the compiled one, see cli_server.py)"
     from deepfake_detect.core import hf_offline
-    return {**os.environ, 'PYTHONWARNINGS': 'ignore', **({'HF_HUB_OFFLINE': '1'} if hf_offline() else {}), **extra}
+    return {**os.environ, 'PYTHONWARNINGS': 'ignore', 'DEEPFAKE_DETECT_ENGINE': 'bmm', **({'HF_HUB_OFFLINE': '1'} if hf_offline() else {}), **extra}
 
 def run_cli(*args, timeout=600, **kw):
     "Run the installed console script in a new interpreter; return the CompletedProcess"
@@ -82,18 +82,22 @@ def cli():
     yield _CLI[0]
     _CLI.pop().close()
 
-@pytest.fixture(scope='session')
-def demo_data(tmp_path_factory):
-    from deepfake_detect.demo import make_demo_dataset
-    return make_demo_dataset(tmp_path_factory.mktemp('demo')/'data', n=30, size=48, seed=0)
+_DEMO = []
+
+def demo_assets()->tuple:
+    "The demo data (30 images per class, 48 px) and a traces detector trained on it with LDA, built once per test run for\n    the fixtures and the background jobs: its model file loads in milliseconds (a Random Forest's 300 trees take most of a second)"
+    if not _DEMO:
+        from deepfake_detect.demo import make_demo_dataset
+        from deepfake_detect.classical import train_traces
+        d = Path(tempfile.mkdtemp(prefix='deepfake-detect-demo-')); data = make_demo_dataset(d/'data', n=30, size=48, seed=0)
+        train_traces(data, d/'traces', clf='lda', progress=False); _DEMO.extend([data, d/'traces'])
+    return tuple(_DEMO)
 
 @pytest.fixture(scope='session')
-def traces_model(demo_data, tmp_path_factory):
-    "A traces detector trained on `demo_data`, with LDA: its model file loads in milliseconds (a Random Forest's 300 trees take most of a second)"
-    from deepfake_detect.classical import train_traces
-    out = tmp_path_factory.mktemp('models')/'traces'
-    train_traces(demo_data, out, clf='lda', progress=False)
-    return out
+def demo_data(): return demo_assets()[0]
+
+@pytest.fixture(scope='session')
+def traces_model(): return demo_assets()[1]
 
 @pytest.fixture(scope='session')
 def small_data(demo_data, tmp_path_factory):
@@ -123,13 +127,17 @@ def forge(src, dest, config=None, files=None):
     return dest
 
 def bomb_png(path, w:int, h:int, colour:int=0):
-    "A real PNG of `w` x `h` zero pixels (colour type 0: grey, 4: grey and alpha), compressed a thousandfold, written row by row"
+    "A real PNG of `w` x `h` zero pixels (colour type 0: grey, 4: grey and alpha), compressed a thousandfold, written row by row;\n    a block of rows is compressed once and repeated (a full flush restarts the compressor, so every block compresses alike)"
     import struct, zlib
     chunk = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))
-    z, row, parts = zlib.compressobj(9), b'\0' * (1 + w*(2 if colour == 4 else 1)), []
-    for _ in range(h): parts.append(z.compress(row))
-    parts.append(z.flush())
-    Path(path).write_bytes(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, colour, 0, 0, 0)) + chunk(b'IDAT', b''.join(parts)) + chunk(b'IEND', b''))
+    row, k = b'\0' * (1 + w*(2 if colour == 4 else 1)), 500
+    def deflate(n):
+        z = zlib.compressobj(9, zlib.DEFLATED, -15); return z.compress(row*n) + z.flush(zlib.Z_FULL_FLUSH)
+    block, adler = deflate(k), 1
+    for _ in range(h//k): adler = zlib.adler32(row*k, adler)
+    adler = zlib.adler32(row*(h % k), adler)
+    data = b'\x78\xda' + block*(h//k) + deflate(h % k) + zlib.compressobj(9, zlib.DEFLATED, -15).flush() + struct.pack('>I', adler)
+    Path(path).write_bytes(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, colour, 0, 0, 0)) + chunk(b'IDAT', data) + chunk(b'IEND', b''))
     return Path(path)
 
 def shared(name):

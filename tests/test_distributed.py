@@ -5,6 +5,7 @@ import json, os, subprocess, sys
 from pathlib import Path
 import numpy as np, pandas as pd
 import pytest
+from conftest import demo_assets
 
 def launch(script, *args, n=2)->subprocess.Popen:
     "`accelerate launch` of `script` on `n` CPU processes, started"
@@ -31,11 +32,8 @@ def _plant_checkpoints(data, out:Path)->list:
 
 def start_early(d:Path)->tuple:
     "Every command of this module on two processes, in one launch started with the test run: (folder, the launch, planted rows)"
-    from deepfake_detect.demo import make_demo_dataset
-    from deepfake_detect.classical import train_traces
-    data = make_demo_dataset(d/'data', n=30, size=48, seed=0); planted = _plant_checkpoints(data, d/'resumed.npz')
-    train_traces(data, d/'traces', clf='lda', progress=False)
-    cmds = [['predict', d/'traces', data, '--out', d/'two.csv'],
+    data, traces = demo_assets(); planted = _plant_checkpoints(data, d/'resumed.npz')
+    cmds = [['predict', traces, data, '--out', d/'two.csv'],
             ['traces', 'extract', data, '--out', d/'two.npz'], ['traces', 'extract', data, '--out', d/'resumed.npz', '--resume'],
             ['train', data, '--out', d/'cnn2', *CNN]]
     (d/'commands.json').write_text(json.dumps([[str(a) for a in c] for c in cmds]))
@@ -51,7 +49,7 @@ def two(early):
 
 def test_predict_two_processes_same_rows(cli, two, tmp_path):
     d, outs, _ = two; one = tmp_path/'one.csv'
-    assert cli('predict', d/'traces', d/'data', '--out', one).returncode == 0
+    assert cli('predict', demo_assets()[1], demo_assets()[0], '--out', one).returncode == 0
     assert outs['predict'].count('wrote') == 1  # rank 0 alone reports
     a, b = pd.read_csv(one, keep_default_na=False), pd.read_csv(d/'two.csv', keep_default_na=False)
     assert len(a) == 60
@@ -60,7 +58,7 @@ def test_predict_two_processes_same_rows(cli, two, tmp_path):
 
 def test_traces_extract_two_processes_same_features(cli, two, tmp_path):
     d, _, _ = two; one = tmp_path/'one.npz'
-    assert cli('traces', 'extract', d/'data', '--out', one).returncode == 0
+    assert cli('traces', 'extract', demo_assets()[0], '--out', one).returncode == 0
     a, b = np.load(one), np.load(d/'two.npz')
     assert a['X'].shape[0] == 60
     for k in ('paths', 'labels', 'errors', 'cfg'): assert (a[k] == b[k]).all(), k
@@ -76,7 +74,7 @@ def test_traces_extract_resumes_each_process_share(two):
 
 def test_cnn_trained_on_two_processes_loads_and_predicts(two):
     from deepfake_detect.base import load_detector
-    d, outs, _ = two; out = d/'cnn2'; demo_data = d/'data'
+    d, outs, _ = two; out = d/'cnn2'; demo_data = demo_assets()[0]
     assert outs['train'].count('model directory:') == 1
     cfg = json.loads((out/'config.json').read_text())
     assert cfg['training']['processes'] == 2 and cfg['training']['effective_bs'] == 16
