@@ -270,7 +270,7 @@ def train(path, # dataset folder (one sub-folder per class), or a list of them: 
           files:list|None=None, # train on these files instead of every image under path
           export_pkl:bool=False, # also write fastai's pickled learner.pkl
           domain_images:int=4000, # training images whose domain rows the domain model keeps (a random sample beyond that)
-          channels_last:bool|None=None, # the network's weights (so its activations) channels-last in memory, fastai's ChannelsLast; default: on a CPU, where it trains faster (1.18x end to end, benchmarks/cnn_train_speed.py)
+          channels_last:bool|None=None, # the network's weights (so its activations) channels-last in memory, fastai's ChannelsLast; default: on a CPU, where it trains faster (1.18x end to end, see the CNN speed study)
           progress:bool=True)->CNNDetector:
     "Fine-tune a CNN on `path` and write the model directory `out`"
     from fastai.vision.all import GradientAccumulation, set_seed

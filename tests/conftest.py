@@ -61,6 +61,7 @@ class CLI:
 
 _CLI, EARLY = [], {}  # the session's CLI server; what each test module's `start_early` returned
 
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected: start only what the tests that run need
 def pytest_collection_modifyitems(session, config, items):
     "Start the long background jobs of the collected tests at once; run first the tests that need none of them"
     uses = lambda it, name: name in getattr(it, 'fixturenames', ())
@@ -68,6 +69,16 @@ def pytest_collection_modifyitems(session, config, items):
     items.sort(key=lambda it: uses(it, 'cli') or uses(it, 'early'))  # stable: the file order within each part
     for mod in {it.module for it in items if getattr(it, 'module', None) is not None}:
         if hasattr(mod, 'start_early'): EARLY[mod.__name__] = mod.start_early(Path(tempfile.mkdtemp(prefix='deepfake-detect-early-')))
+
+def pytest_sessionfinish(session, exitstatus):
+    "Stop the background jobs no test collected their results from (a run stopped early), and a CLI server no test used"
+    while _CLI: c = _CLI.pop(); c.p.kill(); c.p.wait(); shutil.rmtree(c.tmp, ignore_errors=True)
+    for job in EARLY.values():
+        for p in job:
+            if isinstance(p, subprocess.Popen) and p.poll() is None:
+                p.terminate()  # a launcher passes it on to the processes it started
+                try: p.wait(30)
+                except subprocess.TimeoutExpired: p.kill(); p.wait()
 
 @pytest.fixture(scope='module')
 def early(request):
