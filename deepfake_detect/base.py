@@ -10,16 +10,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal, Annotated
 import numpy as np
+from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from .core import *
-from .metrics import apply_temperature
+from .metrics import apply_temperature, save_fig
 from .domain import load_domain, save_domain
 
 # %% auto #0
 __all__ = ['FILE_NAME', 'SHA256', 'DETECTORS', 'BUILTIN', 'MAX_CONFIG', 'SKOPS_TYPES', 'Part', 'SizeFacts', 'DomainConfig',
            'DetectorConfig', 'config_problem', 'Verdicts', 'Detector', 'register', 'detector_class', 'seal',
-           'model_dir', 'read_config', 'load_detector', 'reseal', 'check_family', 'save_skops', 'load_skops',
-           'check_pipeline', 'build_bounded', 'load_weights', 'SklearnDetector']
+           'model_dir', 'read_config', 'load_detector', 'reseal', 'check_family', 'occlusion', 'occlusion_figure',
+           'save_skops', 'load_skops', 'check_pipeline', 'build_bounded', 'load_weights', 'SklearnDetector']
 
 # %% ../nbs/01c_base.ipynb #9c3e505d
 class Part(BaseModel):
@@ -117,6 +118,10 @@ class Detector:
     def predict(self, items, bs:int=64, tta:bool=False, progress:bool=False)->tuple:
         "`(p_ai, errors)`: P(ai) per item, NaN where it cannot be used, and the reason per item ('' if fine)"
         v = self.verdicts(items, bs, tta, progress); return v.p_ai, v.errors
+    def explain(self, item, # an image path, PIL image or HxWx3 uint8 array
+                path=None): # PNG file to write the figure to
+        "A figure of what drove the verdict on one image; by default `occlusion_figure` (a family may draw its own)"
+        return occlusion_figure(self, item, path)
     def domain_score(self, rows, items=None)->np.ndarray:
         "The domain model's score of feature rows, and of their images' sizes where `items` are given (NaN where the detector has no domain model)"
         return self.domain.score(rows, items) if self.domain is not None else np.full(len(rows), np.nan)
@@ -257,6 +262,31 @@ def check_family(det:Detector, items:list, # images the detector can score
     assert type(again) is type(det) and strip(again.config) == strip(det.config)
     np.testing.assert_allclose(again.predict(items, bs=4)[0], v.p_ai, atol=1e-6)  # the same computation on the same batches
     return v.p_ai[:-1]
+
+# %% ../nbs/01c_base.ipynb #4969517d
+def occlusion(det:Detector, item, grid:int=4)->np.ndarray:
+    "`(grid, grid)`: how much P(ai) falls when each cell of the image is covered with its mean colour"
+    img = _rgb(item); a = np.asarray(img); h, w = a.shape[:2]; mean = a.reshape(-1, 3).mean(0).astype(np.uint8); covered = []
+    for i in range(grid):
+        for j in range(grid):
+            b = a.copy(); b[i*h//grid:(i+1)*h//grid, j*w//grid:(j+1)*w//grid] = mean; covered.append(Image.fromarray(b))
+    p = det.predict([img] + covered, bs=len(covered) + 1)[0]
+    return (p[0] - p[1:]).reshape(grid, grid)
+
+# %% ../nbs/01c_base.ipynb #72e09c61
+def _rgb(item)->Image.Image:
+    "An image path, PIL image or HxWx3 uint8 array as an RGB PIL image"
+    return open_image(item) if isinstance(item, (str, Path)) else Image.fromarray(item) if isinstance(item, np.ndarray) else item.convert('RGB')
+
+# %% ../nbs/01c_base.ipynb #c521814e
+def occlusion_figure(det:Detector, item, path=None):
+    "The `occlusion` map over the image, as a figure (written to `path` as PNG if given)"
+    import matplotlib.pyplot as plt
+    img = _rgb(item); m = occlusion(det, img); lim = max(abs(m).max(), 1e-3)
+    fig, ax = plt.subplots(figsize=(4.2, 3.6))
+    ax.imshow(img); im = ax.imshow(m, cmap='RdBu_r', vmin=-lim, vmax=lim, alpha=.55, extent=(0, img.width, img.height, 0), interpolation='nearest')
+    ax.set_title('fall in P(ai) when a cell is hidden', fontsize=9); ax.axis('off'); fig.colorbar(im, ax=ax, shrink=.8); plt.close(fig)
+    return save_fig(fig, path)
 
 # %% ../nbs/01c_base.ipynb #ecb4dcd8
 SKOPS_TYPES = ('sklearn.tree._tree.Tree', 'sklearn.neighbors._kd_tree.KDTree', 'sklearn.neighbors._ball_tree.BallTree',

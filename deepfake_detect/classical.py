@@ -185,6 +185,10 @@ class TracesDetector(SklearnDetector):
         "The preprocessing and the unfitted classifier `train_traces` makes of these options (its parameters say what they are)"
         det = cls(dict(method='traces', preprocessing=trace_config(kernel, variant, features, colour), classifier=clf), make_classifier(clf, seed))
         det.workers = workers; return det
+    def explain(self, item, # an image path, PIL image or HxWx3 uint8 array
+                path=None): # PNG file to write the figure to
+        "The traces' own figure of one image (`explain`): its kernels, its EM posterior map, the features that matter"
+        return explain(self, item, path)
 
 # %% ../nbs/04_classical.ipynb #a933d323
 def valid_split(files:list, valid_pct:float=0.2, seed:int=42)->tuple:

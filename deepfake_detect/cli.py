@@ -342,7 +342,7 @@ def run_demo(out='demo_out', # folder for data, models and the report
     "Build the demo data, train and evaluate every detector on it, and write `out/report.md`"
     from deepfake_detect.demo import make_demo_dataset, show_demo, make_other_images
     from deepfake_detect.data import audit
-    from deepfake_detect.classical import train_traces, explain, TracesDetector
+    from deepfake_detect.classical import train_traces, TracesDetector
     from deepfake_detect.cnn import train
     from deepfake_detect.probe import train_probe
     from deepfake_detect.evaluate import evaluate, robustness, cross_domain, md_table
@@ -359,7 +359,7 @@ def run_demo(out='demo_out', # folder for data, models and the report
         if not (rdir/'metrics.json').exists(): evaluate(mdir, te, rdir, progress=progress)
         if not (rdir/'robustness.csv').exists(): robustness(mdir, te, rdir, sweep or DEMO_SWEEP, progress=progress)
         ms[name] = json.loads((rdir/'metrics.json').read_text())
-    explain(TracesDetector.load(out/'models'/'traces'), sorted((te/'ai').iterdir())[0], out/'reports'/'traces'/'explain.png')
+    TracesDetector.load(out/'models'/'traces').explain(sorted((te/'ai').iterdir())[0], out/'reports'/'traces'/'explain.png')
     others = [make_other_images(out/'data'/'other'/k, k, n=max(10, n//2), seed=seed) for k in ('tiny', 'noise', 'smooth')]
     cross = cross_domain([out/'models'/k for k in ms], [te, *others], out/'reports'/'cross')
     robust = '\n\n'.join(f"{n}: ![](reports/{n}/robustness.png)" for n in ms)

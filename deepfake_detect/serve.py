@@ -12,8 +12,8 @@ from .core import *
 from .base import load_detector
 
 # %% auto #0
-__all__ = ['MAX_UPLOAD', 'MAX_DECODED', 'DOCS', 'LIMITS', 'decode_upload', 'trained_on', 'judge', 'occlusion', 'why_figure',
-           'png_data', 'BodyLimit', 'Scorer', 'make_app', 'serve']
+__all__ = ['MAX_UPLOAD', 'MAX_DECODED', 'DOCS', 'LIMITS', 'decode_upload', 'trained_on', 'judge', 'png_data', 'BodyLimit',
+           'Scorer', 'make_app', 'serve']
 
 # %% ../nbs/11_serve.ipynb #064b55b7
 MAX_UPLOAD = 20 << 20  # bytes an uploaded file may have
@@ -52,27 +52,6 @@ def judge(dets:dict, # {name: detector}
     return dict(name=name, size=list(img.size), detectors=out, **(dict(image=img) if image else {}))
 
 # %% ../nbs/11_serve.ipynb #b796ee97
-def occlusion(det, img:Image.Image, grid:int=4)->np.ndarray:
-    "`(grid, grid)`: how much P(ai) falls when each cell of `img` is covered with its mean colour"
-    a = np.asarray(img); h, w = a.shape[:2]; mean = a.reshape(-1, 3).mean(0).astype(np.uint8); covered = []
-    for i in range(grid):
-        for j in range(grid):
-            b = a.copy(); b[i*h//grid:(i+1)*h//grid, j*w//grid:(j+1)*w//grid] = mean; covered.append(Image.fromarray(b))
-    p = det.predict([img] + covered, bs=len(covered) + 1)[0]
-    return (p[0] - p[1:]).reshape(grid, grid)
-
-def why_figure(det, img:Image.Image):
-    "The explanation figure of one image: `explain` for the traces family, an occlusion map otherwise"
-    import matplotlib.pyplot as plt
-    if det.config['method'] == 'traces':
-        from deepfake_detect.classical import explain
-        return explain(det, img)
-    m = occlusion(det, img); lim = max(abs(m).max(), 1e-3)
-    fig, ax = plt.subplots(figsize=(4.2, 3.6))
-    ax.imshow(img); im = ax.imshow(m, cmap='RdBu_r', vmin=-lim, vmax=lim, alpha=.55, extent=(0, img.width, img.height, 0), interpolation='nearest')
-    ax.set_title('fall in P(ai) when a cell is hidden', fontsize=9); ax.axis('off'); fig.colorbar(im, ax=ax, shrink=.8); plt.close(fig)
-    return fig
-
 def png_data(fig_or_img, max_side:int=0)->str:
     "A figure or an image as a data: URL (PNG), for the page"
     buf = io.BytesIO()
@@ -206,7 +185,7 @@ def make_app(model_dirs:list)->'FastHTML':
         det = dets.get(form.get('model'))
         if not files or files[0][1] is None or det is None: return HTMLResponse(to_xml(P('no explanation: no readable file, or no such detector', cls='error')))
         def figure(name, data):
-            try: return Img(src=png_data(why_figure(det, decode_upload(data, name))), alt=f"why: {form.get('model')}")
+            try: return Img(src=png_data(det.explain(decode_upload(data, name))), alt=f"why: {form.get('model')}")
             except ImageError as e: return P(e.reason, cls='error')
         try: return HTMLResponse(to_xml(await score(figure, *files[0])))
         except _Busy as e: return refused(str(e))

@@ -9,21 +9,22 @@ from conftest import one_line, forge, bomb_png
 T = 60  # seconds any one command may take here: a hang fails the test instead of stopping the suite
 
 @pytest.fixture(scope='module')
-def dirs(traces_model, small_data, tmp_path_factory):
+def dirs(cli, traces_model, small_data, tmp_path_factory):
     "Small model directories of every family: the session's traces model, a Random Forest one, a probe, a CNN, an ensemble"
-    from deepfake_detect.base import load_detector
-    from deepfake_detect.cnn import train
-    from deepfake_detect.probe import train_probe
-    from deepfake_detect.ensemble import EnsembleDetector
+    from deepfake_detect.base import load_detector, seal
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     d = tmp_path_factory.mktemp('families'); det = load_detector(traces_model); n = len(det.feature_names())
     rng = np.random.default_rng(0); X = rng.normal(size=(40, n)); y = np.arange(40) % 2
     det.model = make_pipeline(StandardScaler(), RandomForestClassifier(5, random_state=0)).fit(X, y); det.config['classifier'] = 'rf'; det.save(d/'forest')
-    train_probe(small_data, d/'probe', 'tf_efficientnet_lite0', size=48, views=1, pretrained=False, progress=False)
-    train(small_data, d/'cnn', arch='resnet10t', size=32, item=32, epochs=1, bs=8, pretrained=False, aug='none', progress=False)
-    EnsembleDetector(dict(method='ensemble', threshold=0.5, how='mean', weights=[.5, .5], members=[]), [det, load_detector(d/'probe')]).save(d/'ensemble')
+    for name, opts in (('probe', ['--arch', 'tf_efficientnet_lite0', '--size', '48', '--probe-views', '1']),
+                       ('cnn', ['--arch', 'resnet10t', '--size', '32', '--item', '32', '--epochs', '1', '--bs', '8', '--aug', 'none'])):
+        r = cli('train', small_data, '--out', d/name, '--method', name, '--no-pretrained', *opts); assert r.returncode == 0, r.stderr
+    (d/'ensemble').mkdir()  # what `EnsembleDetector.save` writes: a config naming its members relative to its folder, sealed
+    (d/'ensemble'/'config.json').write_text(json.dumps(dict(method='ensemble', threshold=0.5, how='mean', weights=[.5, .5],
+                                                            members=[os.path.relpath(traces_model, d/'ensemble'), '../probe'])))
+    seal(d/'ensemble')
     return dict(traces=traces_model, forest=d/'forest', probe=d/'probe', cnn=d/'cnn', ensemble=d/'ensemble')
 
 def predict(cli, model, items, tmp_path, *extra):
