@@ -4,23 +4,28 @@
 
 # %% ../nbs/01c_base.ipynb #afdd0824
 from __future__ import annotations
-import re, json, hashlib, importlib, zipfile
+import re, json, time, hashlib, importlib, zipfile
 from dataclasses import dataclass
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal, Annotated
-import numpy as np
+from typing import Literal, Annotated, Callable
+import numpy as np, pandas as pd
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from .core import *
-from .metrics import apply_temperature, save_fig
-from .domain import load_domain, save_domain
+from sklearn.base import clone
+from sklearn.model_selection import train_test_split
+from . import __version__
+from .data import label_of
+from .metrics import binary_metrics, best_threshold, plot_confusion, plot_roc, fit_temperature, apply_temperature, save_fig
+from .domain import load_domain, save_domain, fit_domain
 
 # %% auto #0
 __all__ = ['FILE_NAME', 'SHA256', 'DETECTORS', 'BUILTIN', 'MAX_CONFIG', 'SKOPS_TYPES', 'Part', 'SizeFacts', 'DomainConfig',
            'DetectorConfig', 'config_problem', 'Verdicts', 'Detector', 'register', 'detector_class', 'seal',
            'model_dir', 'read_config', 'load_detector', 'reseal', 'check_family', 'occlusion', 'occlusion_figure',
-           'save_skops', 'load_skops', 'check_pipeline', 'build_bounded', 'load_weights', 'SklearnDetector']
+           'save_skops', 'load_skops', 'check_pipeline', 'build_bounded', 'load_weights', 'SklearnDetector',
+           'valid_split', 'fit_detector', 'feature_importance']
 
 # %% ../nbs/01c_base.ipynb #9c3e505d
 class Part(BaseModel):
@@ -463,3 +468,47 @@ class SklearnDetector(Detector):
     def load_model(cls, path, config):
         "The pipeline in `model.skops`, loaded with `load_skops`"
         return load_skops(Path(path)/'model.skops')
+
+# %% ../nbs/01c_base.ipynb #6b51b675
+def valid_split(files:list, valid_pct:float=0.2, seed:int=42)->tuple:
+    "`((train rows, valid rows), labels)`: a seeded split of `files`, stratified by class"
+    y = np.array([label_of(f) == 'ai' for f in files], int)
+    return train_test_split(np.arange(len(files)), test_size=valid_pct, random_state=seed, stratify=y), y
+
+# %% ../nbs/01c_base.ipynb #eee4f08d
+def fit_detector(cls, model, X, y, tr, va, files, out, t0:float,
+                 Xtr=None, ytr=None, # the training rows and labels (default X[tr], y[tr]); Xtr may be a function returning both, made only for the fit
+                 refit:tuple|Callable|None=None, # (rows, labels), or a function returning them: then fit a clone of model on them, e.g. training and validation images together, keeping the temperature and threshold
+                 domain:bool=True, # also fit a domain model (fit_domain) on the rows of tr, its threshold on the rows of va
+                 domain_columns=None, # the columns of X the domain model reads (default: all)
+                 **config):
+    "Fit the scikit-learn `model` on rows `tr` of `X` (or on `Xtr`, `ytr`), calibrate and choose the threshold on rows `va`, save a `cls` detector and its reports into `out`"
+    for part, rows in (('training', tr), ('validation', va)):
+        if len(np.unique(y[rows])) < 2: raise UserError(f"the {part} images give usable features for {len(np.unique(y[rows]))} class(es) only: too few images, or images too small for these settings (a larger --size?)")
+    Xtr, ytr = Xtr() if callable(Xtr) else (X[tr], y[tr]) if Xtr is None else (Xtr, ytr)
+    model.fit(Xtr, ytr); del Xtr, ytr  # rows a function made are freed here, before `refit`'s are made
+    p_raw = model.predict_proba(X[va])[:, list(model.classes_).index(1)]
+    T = fit_temperature(y[va], p_raw); p = apply_temperature(p_raw, T)
+    thr = best_threshold(y[va], p); data = config.pop('data', {})
+    if refit is not None:  # the validation figures below stay those of the model fitted on `tr`
+        Xr, yr = refit() if callable(refit) else refit
+        model = clone(model).fit(Xr, yr)
+    config = dict(method=config.pop('method'), vocab=['ai', 'real'], positive='ai', threshold=thr, temperature=T, version=__version__,
+                  data=dict(n_train=int(len(tr)), n_valid=int(len(va)), **data), **config)
+    dm = fit_domain(X[tr], X[va], items=[files[i] for i in tr], columns=domain_columns) if domain else None
+    if dm is not None: config['domain'] = save_domain(dm, out)
+    det = cls(config, model); det.domain = dm; det.save(out)
+    save_json(out/'metrics.json', dict(valid=binary_metrics(y[va], p, thr), valid_at_0_5=binary_metrics(y[va], p, 0.5), ece_before_calibration=binary_metrics(y[va], p_raw)['ece'],
+                                       refit_rows=0 if refit is None else int(len(yr)), train_seconds=time.time()-t0))
+    plot_confusion(y[va], p, thr, out/'confusion.png'); plot_roc(y[va], p, out/'roc.png')
+    save_npz(out/'valid_predictions.npz', paths=np.array([str(files[i]) for i in va]), y=y[va], p=p)
+    return det
+
+# %% ../nbs/01c_base.ipynb #35252f64
+def feature_importance(det:SklearnDetector)->pd.Series:
+    "Importance of each feature (`det.feature_names()`): Random Forest's impurity decrease, or |coefficient| of a linear model (LDA, logistic regression) on scaled features"
+    clf = det.model[-1]; names = det.feature_names()
+    if hasattr(clf, 'feature_importances_'): v = clf.feature_importances_
+    elif hasattr(clf, 'coef_'): v = np.abs(clf.coef_).ravel()
+    else: return pd.Series(dtype=float)
+    return pd.Series(v, index=names).sort_values(ascending=False)

@@ -26,7 +26,7 @@ from .data import class_files, balanced_subset, training_files, label_of, draw_j
 from .metrics import binary_metrics, best_threshold, plot_confusion, plot_roc, fit_temperature, apply_temperature, save_fig
 from typing import Literal
 from pydantic import Field, ValidationError, field_validator
-from .base import SklearnDetector, DetectorConfig, Part, config_problem, register, model_dir
+from .base import SklearnDetector, DetectorConfig, Part, config_problem, register, model_dir, valid_split, fit_detector, feature_importance
 from .domain import fit_domain, save_domain
 from .loading import prefetched, loader_workers
 from .distributed import processes, share, gather, barrier, is_main
@@ -35,8 +35,7 @@ from .traces import trace_features, feature_names, image_tensor, em_traces, kern
 
 # %% auto #0
 __all__ = ['CLASSIFIERS', 'TracePrep', 'trace_config', 'extract', 'extract_folder', 'ConvTraces', 'make_classifier',
-           'TracesConfig', 'TracesDetector', 'valid_split', 'fit_detector', 'train_traces', 'plot_class_kernels',
-           'feature_importance', 'explain', 'compare_variants']
+           'TracesConfig', 'TracesDetector', 'train_traces', 'plot_class_kernels', 'explain', 'compare_variants']
 
 # %% ../nbs/04_classical.ipynb #d0af1cf2
 def _map(fn, items, workers):
@@ -191,39 +190,6 @@ class TracesDetector(SklearnDetector):
         return explain(self, item, path)
 
 # %% ../nbs/04_classical.ipynb #a933d323
-def valid_split(files:list, valid_pct:float=0.2, seed:int=42)->tuple:
-    "`((train rows, valid rows), labels)`: a seeded split of `files`, stratified by class"
-    y = np.array([label_of(f) == 'ai' for f in files], int)
-    return train_test_split(np.arange(len(files)), test_size=valid_pct, random_state=seed, stratify=y), y
-
-def fit_detector(cls, model, X, y, tr, va, files, out, t0:float,
-                 Xtr=None, ytr=None, # the training rows and labels (default X[tr], y[tr]); Xtr may be a function returning both, made only for the fit
-                 refit:tuple|Callable|None=None, # (rows, labels), or a function returning them: then fit a clone of model on them, e.g. training and validation images together, keeping the temperature and threshold
-                 domain:bool=True, # also fit a domain model (fit_domain) on the rows of tr, its threshold on the rows of va
-                 domain_columns=None, # the columns of X the domain model reads (default: all)
-                 **config):
-    "Fit the scikit-learn `model` on rows `tr` of `X` (or on `Xtr`, `ytr`), calibrate and choose the threshold on rows `va`, save a `cls` detector and its reports into `out`"
-    for part, rows in (('training', tr), ('validation', va)):
-        if len(np.unique(y[rows])) < 2: raise UserError(f"the {part} images give usable features for {len(np.unique(y[rows]))} class(es) only: too few images, or images too small for these settings (a larger --size?)")
-    Xtr, ytr = Xtr() if callable(Xtr) else (X[tr], y[tr]) if Xtr is None else (Xtr, ytr)
-    model.fit(Xtr, ytr); del Xtr, ytr  # rows a function made are freed here, before `refit`'s are made
-    p_raw = model.predict_proba(X[va])[:, list(model.classes_).index(1)]
-    T = fit_temperature(y[va], p_raw); p = apply_temperature(p_raw, T)
-    thr = best_threshold(y[va], p); data = config.pop('data', {})
-    if refit is not None:  # the validation figures below stay those of the model fitted on `tr`
-        Xr, yr = refit() if callable(refit) else refit
-        model = clone(model).fit(Xr, yr)
-    config = dict(method=config.pop('method'), vocab=['ai', 'real'], positive='ai', threshold=thr, temperature=T, version=__version__,
-                  data=dict(n_train=int(len(tr)), n_valid=int(len(va)), **data), **config)
-    dm = fit_domain(X[tr], X[va], items=[files[i] for i in tr], columns=domain_columns) if domain else None
-    if dm is not None: config['domain'] = save_domain(dm, out)
-    det = cls(config, model); det.domain = dm; det.save(out)
-    save_json(out/'metrics.json', dict(valid=binary_metrics(y[va], p, thr), valid_at_0_5=binary_metrics(y[va], p, 0.5), ece_before_calibration=binary_metrics(y[va], p_raw)['ece'],
-                                       refit_rows=0 if refit is None else int(len(yr)), train_seconds=time.time()-t0))
-    plot_confusion(y[va], p, thr, out/'confusion.png'); plot_roc(y[va], p, out/'roc.png')
-    save_npz(out/'valid_predictions.npz', paths=np.array([str(files[i]) for i in va]), y=y[va], p=p)
-    return det
-
 def train_traces(path, # dataset folder (one sub-folder per class), or a list of them: sources balanced
                  out, # model directory to write
                  kernel:int=3, # EM kernel size (3, 5 or 7)
@@ -267,14 +233,6 @@ def plot_class_kernels(X, y, k:int=3, path=None, colour:str='RGB'):
             im = ax.imshow(kk, cmap='RdBu_r', vmin=-abs(ks).max(), vmax=abs(ks).max()); ax.set_title(f'{name} {ch}'); ax.axis('off')
     fig.colorbar(im, ax=axs, shrink=.6); plt.close(fig)
     return save_fig(fig, path)
-
-def feature_importance(det:TracesDetector)->pd.Series:
-    "Importance of each feature (`det.feature_names()`): Random Forest's impurity decrease, or |coefficient| of a linear model (LDA, logistic regression) on scaled features"
-    clf = det.model[-1]; names = det.feature_names()
-    if hasattr(clf, 'feature_importances_'): v = clf.feature_importances_
-    elif hasattr(clf, 'coef_'): v = np.abs(clf.coef_).ravel()
-    else: return pd.Series(dtype=float)
-    return pd.Series(v, index=names).sort_values(ascending=False)
 
 # %% ../nbs/04_classical.ipynb #101eaca1
 def explain(det:TracesDetector, item, path=None):

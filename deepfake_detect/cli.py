@@ -313,7 +313,7 @@ def loso_cmd(sources:Param("source folders, three or more: each holds ai/, real/
 DEMO_SWEEP = dict(jpeg=[100, 90, 75, 50], scale=[0.5, 1.0, 2.0], blur=[0, 0.5, 1, 2])
 
 def _demo_cnn_args():
-    from deepfake_detect.cnn import offline_weights
+    from deepfake_detect.weights import offline_weights
     if offline_weights() is not None: return dict(arch='tf_efficientnet_lite0', pretrained=True), 'tf_efficientnet_lite0, ImageNet weights from the offline extra'
     if not hf_offline(): return dict(arch='tf_efficientnet_lite0', pretrained=True), 'tf_efficientnet_lite0, ImageNet weights downloaded'
     return dict(arch='resnet10t', pretrained=False), 'resnet10t from scratch (no network, offline extra not installed)'

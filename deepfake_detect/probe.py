@@ -18,9 +18,9 @@ from .data import class_files, balanced_subset, training_files, usable
 from typing import Annotated
 from pydantic import Field
 from pydantic import field_validator
-from .base import SklearnDetector, DetectorConfig, Part, Verdicts, register, model_dir, load_weights, build_bounded
+from .base import SklearnDetector, DetectorConfig, Part, Verdicts, register, model_dir, load_weights, build_bounded, fit_detector, valid_split, feature_importance
 from .traces import load_item, feature_names, colour_of
-from .classical import fit_detector, valid_split, extract, trace_config, feature_importance, TracePrep
+from .classical import extract, trace_config, TracePrep
 from .distributed import sharded, barrier
 
 # %% auto #0
@@ -36,7 +36,7 @@ def backbone(arch:str=PROBE_ARCH, pretrained:bool=True, weights=None,
             )->torch.nn.Module:
     "The feature stages of timm's `arch` (`features_only`), in eval mode on `device`, pretrained as the CNN detector's are"
     import timm
-    from deepfake_detect.cnn import timm_weights_kwargs
+    from deepfake_detect.weights import timm_weights_kwargs
     return timm.create_model(arch, pretrained=pretrained, features_only=True, **timm_weights_kwargs(arch, pretrained, weights)).eval().to(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
 
 def _inputs(net:torch.nn.Module, arrays:list, size:int)->torch.Tensor:

@@ -10,8 +10,7 @@ import numpy as np, pandas as pd
 from sklearn.base import clone
 from .core import *
 from .data import class_files, balanced_sources
-from .base import detector_class, SklearnDetector
-from .classical import fit_detector, valid_split
+from .base import detector_class, SklearnDetector, fit_detector, valid_split
 from .metrics import save_fig
 from .evaluate import md_table
 

@@ -72,13 +72,14 @@ def test_traces_extract_resumes_each_process_share(two):
     assert (X[planted] == 7).all() and not (np.delete(X, planted, 0) == 7).all(1).any()
     np.testing.assert_array_equal(np.delete(X, planted, 0), np.delete(np.load(d/'two.npz')['X'], planted, 0))
 
-def test_cnn_trained_on_two_processes_loads_and_predicts(two):
-    from deepfake_detect.base import load_detector
+def test_cnn_trained_on_two_processes_loads_and_predicts(cli, two, tmp_path):
     d, outs, _ = two; out = d/'cnn2'; demo_data = demo_assets()[0]
     assert outs['train'].count('model directory:') == 1
     cfg = json.loads((out/'config.json').read_text())
     assert cfg['training']['processes'] == 2 and cfg['training']['effective_bs'] == 16
     assert {'model.safetensors', 'domain.npz', 'metrics.json', 'valid_predictions.npz'} <= set(cfg['files'])
     files = sorted((demo_data/'ai').iterdir())[:4] + sorted((demo_data/'real').iterdir())[:4]
-    p, errs = load_detector(out).predict(files)
-    assert p.shape == (8,) and np.isfinite(p).all() and errs == [''] * 8
+    r = cli('predict', out, *files, '--out', tmp_path/'p.csv', '--no-abstain')  # one process loads what two wrote
+    assert r.returncode == 0, r.stderr
+    df = pd.read_csv(tmp_path/'p.csv', keep_default_na=False)
+    assert len(df) == 8 and np.isfinite(df.p_ai).all()  # every image scored

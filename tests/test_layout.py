@@ -8,7 +8,7 @@ from deepfake_detect.base import BUILTIN
 PKG = Path(__file__).resolve().parents[1]/'deepfake_detect'
 FAMILIES = {name: mod.rsplit('.', 1)[1] for name, mod in BUILTIN.items()}  # method -> module name
 OWED_BRANCHES = {('cli.py', 'train_cmd')}  # `train DIR --method X`: its options are still the union of the families' (not from the registry)
-OWED_IMPORTS = {('probe.py', 'classical'), ('probe.py', 'cnn')}  # the probe's use of the traces' fitting helpers and the CNN's weight helper
+OWED_IMPORTS = {('probe.py', 'classical')}  # the probe's traces=True option reads the traces' features (extract, trace_config, TracePrep)
 
 def _names(node)->set:
     "The strings a comparison operand holds: a constant, or the constants of a tuple, list or set"
