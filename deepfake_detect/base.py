@@ -268,6 +268,11 @@ def check_family(det:Detector, items:list, # images the detector can score
     np.testing.assert_allclose(again.predict(items, bs=4)[0], v.p_ai, atol=1e-6)  # the same computation on the same batches
     return v.p_ai[:-1]
 
+# %% ../nbs/01c_base.ipynb #72e09c61
+def _rgb(item)->Image.Image:
+    "An image path, PIL image or HxWx3 uint8 array as an RGB PIL image"
+    return open_image(item) if isinstance(item, (str, Path)) else Image.fromarray(item) if isinstance(item, np.ndarray) else item.convert('RGB')
+
 # %% ../nbs/01c_base.ipynb #4969517d
 def occlusion(det:Detector, item, grid:int=4)->np.ndarray:
     "`(grid, grid)`: how much P(ai) falls when each cell of the image is covered with its mean colour"
@@ -277,11 +282,6 @@ def occlusion(det:Detector, item, grid:int=4)->np.ndarray:
             b = a.copy(); b[i*h//grid:(i+1)*h//grid, j*w//grid:(j+1)*w//grid] = mean; covered.append(Image.fromarray(b))
     p = det.predict([img] + covered, bs=len(covered) + 1)[0]
     return (p[0] - p[1:]).reshape(grid, grid)
-
-# %% ../nbs/01c_base.ipynb #72e09c61
-def _rgb(item)->Image.Image:
-    "An image path, PIL image or HxWx3 uint8 array as an RGB PIL image"
-    return open_image(item) if isinstance(item, (str, Path)) else Image.fromarray(item) if isinstance(item, np.ndarray) else item.convert('RGB')
 
 # %% ../nbs/01c_base.ipynb #c521814e
 def occlusion_figure(det:Detector, item, path=None):

@@ -6,28 +6,24 @@
 from __future__ import annotations
 import os, json, time, random, warnings
 from functools import partial
-from typing import Callable
 from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor
 import multiprocessing as mp
 import numpy as np, pandas as pd, torch
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-from sklearn.model_selection import train_test_split
 from fastprogress.fastprogress import progress_bar
-from . import __version__
 from .core import *
 from .data import class_files, balanced_subset, training_files, label_of, draw_jpeg_blur, JpegBlurred, usable
-from .metrics import binary_metrics, best_threshold, plot_confusion, plot_roc, fit_temperature, apply_temperature, save_fig
+from .metrics import binary_metrics, save_fig
 from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from .base import SklearnDetector, DetectorConfig, Part, config_problem, register, model_dir, valid_split, fit_detector, feature_importance
-from .domain import fit_domain, save_domain
 from .loading import prefetched, loader_workers
 from .distributed import processes, share, gather, barrier, is_main
 from fastai.torch_core import rank_distrib

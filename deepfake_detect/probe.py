@@ -18,7 +18,7 @@ from .data import class_files, balanced_subset, training_files, usable
 from typing import Annotated
 from pydantic import Field
 from pydantic import field_validator
-from .base import SklearnDetector, DetectorConfig, Part, Verdicts, register, model_dir, load_weights, build_bounded, fit_detector, valid_split, feature_importance
+from .base import SklearnDetector, DetectorConfig, Part, Verdicts, register, model_dir, load_weights, build_bounded, fit_detector, valid_split
 from .traces import load_item, feature_names, colour_of
 from .classical import extract, trace_config, TracePrep
 from .distributed import sharded, barrier

@@ -1,5 +1,5 @@
 "Shared fixtures: generated data in temporary folders, the command line in processes of its own, and the real-data tier that skips without ../shared/data."
-import json, os, select, shutil, signal, subprocess, sys, tempfile
+import functools, json, os, select, shutil, signal, subprocess, sys, tempfile
 from pathlib import Path
 import pytest
 
@@ -93,16 +93,14 @@ def cli():
     yield _CLI[0]
     _CLI.pop().close()
 
-_DEMO = []
-
+@functools.cache
 def demo_assets()->tuple:
     "The demo data (30 images per class, 48 px) and a traces detector trained on it with LDA, built once per test run for\n    the fixtures and the background jobs: its model file loads in milliseconds (a Random Forest's 300 trees take most of a second)"
-    if not _DEMO:
-        from deepfake_detect.demo import make_demo_dataset
-        from deepfake_detect.classical import train_traces
-        d = Path(tempfile.mkdtemp(prefix='deepfake-detect-demo-')); data = make_demo_dataset(d/'data', n=30, size=48, seed=0)
-        train_traces(data, d/'traces', clf='lda', progress=False); _DEMO.extend([data, d/'traces'])
-    return tuple(_DEMO)
+    from deepfake_detect.demo import make_demo_dataset
+    from deepfake_detect.classical import train_traces
+    d = Path(tempfile.mkdtemp(prefix='deepfake-detect-demo-')); data = make_demo_dataset(d/'data', n=30, size=48, seed=0)
+    train_traces(data, d/'traces', clf='lda', progress=False)
+    return data, d/'traces'
 
 @pytest.fixture(scope='session')
 def demo_data(): return demo_assets()[0]

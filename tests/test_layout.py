@@ -34,11 +34,9 @@ def _imported(path:Path)->set:
     "The modules of this package that `path` imports (relative or absolute), by name"
     out = set()
     for n in ast.walk(ast.parse(path.read_text())):
-        if isinstance(n, ast.ImportFrom):
-            mod = n.module or ''
-            if n.level: out.add(mod.split('.')[0] or '')
-            elif mod.startswith('deepfake_detect.'): out.add(mod.split('.')[1])
-            if mod in ('', 'deepfake_detect') or n.level and not mod: out |= {a.name for a in n.names}
+        if isinstance(n, ast.ImportFrom) and (n.level or (n.module or '').startswith('deepfake_detect')):
+            parts = (n.module or '').split('.')[0 if n.level else 1:]  # `from .x import`, `from deepfake_detect.x import`
+            out |= {parts[0]} if parts and parts[0] else {a.name for a in n.names}  # `from . import x`
         elif isinstance(n, ast.Import): out |= {a.name.split('.')[1] for a in n.names if a.name.startswith('deepfake_detect.')}
     return out
 
