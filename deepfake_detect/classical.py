@@ -25,8 +25,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from .base import SklearnDetector, DetectorConfig, Part, config_problem, register, model_dir, valid_split, fit_detector, feature_importance
 from .loading import prefetched, loader_workers
-from .distributed import processes, share, gather, barrier, is_main
-from fastai.torch_core import rank_distrib
+from .distributed import processes, process_rank, share, gather, barrier, is_main
 from .traces import trace_features, feature_names, image_tensor, em_traces, kernel_image, items_features, to_colour, colour_of, FEATURES, DEFAULT_FEATURES, CHANNELS
 
 # %% auto #0
@@ -100,7 +99,7 @@ def extract_folder(path, # folder of images (class sub-folders optional)
     files = image_files(path)
     if not files: raise UserError(f"{path}: no image files found")
     n_proc = processes(); mine = share(files)  # all of them in one process
-    ckpt = out.with_name(out.name + ('.partial.npz' if n_proc == 1 else f'.partial-{rank_distrib()}of{n_proc}.npz'))
+    ckpt = out.with_name(out.name + ('.partial.npz' if n_proc == 1 else f'.partial-{process_rank()}of{n_proc}.npz'))
     X, errs, done = [], [], 0
     if resume and ckpt.exists():
         try: c = dict(np.load(ckpt, allow_pickle=False))

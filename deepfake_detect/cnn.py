@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np, torch
 from .core import *
 from fastai.torch_core import default_device
+from fastcore.basics import noop
 from fastai.vision.all import PILImage, DataBlock, ImageBlock, CategoryBlock, RandomSplitter, Resize, aug_transforms, RandTransform
 import random
 from .data import class_files, training_files, verify, label_of, usable, VOCAB, draw_jpeg_blur, jpeg_blur
@@ -237,7 +238,8 @@ def train(path, # dataset folder (one sub-folder per class), or a list of them: 
     if channels_last or (channels_last is None and not torch.cuda.is_available()):
         from fastai.callback.channelslast import ChannelsLast
         learn.add_cb(ChannelsLast())
-    if not progress: learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
+    if not progress:  # no bar, and no raw epoch lists (the recorder prints them where no progress callback takes its lines)
+        learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback']); learn.logger = noop
     if lr_find: lr = float(learn.lr_find(show_plot=False).valley)
     with training_ctx(learn): learn.fine_tune(epochs, lr, freeze_epochs=freeze_epochs)  # launched on several processes: DistributedDataParallel
     train_s = time.time() - t0

@@ -5,20 +5,24 @@
 # %% ../nbs/01d_distributed.ipynb #a08a5bd0
 from __future__ import annotations
 from contextlib import contextmanager
+import os
 import numpy as np, torch
-from fastai.torch_core import num_distrib, rank_distrib
 
 # %% auto #0
-__all__ = ['processes', 'is_main', 'state', 'share', 'concat', 'gather', 'barrier', 'sharded', 'training_ctx']
+__all__ = ['processes', 'process_rank', 'is_main', 'state', 'share', 'concat', 'gather', 'barrier', 'sharded', 'training_ctx']
 
 # %% ../nbs/01d_distributed.ipynb #b28daf92
 def processes()->int:
     "How many processes this run was launched with (`accelerate launch`, `torchrun`, `notebook_launcher`); 1 when not launched"
-    return max(num_distrib(), 1)
+    return max(int(os.environ.get('WORLD_SIZE', 0)), 1)
+
+def process_rank()->int:
+    "This process's rank among them: 0 when not launched"
+    return int(os.environ.get('RANK', 0))
 
 def is_main()->bool:
     "Whether this process writes the outputs: rank 0, the only one when not launched"
-    return rank_distrib() == 0
+    return process_rank() == 0
 
 def state():
     "accelerate's `PartialState`, which starts the process group on first use: NCCL on GPUs, gloo on a CPU"
@@ -28,7 +32,7 @@ def state():
 # %% ../nbs/01d_distributed.ipynb #70b55112
 def share(items, rank:int|None=None, size:int|None=None)->list:
     "Process `rank`'s contiguous share of `items` among `size` processes (default: this process's); the first ranks take one more"
-    rank = rank_distrib() if rank is None else rank; size = processes() if size is None else size
+    rank = process_rank() if rank is None else rank; size = processes() if size is None else size
     n, extra = divmod(len(items), size); start = rank*n + min(rank, extra)
     return items[start:start + n + (rank < extra)]
 

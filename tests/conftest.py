@@ -2,6 +2,8 @@
 import functools, json, os, select, shutil, signal, subprocess, sys, tempfile
 from pathlib import Path
 import pytest
+os.environ.setdefault('OMP_NUM_THREADS', '1')  # before torch is imported: this process, the CLI server and the launches run beside each
+# other on the machine's cores; OpenMP threads of several processes on the same cores wait on each other (spinning) instead of working
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent/'shared'/'data'
