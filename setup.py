@@ -40,6 +40,7 @@ setuptools.setup(
     zip_safe = False,
     entry_points = {
         'console_scripts': cfg.get('console_scripts', '').split(),
+        'deepfake_detect.families': cfg.get('families', '').split(),  # the detector families (deepfake_detect.base.families)
         'nbdev': [f'{cfg.get("lib_path")}={cfg.get("lib_path")}._modidx:d'],
     },
     **setup_cfg)

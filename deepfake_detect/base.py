@@ -21,8 +21,8 @@ from .metrics import binary_metrics, best_threshold, plot_confusion, plot_roc, f
 from .domain import load_domain, save_domain, fit_domain
 
 # %% auto #0
-__all__ = ['FILE_NAME', 'SHA256', 'DETECTORS', 'BUILTIN', 'MAX_CONFIG', 'SKOPS_TYPES', 'Part', 'SizeFacts', 'DomainConfig',
-           'DetectorConfig', 'config_problem', 'Verdicts', 'Detector', 'register', 'detector_class', 'seal',
+__all__ = ['FILE_NAME', 'SHA256', 'DETECTORS', 'GROUP', 'MAX_CONFIG', 'SKOPS_TYPES', 'Part', 'SizeFacts', 'DomainConfig',
+           'DetectorConfig', 'config_problem', 'Verdicts', 'Detector', 'register', 'families', 'detector_class', 'seal',
            'model_dir', 'read_config', 'load_detector', 'reseal', 'check_family', 'occlusion', 'occlusion_figure',
            'save_skops', 'load_skops', 'check_pipeline', 'build_bounded', 'load_weights', 'SklearnDetector',
            'valid_split', 'fit_detector', 'feature_importance']
@@ -109,6 +109,10 @@ class Detector:
     method = None  # the config's 'method'; set by register
     path = None  # the model directory it was loaded from, if any
     domain = None  # its `DomainModel`, where the model directory has one
+    train = None  # the family's trainer, `train(path, out, **options)`: it writes a model directory; `deepfake-detect train METHOD` is built from its signature
+    ranges = dict(valid_pct=(0.05, 0.5))  # the trainer's numeric options the command line checks before any work: name -> (low, high)
+    aliases = {}  # older command-line names of the trainer's options: '--old-name' -> 'name', or -> ('name', value) for a flag that sets a value
+    internal = ('path', 'out', 'progress')  # the trainer's parameters the command line does not offer
     def __init__(self, config:dict, model=None): self.config, self.model = config, model
     @property
     def threshold(self)->float:
@@ -155,7 +159,7 @@ class Detector:
 
 # %% ../nbs/01c_base.ipynb #a0cdff1a
 DETECTORS = {}  # method name -> Detector subclass, filled by register
-BUILTIN = dict(cnn='deepfake_detect.cnn', traces='deepfake_detect.classical', probe='deepfake_detect.probe', ensemble='deepfake_detect.ensemble')
+GROUP = 'deepfake_detect.families'  # the entry-point group of the families: name = 'module:Class'
 
 def register(method:str):
     "Class decorator: the family of model directories whose config says `method`"
@@ -164,10 +168,23 @@ def register(method:str):
         return cls
     return _register
 
+# %% ../nbs/01c_base.ipynb #3694dc3a
+def _entry_points(name:str|None=None)->list:
+    "The installed entry points of `GROUP` (those called `name`)"
+    from importlib.metadata import entry_points
+    eps = entry_points(); eps = eps.select(group=GROUP) if hasattr(eps, 'select') else eps.get(GROUP, [])  # Python 3.9: a dict
+    return [e for e in eps if name in (None, e.name)]
+
+def families()->dict:
+    "Every family: installed (entry points) or registered in this process; method -> 'module:Class'"
+    return {**{e.name: e.value for e in _entry_points()}, **{m: f'{c.__module__}:{c.__qualname__}' for m, c in DETECTORS.items()}}
+
 def detector_class(method:str)->type:
-    "The registered class of `method`, importing a built-in family's module on first use"
-    if method not in DETECTORS and method in BUILTIN: importlib.import_module(BUILTIN[method])
-    if method not in DETECTORS: raise UserError(f"unknown detector method {method!r}; known: {sorted(set(DETECTORS) | set(BUILTIN))}")
+    "The registered class of `method`, loading the entry point that declares it on first use"
+    for e in ([] if method in DETECTORS else _entry_points(method)[:1]):
+        cls = e.load()
+        if method not in DETECTORS: register(method)(cls)  # a family declared without the decorator
+    if method not in DETECTORS: raise UserError(f"unknown detector method {method!r}; known: {sorted(families())}")
     return DETECTORS[method]
 
 # %% ../nbs/01c_base.ipynb #b082bf59

@@ -19,7 +19,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from fastprogress.fastprogress import progress_bar
 from .core import *
-from .data import class_files, balanced_subset, training_files, label_of, draw_jpeg_blur, JpegBlurred, usable
+from .data import class_files, balanced_subset, training_files, label_of, draw_jpeg_blur, JpegBlurred, usable, MIN_PER_CLASS
 from .metrics import binary_metrics, save_fig
 from typing import Literal
 from pydantic import Field, ValidationError, field_validator
@@ -168,6 +168,7 @@ class TracesDetector(SklearnDetector):
     Config = TracesConfig
     classifiers = (SVC, RandomForestClassifier, KNeighborsClassifier, LinearDiscriminantAnalysis)
     workers = 0  # processes features extracts in (0: this one)
+    ranges = {**SklearnDetector.ranges, **dict(max_per_class=(MIN_PER_CLASS, 10**7), workers=(0, 64))}
     def features(self, items, progress:bool=False)->tuple:
         "`(X, errors)`: the feature rows the classifier reads (NaN where an image fails)"
         return extract(items, self.config['preprocessing'], self.workers, progress)
@@ -189,11 +190,14 @@ def train_traces(path, # dataset folder (one sub-folder per class), or a list of
                  out, # model directory to write
                  kernel:int=3, # EM kernel size (3, 5 or 7)
                  clf:str='svc', # rf, svc, knn or lda
-                 features:tuple=DEFAULT_FEATURES, # parts of FEATURES
+                 features:tuple=DEFAULT_FEATURES, # parts of FEATURES: kernels, stats, blocks, cooc, spectrum
                  variant:str='em', # 'em' or the study's 'simple'
                  max_per_class:int|None=None, # balanced subset size
                  robust_aug:bool=False, # also train on one randomly JPEG-re-compressed / blurred copy of each training image
-                 valid_pct:float=0.2, seed:int=42, workers:int=0, progress:bool=True,
+                 valid_pct:float=0.2, # share of the images held out to choose the temperature and threshold
+                 seed:int=42, # seed of the subset, the split and the classifier
+                 workers:int=0, # extraction processes (0: this one)
+                 progress:bool=True,
                  colour:str='YCbCr', # colour space the traces are computed in: 'YCbCr' or 'RGB'
                  refit:bool=False, # after the validation part has chosen the temperature and threshold, fit the classifier again with the validation images added
                 )->TracesDetector:
@@ -216,6 +220,8 @@ def train_traces(path, # dataset folder (one sub-folder per class), or a list of
         if 'kernels' in features: plot_class_kernels(X[tr], y[tr], kernel, tmp/'kernels.png', colour)
         if len(skipped): skipped.to_csv(tmp/'skipped.csv', index=False)
     return det
+
+TracesDetector.train = staticmethod(train_traces)  # the family's trainer
 
 # %% ../nbs/04_classical.ipynb #7e9271df
 def plot_class_kernels(X, y, k:int=3, path=None, colour:str='RGB'):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #f08b5872
 from __future__ import annotations
-import sys, json, time, logging, argparse, inspect, warnings
+import sys, json, time, types, typing, logging, argparse, inspect, warnings
 from contextlib import contextmanager
 from functools import partial
 import numpy as np
@@ -14,21 +14,49 @@ from fastcore.script import Param
 from .core import *
 
 # %% auto #0
-__all__ = ['DEMO_SWEEP', 'RESUMABLE', 'COMMANDS', 'parser_for', 'audit_cmd', 'train_cmd', 'predict_cmd', 'evaluate_cmd',
-           'cross_cmd', 'robustness_cmd', 'traces_extract_cmd', 'search_cmd', 'ensemble_cmd', 'serve_cmd', 'reseal_cmd',
-           'loso_cmd', 'run_demo', 'demo_cmd', 'log_lines', 'main']
+__all__ = ['DEMO_SWEEP', 'RESUMABLE', 'COMMANDS', 'arg_kwargs', 'parser_for', 'audit_cmd', 'train_cmd', 'train_parser',
+           'train_args', 'explain_cmd', 'families_cmd', 'predict_cmd', 'evaluate_cmd', 'cross_cmd', 'robustness_cmd',
+           'traces_extract_cmd', 'search_cmd', 'ensemble_cmd', 'serve_cmd', 'reseal_cmd', 'loso_cmd', 'run_demo',
+           'demo_cmd', 'log_lines', 'main']
 
 # %% ../nbs/10_cli.ipynb #a365fd2d
-def parser_for(func, prog:str)->argparse.ArgumentParser:
-    "An argparse parser for `func` from its signature and parameter comments"
-    p = argparse.ArgumentParser(prog=prog, description=func.__doc__)
+def _split(kind:type):
+    "argparse `type` of comma-separated values of `kind`: a tuple of them, or one alone where `kind` is int (a side, or a list of sides)"
+    def parse(s:str):
+        try: vs = [kind(v) for v in s.split(',')]
+        except ValueError: raise argparse.ArgumentTypeError(f"takes comma-separated {'whole numbers (e.g. 256,512)' if kind is int else 'values'}, not {s!r}") from None
+        return vs[0] if kind is int and len(vs) == 1 else tuple(vs)
+    return parse
+
+# %% ../nbs/10_cli.ipynb #d4438dc8
+def arg_kwargs(anno, default, doc:str|None)->dict:
+    "The `add_argument` keywords of a parameter from its annotation, default and comment"
+    kinds = [a for a in typing.get_args(anno) if a is not type(None)] if typing.get_origin(anno) in (typing.Union, getattr(types, 'UnionType', typing.Union)) else [anno]
+    help = doc or ''; shown = ','.join(map(str, default)) if isinstance(default, (tuple, list)) else default
+    if typing.get_origin(anno) is typing.Literal: return dict(choices=typing.get_args(anno), default=default, help=f"{help} (default: {default})")
+    if kinds == [bool] and default is None: return dict(action=argparse.BooleanOptionalAction, default=None, help=f"{help} (unset: decided at run time)")
+    if kinds == [bool]: return dict(action='store_false' if default else 'store_true', default=bool(default), help=help + (' (on by default; this flag turns it off)' if default else ''))
+    if list in kinds or tuple in kinds: kind = _split(int if int in kinds else str)
+    else: kind = kinds[0] if len(kinds) == 1 and kinds[0] in (int, float, str) else str
+    return dict(type=kind, default=default, help=help + ('' if default is None else f" (default: {shown})"))
+
+# %% ../nbs/10_cli.ipynb #a81bc7a0
+class _Parser(argparse.ArgumentParser):
+    "argparse, its mistakes in one line: the command, what is wrong, where its options are listed"
+    def error(self, message): self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+def parser_for(func, prog:str, skip=())->argparse.ArgumentParser:
+    "An argparse parser for `func` from its signature and parameter comments (but the parameters in `skip`)"
+    p = _Parser(prog=prog, description=(func.__doc__ or '').split('\n')[0])
     for k,v in docments(func, full=True, returns=False, eval_str=True).items():
-        param = v.anno if isinstance(v.anno, Param) else Param(v.docment or '', None if v.anno in (inspect.Parameter.empty, bool) else v.anno)
-        if v.anno is bool: param.type = bool
-        param.set_default(v.default)
-        kw = param.kwargs
-        if isinstance(kw.get('type'), str) or kw.get('type') in (list, tuple): kw.pop('type')
+        if k in skip: continue
         name = k.replace('_', '-')
+        if not isinstance(v.anno, Param):
+            kw = arg_kwargs(v.anno, None if v.default is inspect.Parameter.empty else v.default, v.docment)
+            if v.default is inspect.Parameter.empty: p.add_argument(k, **{a: b for a, b in kw.items() if a != 'default'}); continue
+            p.add_argument(f"--{'no-' if kw.get('action') == 'store_false' else ''}{name}", dest=k, **kw); continue
+        param = v.anno; param.set_default(v.default); kw = param.kwargs
+        if isinstance(kw.get('type'), str) or kw.get('type') in (list, tuple): kw.pop('type')
         if param.negated: p.add_argument(f"--no-{name}", dest=k, **{**kw, 'help': f"{v.docment or k} (on by default; this flag turns it off)"})
         elif param.opt: p.add_argument(f"--{name}", dest=k, **kw)
         else: p.add_argument(k, **kw)
@@ -77,63 +105,79 @@ def audit_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
     from deepfake_detect.data import get_source, audit
     print(audit(get_source(data_dir), warn_at))
 
-def train_cmd(data_dir:Param("dataset folders (one sub-folder per class) or kaggle:owner/name; several: sources, each of one class or both, balanced within each class", str, nargs='+'),
+# %% ../nbs/10_cli.ipynb #e1a66301
+def train_cmd(method:str, # the detector family: cnn, traces, probe, or one a package installs (`deepfake-detect families`)
+              data_dir:Param("dataset folders (one sub-folder per class) or kaggle:owner/name; several: sources, each of one class or both, balanced within each class", str, nargs='+'),
               out:Param("model directory to write", str, required=True)=None,
-              method:str='cnn', # cnn, traces or probe (frozen pretrained features + logistic regression)
-              arch:str=None, # cnn: timm name or torchvision:NAME, default resnet50; probe: timm name, default tf_efficientnet_lite2 (tf_efficientnet_lite0 and lite2 work offline with the offline extra)
-              size:int=256, # cnn: final image side; probe: the side images are resized to
-              item:int=128, # cnn: item resize side
-              epochs:int=6, # cnn: fine_tune epochs
-              lr:float=1e-2, # cnn: learning rate
-              bs:int=64, # cnn: batch size
-              effective_bs:int=None, # cnn: images per optimiser step (gradient accumulation above bs)
-              aug:str='study', # cnn: study, flip or none
-              robust_aug:bool=False, # random JPEG re-compression and blur of training images (traces: one perturbed copy of each)
-              pretrained:bool=True, # cnn, probe: start from ImageNet weights
-              weights:str=None, # cnn, probe: local weights file
-              kernel:int=3, # traces: EM kernel size
-              clf:str='svc', # traces: svc, rf, knn or lda
-              features:str='kernels,stats,cooc,spectrum', # traces: comma-separated parts of kernels,stats,blocks,cooc,spectrum
-              colour:str='YCbCr', # traces: colour space of the channels, YCbCr (JPEG's luminance and chroma) or RGB (the paper's)
-              max_per_class:int=None, # traces, probe: balanced subset size
-              workers:int=0, # traces: extraction processes
-              probe_traces:bool=False, # probe: also the traces detector's default features
-              probe_cov:int=128, # probe: add the channel covariance of every stage with at most this many channels (0: none)
-              probe_views:int=8, # probe: train on this many rotations and mirror images of each image (1, 2, 4 or 8), predict from their average
-              probe_sizes:str=None, # probe: comma-separated sides (e.g. 256,512) whose statistics are put side by side, instead of --size alone
-              probe_fp32:bool=False, # probe: the network in float32 even where the CPU computes bfloat16 natively (there it runs in bfloat16 by default: 1.7x faster, same accuracy)
-              seed:int=42,
-              overwrite:bool=False): # replace an output folder another command of this project wrote (a model directory is always replaced whole)
-    "Train a detector into a model directory"
-    from deepfake_detect.data import get_source, class_files, MIN_PER_CLASS
-    if method not in ('cnn', 'traces', 'probe'): raise UserError(f"--method must be cnn, traces or probe, not {method!r}")
-    _positive(effective_bs=effective_bs)
-    sizes = _ints(probe_sizes, '--probe-sizes') if probe_sizes else size
-    _between(epochs=(epochs, 1, 1000), bs=(bs, 1, 4096), lr=(lr, 1e-8, 10), max_per_class=(max_per_class, MIN_PER_CLASS, 10**7), probe_views=(probe_views, 1, 8),
-             probe_cov=(probe_cov, 0, 4096), workers=(workers, 0, 64), **({'probe_sizes' if probe_sizes else 'size': (sizes, 33, 1024)} if method == 'probe' else dict(size=(size, 16, 2048), item=(item, 16, 2048))))
-    if aug not in ('study', 'flip', 'none'): raise UserError(f"--aug must be study, flip or none, not {aug!r}")
-    if weights and not pretrained: raise UserError("--weights and --no-pretrained contradict each other: drop one")
-    from deepfake_detect.classical import make_classifier, trace_config
-    if method == 'traces': make_classifier(clf); trace_config(kernel, 'em', tuple(features.split(',')), colour)
-    paths = [get_source(d) for d in ([data_dir] if isinstance(data_dir, str) else data_dir)]
+              overwrite:bool=False, # replace an output folder another command of this project wrote (a model directory is always replaced whole)
+              **options): # the family's training options: its trainer's parameters
+    "Train a detector into a model directory: `train METHOD DATA... --out DIR`, the options those of the family's trainer"
+    from deepfake_detect.data import get_source, class_files
+    from deepfake_detect.base import detector_class
+    from deepfake_detect.distributed import is_main
+    cls, given = detector_class(method), options.pop('_given', {})
+    _between(**{given.get(k, k): (options[k], lo, hi) for k, (lo, hi) in cls.ranges.items() if k in options})
+    paths = [get_source(d) for d in data_dir]
     for p in paths: class_files(p, min_classes=1 if len(paths) > 1 else 2)  # the data's layout first, then where the model goes
     check_out(out, paths, own=_is_model_dir, overwrite=overwrite, folder=True)
-    path = paths[0] if len(paths) == 1 else paths
-    if method == 'cnn':
-        from deepfake_detect.cnn import train
-        train(path, out, arch=arch or 'resnet50', size=size, item=item, epochs=epochs, lr=lr, bs=bs, effective_bs=effective_bs,
-              pretrained=pretrained, weights=weights, aug=aug, robust_aug=robust_aug, seed=seed)
-    elif method == 'traces':
-        from deepfake_detect.classical import train_traces
-        train_traces(path, out, kernel=kernel, clf=clf, features=tuple(features.split(",")), colour=colour, max_per_class=max_per_class, robust_aug=robust_aug,
-                     seed=seed, workers=workers)
-    elif method == 'probe':
-        from deepfake_detect.probe import train_probe, PROBE_ARCH
-        train_probe(path, out, arch=arch or PROBE_ARCH, size=sizes, traces=probe_traces, cov_channels=probe_cov, views=probe_views, pretrained=pretrained, weights=weights,
-                    bf16=False if probe_fp32 else None, max_per_class=max_per_class, seed=seed, workers=workers)
-    else: raise UserError(f"--method must be cnn, traces or probe, not {method!r}")
-    from deepfake_detect.distributed import is_main
+    cls.train(paths[0] if len(paths) == 1 else paths, out, **options)
     if is_main(): print(f"model directory: {out}\nvalidation: {json.loads((Path(out)/'metrics.json').read_text())['valid']}")
+
+# %% ../nbs/10_cli.ipynb #994e8373
+def train_parser(method:str)->argparse.ArgumentParser:
+    "The parser of `deepfake-detect train METHOD`: the data, --out, --overwrite, then the family trainer's parameters as options"
+    from deepfake_detect.base import detector_class
+    cls = detector_class(method)
+    if cls.train is None: raise UserError(f"the {method} family has no trainer of its own; `deepfake-detect --help` lists the commands")
+    p = parser_for(train_cmd, f'deepfake-detect train {method}', skip=('method', 'options'))
+    p.description = f"{cls.train.__doc__} ({method}: {(cls.__doc__ or '').split(chr(10))[0]})"
+    own = parser_for(cls.train, p.prog, skip=cls.internal)
+    for a in own._actions[1:]: p._add_action(a)  # after its own -h
+    docs = docments(cls.train, full=True, returns=False, eval_str=True)
+    for old, new in cls.aliases.items():  # older names, accepted, not listed
+        if isinstance(new, tuple): p.add_argument(old, dest=new[0], action='store_const', const=new[1], default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        else: v = docs[new]; p.add_argument(old, dest=new, **{**arg_kwargs(v.anno, v.default, v.docment), 'default': argparse.SUPPRESS, 'help': argparse.SUPPRESS})
+    return p
+
+# %% ../nbs/10_cli.ipynb #a2e0b82a
+def _older_form(argv:list, fams)->list:
+    "`DATA... --method METHOD [options]` (cnn without --method), the older form of `train`, as `METHOD DATA... [options]`"
+    at = next((i for i, a in enumerate(argv) if a == '--method' or a.startswith('--method=')), None)
+    if at is None: return ['cnn', *argv]
+    method, n = (argv[at].partition('=')[2], 1) if '=' in argv[at] else (argv[at+1] if at + 1 < len(argv) else '', 2)
+    if method not in fams: raise UserError(f"--method must be one of {', '.join(sorted(fams))}, not {method!r}")
+    return [method, *argv[:at], *argv[at+n:]]
+
+def train_args(argv:list)->dict:
+    "The arguments of `train METHOD DATA... --out DIR [options]`, or of the older `train DATA... --out DIR --method METHOD [options]`"
+    from deepfake_detect.base import families, detector_class
+    fams = families()
+    if not argv or argv[0] in ('-h', '--help'):
+        print(f"usage: deepfake-detect train METHOD DATA_DIR [DATA_DIR ...] --out DIR [options]\n\n{train_cmd.__doc__}.\n\nmethods: {', '.join(sorted(fams))}\n"
+              "`deepfake-detect train METHOD --help` lists a family's options. The older form, `train DATA_DIR --out DIR --method METHOD`, works too.",
+              file=sys.stdout if argv else sys.stderr)
+        raise SystemExit(0 if argv else 2)
+    method, *rest = argv if argv[0] in fams else _older_form(argv, fams)
+    cls, typed = detector_class(method), {a.split('=')[0] for a in rest}
+    given = {(new if isinstance(new, str) else new[0]): old[2:].replace('-', '_') for old, new in cls.aliases.items() if old in typed}  # named in messages
+    return dict(method=method, **vars(train_parser(method).parse_args(rest)), _given=given)
+
+train_cmd.parse = train_args  # main parses `train` with it
+
+# %% ../nbs/10_cli.ipynb #91eff4d2
+def explain_cmd(model_dir:str, # model directory
+                image:str, # image file
+                out:Param("PNG file to write the figure to", str, required=True)=None,
+                overwrite:bool=False): # replace an existing --out
+    "A figure of what drove a detector's verdict on one image, as its family draws it"
+    from deepfake_detect.base import load_detector
+    check_out(out, [model_dir, image], overwrite=overwrite); open_image(image)  # a file that is no image: one line naming it
+    load_detector(model_dir).explain(image, out); print(f"wrote {out}")
+
+def families_cmd():
+    "The detector families installed: each method, and the class that implements it"
+    from deepfake_detect.base import families
+    for m, where in sorted(families().items()): print(f"{m:12} {where}")
 
 # %% ../nbs/10_cli.ipynb #6f455c04
 def predict_cmd(model_dir:str, # model directory
@@ -447,7 +491,7 @@ RESUMABLE = {'search': 'finished trials are kept: rerun the same command to go o
              'loso': "each family's features, once computed, are kept in --out: rerun the same command to go on"}
 COMMANDS = {'demo': demo_cmd, 'audit': audit_cmd, 'train': train_cmd, 'predict': predict_cmd, 'evaluate': evaluate_cmd, 'cross': cross_cmd,
             'robustness': robustness_cmd, 'traces extract': traces_extract_cmd, 'search': search_cmd, 'ensemble': ensemble_cmd, 'serve': serve_cmd,
-            'reseal': reseal_cmd, 'loso': loso_cmd}
+            'reseal': reseal_cmd, 'loso': loso_cmd, 'explain': explain_cmd, 'families': families_cmd}
 
 def _usage()->str:
     w = max(map(len, COMMANDS))
@@ -462,9 +506,10 @@ def main(argv:list|None=None)->int:
     if name not in COMMANDS: print(f"deepfake-detect: error: unknown subcommand {argv[0]!r}\n\n{_usage()}", file=sys.stderr); return 2
     tune_malloc(); warnings.filterwarnings('ignore', message='.*torch.jit.script.*')
     logging.getLogger('torch.utils.cpp_extension').setLevel(logging.ERROR)  # 'No CUDA runtime is found' on every CPU compile: not the user's business
-    func = COMMANDS[name]; args = parser_for(func, f"deepfake-detect {name}").parse_args(argv[len(name.split()):])
+    func, rest = COMMANDS[name], argv[len(name.split()):]
     try:
-        with log_lines(): func(**vars(args))
+        args = func.parse(rest) if hasattr(func, 'parse') else vars(parser_for(func, f"deepfake-detect {name}").parse_args(rest))
+        with log_lines(): func(**args)
     except UserError as e: print(f"deepfake-detect {name}: error: {e}", file=sys.stderr); return 2
     except KeyboardInterrupt:
         print(f"interrupted; {RESUMABLE.get(name, 'nothing was written (outputs appear only when complete)')}", file=sys.stderr); return 130

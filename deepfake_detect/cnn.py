@@ -132,6 +132,9 @@ class CNNDetector(Detector):
     "A fine-tuned CNN: `config` (architecture, preprocessing, vocab, threshold) and a torch model"
     Config = CNNConfig
     files = ('model.safetensors',)
+    ranges = {**Detector.ranges, **dict(size=(16, 2048), item=(16, 2048), epochs=(1, 1000), freeze_epochs=(0, 1000), lr=(1e-8, 10), bs=(1, 4096),
+                                       effective_bs=(1, 10**6), domain_images=(1, 10**7))}  # the trainer's, checked by the command line
+    internal = Detector.internal + ('files',)
     def __init__(self, config:dict, model:torch.nn.Module):
         super().__init__(config, model.eval())
         self.vocab = config['vocab']; self.device = default_device()
@@ -218,9 +221,12 @@ def train(path, # dataset folder (one sub-folder per class), or a list of them: 
           effective_bs:int|None=None, # images per optimiser step; > bs turns on gradient accumulation
           pretrained:bool=True, # start from ImageNet weights
           weights:str|None=None, # local weights file instead of a download
-          aug:str='study', # 'study', 'flip' (no resampling) or 'none'
+          aug:Literal['study', 'flip', 'none']='study', # 'study' (the study's resampling), 'flip' (no resampling) or 'none'
           robust_aug:bool=False, # random JPEG re-compression and blur of training images
-          freeze_epochs:int=1, lr_find:bool=False, valid_pct:float=0.2, seed:int=42,
+          freeze_epochs:int=1, # epochs with the pretrained body frozen, before the fine-tuning ones
+          lr_find:bool=False, # choose the learning rate with fastai's lr_find (its valley) instead of lr
+          valid_pct:float=0.2, # share of the images held out to choose the temperature and threshold
+          seed:int=42, # seed of the split, the head's initial weights and the augmentations
           files:list|None=None, # train on these files instead of every image under path
           export_pkl:bool=False, # also write fastai's pickled learner.pkl
           domain_images:int=4000, # training images whose domain rows the domain model keeps (a random sample beyond that)
@@ -228,6 +234,8 @@ def train(path, # dataset folder (one sub-folder per class), or a list of them: 
           progress:bool=True)->CNNDetector:
     "Fine-tune a CNN on `path` and write the model directory `out`"
     from fastai.vision.all import GradientAccumulation, set_seed
+    if aug not in ('study', 'flip', 'none'): raise UserError(f"--aug must be study, flip or none, not {aug!r}")
+    if weights and not pretrained: raise UserError("--weights and --no-pretrained contradict each other: drop one")
     set_seed(seed, reproducible=True); out = Path(out); t0 = time.time()
     files, sources = training_files(path, seed=seed, balance=False) if files is None else (list(files), [dict(path=str(path), images=len(files))])
     good, bad = verify(files); ok, skipped = usable(files, [dict(zip(bad.path, bad.reason)).get(str(f), '') for f in files])
@@ -263,3 +271,5 @@ def train(path, # dataset folder (one sub-folder per class), or a list of them: 
         if export_pkl: learn.export(tmp.resolve()/'learner.pkl')
     barrier()  # launched on several processes: the others wait until the model directory is in place
     return det
+
+CNNDetector.train = staticmethod(train)  # the family's trainer

@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from fastprogress.fastprogress import progress_bar
 from .core import *
-from .data import class_files, balanced_subset, training_files, usable
+from .data import class_files, balanced_subset, training_files, usable, MIN_PER_CLASS
 from typing import Annotated
 from pydantic import Field
 from pydantic import field_validator
@@ -145,6 +145,7 @@ class ProbeConfig(DetectorConfig):
     preprocessing: ProbePrep
     classifier: str|None = Field(None, max_length=100) # shown, never read
 
+# %% ../nbs/05b_probe.ipynb #9b2fbed7
 @register('probe')
 class ProbeDetector(SklearnDetector):
     "Statistics of a frozen network's feature maps (`stage_stats`) and a scikit-learn pipeline on top"
@@ -152,6 +153,8 @@ class ProbeDetector(SklearnDetector):
     files = ('model.skops', 'backbone.safetensors')
     classifiers = (LogisticRegression,)
     workers = 0  # processes the optional trace features are extracted in
+    ranges = {**SklearnDetector.ranges, **dict(size=(33, 1024), views=(1, 8), cov_channels=(0, 4096), C=(1e-8, 1e8), max_per_class=(MIN_PER_CLASS, 10**7), workers=(0, 64))}
+    aliases = {'--probe-sizes': 'size', '--probe-views': 'views', '--probe-cov': 'cov_channels', '--probe-traces': 'traces', '--probe-fp32': ('bf16', False)}
     def features(self, items, progress:bool=False, average:bool=True)->tuple:
         "`(X, errors)`: `stage_stats` of the items (over the preprocessing's `views`, averaged unless `average=False`), followed by their trace features when the preprocessing names them (`extract`)"
         items, cfg = list(items), self.config['preprocessing']
@@ -210,6 +213,7 @@ class ProbeDetector(SklearnDetector):
         if any(i >= n for i in self.config['preprocessing'].get('cov', ())): raise UserError(f"{self.path}/config.json: preprocessing.cov names a stage beyond the network's {n}; retrain the model")
         super().check()
 
+# %% ../nbs/05b_probe.ipynb #30bebfc5
 def available_memory()->int|None:
     "Bytes of memory a new allocation can use (Linux's `MemAvailable`), or None where that is unknown"
     try: return next(int(l.split()[1])*1024 for l in Path('/proc/meminfo').read_text().splitlines() if l.startswith('MemAvailable:'))
@@ -225,6 +229,7 @@ def check_memory(n:int, views:int, d:int, available:int|None=None, factor:float=
     if need > available: raise UserError(f"{what} take {gb(need)}, more than the {gb(available)} of memory available: {todo}")
     if factor*need > available: warnings.warn(f"{what} and their fit need about {gb(factor*need)}, more than the {gb(available)} of memory available; if training is killed, {todo}")
 
+# %% ../nbs/05b_probe.ipynb #d44702f7
 def _join_views(parts:list)->tuple:
     "`(V, errors)` of several shares' `features(average=False)`: joined along the images axis"
     return np.concatenate([V for V,_ in parts], 1), sum([e for _,e in parts], [])
@@ -235,20 +240,27 @@ def view_rows(V:np.ndarray, # per-view features (views, n, d), as stage_stats(av
     if r is None: return V.reshape(-1, V.shape[-1]), np.tile(y, len(V))
     return V[:, r].reshape(-1, V.shape[-1]), np.tile(np.asarray(y)[r], len(V))
 
+# %% ../nbs/05b_probe.ipynb #32d3fedb
 def train_probe(path, # dataset folder (one sub-folder per class), or a list of them: sources balanced
                 out, # model directory to write
                 arch:str=PROBE_ARCH, # timm name
-                size=256, # side the images are resized to (CIFAKE's 32 px: 128); a list of sides (e.g. [256, 512]): the statistics at each, side by side
+                size:int|list=256, # side the images are resized to (CIFAKE's 32 px: 128); a list of sides (e.g. [256, 512]): the statistics at each, side by side
                 C:float=0.01, # inverse L2 regularisation of the logistic regression
                 cov_channels:int=128, # add the channel covariance of every stage with at most this many channels (0: none)
                 traces:bool=False, # also the traces detector's default features (trace_config())
                 views:int=8, # train on this many dihedral views of each image (1, 2, 4 or 8); predictions average the same views' features
                 refit:bool=True, # after the validation part has chosen the temperature and threshold, fit the classifier again on all images
                 bf16:bool|None=None, # network in bfloat16 (stage_stats; stored, so predictions follow it); default: where the CPU computes it natively
-                pretrained:bool=True, weights=None, # as for the CNN detector
-                max_per_class:int|None=None, valid_pct:float=0.2, seed:int=42, workers:int=0, progress:bool=True)->ProbeDetector:
+                pretrained:bool=True, # start from ImageNet weights
+                weights:str|None=None, # local weights file instead of a download
+                max_per_class:int|None=None, # balanced subset size
+                valid_pct:float=0.2, # share of the images held out to choose the temperature and threshold
+                seed:int=42, # seed of the subset, the split and the classifier
+                workers:int=0, # processes the optional trace features are extracted in
+                progress:bool=True)->ProbeDetector:
     "Train a frozen-feature probe into the model directory `out`"
     if not 1 <= views <= 8: raise UserError(f"views must be 1 to 8 (an image has eight rotations and mirror images), not {views}")
+    if weights and not pretrained: raise UserError("--weights and --no-pretrained contradict each other: drop one")
     out = Path(out); files, sources = training_files(path, max_per_class, seed)
     (tr, va), y = valid_split(files, valid_pct, seed)
     t0 = time.time(); unfitted = ProbeDetector.unfitted(arch, size, C, cov_channels, traces, views, bf16, pretrained, weights, seed, workers)
@@ -265,3 +277,5 @@ def train_probe(path, # dataset folder (one sub-folder per class), or a list of 
                             data=dict(path=str(path), sources=sources, skipped=int((~ok).sum()), seed=seed), training=dict(views=views, n_rows=int(len(tr)*views), refit=refit))
     barrier()  # launched on several processes: the others wait until the model directory is in place
     return det
+
+ProbeDetector.train = staticmethod(train_probe)  # the family's trainer

@@ -28,6 +28,7 @@ def child(req:dict):
     for n, path in ((1, req['out']), (2, req['err'])): os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), n)
     sys.stdin, sys.stdout, sys.stderr = open(0), open(1, 'w'), open(2, 'w')
     os.chdir(req['cwd']); os.environ.clear(); os.environ.update(req['env']); sys.argv = ['deepfake-detect', *req['argv']]
+    sys.path[1:1] = [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p and p not in sys.path]  # as a new interpreter reads it
     from deepfake_detect.cli import main
     try: rc = main(req['argv'])
     except SystemExit as e: rc = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)

@@ -2,7 +2,7 @@
 import json, os, signal, subprocess, sys, time
 import numpy as np, pandas as pd, pytest
 from PIL import Image
-from conftest import run_cli, shared
+from conftest import run_cli, shared, one_line
 
 def test_help_lists_subcommands():
     r = run_cli('--help')
@@ -11,7 +11,10 @@ def test_help_lists_subcommands():
 
 def test_sub_help_from_parameter_comments(cli):
     r = cli('train', '--help')
-    assert r.returncode == 0 and '--no-pretrained' in r.stdout and 'images per optimiser step' in r.stdout
+    assert r.returncode == 0 and 'methods: cnn, ensemble, probe, traces' in r.stdout
+    r = cli('train', 'cnn', '--help')  # a family's command: its trainer's options, and only those
+    assert r.returncode == 0 and '--no-pretrained' in r.stdout and 'images per optimiser step' in r.stdout and '--views' not in r.stdout
+    one_line(cli('train', 'traces', 'DATA', '--out', 'M', '--views', '2'), 'unrecognized arguments: --views 2', 'see deepfake-detect train traces --help')
 
 def test_unknown_subcommand_and_usage_error_exit_2(cli):
     assert cli('nope').returncode == 2
@@ -37,7 +40,7 @@ def test_audit_faces_no_warning(cli):
 
 def test_train_predict_evaluate_traces(cli, demo_data, tmp_path):
     m = tmp_path/'m'
-    r = cli('train', demo_data, '--method', 'traces', '--clf', 'lda', '--out', m)
+    r = cli('train', 'traces', demo_data, '--clf', 'lda', '--out', m)
     assert r.returncode == 0, r.stderr
     assert json.loads((m/'config.json').read_text())['method'] == 'traces'
     r = cli('evaluate', m, demo_data, '--out', tmp_path/'rep')
@@ -52,7 +55,7 @@ def test_train_predict_probe_with_bad_file(cli, demo_data, tmp_path):
     "The frozen-feature probe through the command line (at two input sizes, in float32): a model directory, predictions with an unreadable file in its row"
     m = tmp_path/'m'
     r = cli('train', demo_data, '--method', 'probe', '--probe-sizes', '48;64', '--out', m)
-    assert r.returncode == 2 and '--probe-sizes takes comma-separated whole numbers' in r.stderr and not m.exists()
+    assert r.returncode == 2 and 'argument --probe-sizes: takes comma-separated whole numbers' in r.stderr and not m.exists()
     r = cli('train', demo_data, '--method', 'probe', '--probe-sizes', '48,64', '--probe-fp32', '--probe-views', '2', '--out', m)
     assert r.returncode == 0, r.stderr
     cfg = json.loads((m/'config.json').read_text())

@@ -67,10 +67,11 @@ def _public():
             if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == m.__name__: yield mod, name, obj
 
 def _methods(cls):
-    "Public methods and properties a class defines itself (not inherited)"
+    "Public methods and properties a class defines itself (not inherited, nor a function of the module set as an attribute,\n    e.g. a family's `train`, documented under its own name)"
     for k, v in vars(cls).items():
         if k.startswith('_'): continue
         if isinstance(v, (classmethod, staticmethod)): v = v.__func__
+        if inspect.isfunction(v) and not v.__qualname__.startswith(f'{cls.__name__}.'): continue
         if inspect.isfunction(v) or isinstance(v, property): yield k, v
 
 def _words(s): return ' '.join(re.findall(r'[a-z0-9]+', s.lower()))

@@ -3,11 +3,11 @@ module imports another family's. The exceptions still in the code are listed by 
 one, and on a listed one that is gone, so the list can only shrink."""
 import ast, tempfile
 from pathlib import Path
-from deepfake_detect.base import BUILTIN
+from deepfake_detect.base import families
 
 PKG = Path(__file__).resolve().parents[1]/'deepfake_detect'
-FAMILIES = {name: mod.rsplit('.', 1)[1] for name, mod in BUILTIN.items()}  # method -> module name
-OWED_BRANCHES = {('cli.py', 'train_cmd')}  # `train DIR --method X`: its options are still the union of the families' (not from the registry)
+FAMILIES = {name: where.split(':')[0].rsplit('.', 1)[1] for name, where in families().items() if where.startswith('deepfake_detect.')}  # method -> module
+OWED_BRANCHES = set()
 OWED_IMPORTS = {('probe.py', 'classical')}  # the probe's traces=True option reads the traces' features (extract, trace_config, TracePrep)
 
 def _names(node)->set:
