@@ -102,6 +102,7 @@ class Verdicts:
         "The verdicts of several lists of items, one after the other"
         return cls(np.concatenate([v.p_ai for v in parts]), sum([list(v.errors) for v in parts], []), np.concatenate([v.domain for v in parts]))
 
+# %% ../nbs/01c_base.ipynb #150325ed
 class Detector:
     "A detector as its model directory holds it: `config`, a `model`, and one `verdicts` (and `predict`) for every family"
     Config = DetectorConfig  # the schema of this family's config.json
@@ -175,10 +176,12 @@ def _entry_points(name:str|None=None)->list:
     eps = entry_points(); eps = eps.select(group=GROUP) if hasattr(eps, 'select') else eps.get(GROUP, [])  # Python 3.9: a dict
     return [e for e in eps if name in (None, e.name)]
 
+# %% ../nbs/01c_base.ipynb #dab8dec9
 def families()->dict:
     "Every family: installed (entry points) or registered in this process; method -> 'module:Class'"
     return {**{e.name: e.value for e in _entry_points()}, **{m: f'{c.__module__}:{c.__qualname__}' for m, c in DETECTORS.items()}}
 
+# %% ../nbs/01c_base.ipynb #d89a7178
 def detector_class(method:str)->type:
     "The registered class of `method`, loading the entry point that declares it on first use"
     for e in ([] if method in DETECTORS else _entry_points(method)[:1]):
@@ -319,6 +322,7 @@ def save_skops(model, path):
     import skops.io as sio
     with atomic_path(path) as tmp: sio.dump(model, tmp)
 
+# %% ../nbs/01c_base.ipynb #86a28824
 def load_skops(path, trusted=SKOPS_TYPES):
     "The scikit-learn model in the skops file `path`; a `UserError` for any type beyond skops' defaults and `trusted`"
     import skops.io as sio

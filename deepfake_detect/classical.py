@@ -44,6 +44,7 @@ def _device(cfg:dict, device=None)->str:
     "The device extraction runs on: `device`, else `cfg['device']`, else CUDA when available"
     return str(device or cfg.get('device') or ('cuda' if torch.cuda.is_available() else 'cpu'))
 
+# %% ../nbs/04_classical.ipynb #704406e9
 class TracePrep(Part):
     "The traces' preprocessing in a config: how an image becomes a feature row (`trace_config`)"
     kernel: Literal[3, 5, 7] = 3 # EM kernel size
@@ -56,6 +57,7 @@ class TracePrep(Part):
         if len(set(v)) != len(v): raise ValueError('names a part twice')
         return v
 
+# %% ../nbs/04_classical.ipynb #3f9a84b5
 def trace_config(kernel:int=3, variant:str='em', features=DEFAULT_FEATURES,
                  colour:str='YCbCr', # colour space of the channels: 'YCbCr' (JPEG's luminance and chroma) or 'RGB'; model directories without it are RGB
                 )->dict:
@@ -63,6 +65,7 @@ def trace_config(kernel:int=3, variant:str='em', features=DEFAULT_FEATURES,
     try: return TracePrep(kernel=kernel, variant=variant, features=list(features), colour=colour).model_dump()
     except ValidationError as e: raise UserError(f"trace settings: {config_problem(e)}") from None
 
+# %% ../nbs/04_classical.ipynb #e7b2f140
 def extract(items, # image paths or PIL images / uint8 arrays
             cfg:dict|None=None, # from trace_config
             workers:int=0, progress:bool=False,
@@ -75,6 +78,7 @@ def extract(items, # image paths or PIL images / uint8 arrays
     res = list(progress_bar(it, total=len(items)) if progress else it)
     return _rows(res, n), [e for _,e in res]
 
+# %% ../nbs/04_classical.ipynb #5690e4e9
 def _results(items:list, cfg:dict, workers:int=0, bs:int|None=None, device=None):
     "`(features, '')` or `(None, reason)` per item, in order, as they are computed: one pipeline (loader processes or workers) for all items"
     cfg = {**cfg, 'device': _device(cfg, device)}
@@ -82,6 +86,7 @@ def _results(items:list, cfg:dict, workers:int=0, bs:int|None=None, device=None)
     if gpu and workers <= 0: return prefetched(items, cfg, loader_workers(), bs)
     return (r for rs in _map(partial(items_features, cfg=cfg), [items[i:i+bs] for i in range(0, len(items), bs)], workers) for r in rs)
 
+# %% ../nbs/04_classical.ipynb #8e463fc1
 def _rows(res:list, n:int)->np.ndarray:
     "`(len(res), n)` float32 features, NaN where an item failed"
     return np.stack([v if v is not None else np.full(n, np.nan, np.float32) for v,_ in res]) if res else np.zeros((0, n), np.float32)
@@ -119,6 +124,7 @@ def extract_folder(path, # folder of images (class sub-folders optional)
     barrier(); ckpt.unlink(missing_ok=True)
     return out
 
+# %% ../nbs/04_classical.ipynb #843e85f0
 def _write_features(out:Path, files:list, X:np.ndarray, errs:list, cfg:dict):
     "The features file `out` and its `.errors.csv`"
     labels = [label_of(f) if f.parent.name.lower() in ('ai', 'fake', 'real') else '' for f in files]
@@ -162,6 +168,7 @@ class TracesConfig(DetectorConfig):
     preprocessing: TracePrep
     classifier: Literal[tuple(CLASSIFIERS)]|None = None
 
+# %% ../nbs/04_classical.ipynb #4f63c6ce
 @register('traces')
 class TracesDetector(SklearnDetector):
     "A convolutional-traces detector: features from `config`, a scikit-learn pipeline on top"
@@ -262,6 +269,7 @@ def _channel_columns(names:list, channels)->list:
     "Indices of the feature names that belong to one of `channels` (the channel is the second or third token: 'kernels_Y_-1_0', 'stats_sigma_Y')"
     return [i for i,n in enumerate(names) if channels is None or set(n.split('_')[1:3]) & set(channels)]
 
+# %% ../nbs/04_classical.ipynb #f02df2d3
 def compare_variants(path, # labelled folder
                      variants:dict, # {name: (kernel, parts[, colour[, channels]])}, e.g. {'k3 kernels': (3, ('kernels',))}, {'Y kernels': (3, ('kernels',), 'YCbCr', ('Y',))}
                      clfs=('svc', 'rf', 'lda'), test_pct:float=0.3, seed:int=0,

@@ -45,6 +45,7 @@ class _Parser(argparse.ArgumentParser):
     "argparse, its mistakes in one line: the command, what is wrong, where its options are listed"
     def error(self, message): self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
+# %% ../nbs/10_cli.ipynb #b5db8328
 def parser_for(func, prog:str, skip=())->argparse.ArgumentParser:
     "An argparse parser for `func` from its signature and parameter comments (but the parameters in `skip`)"
     p = _Parser(prog=prog, description=(func.__doc__ or '').split('\n')[0])
@@ -68,16 +69,19 @@ def _positive(**opts):
     for k, v in opts.items():
         if v is not None and v < 1: raise UserError(f"--{k.replace('_', '-')} must be at least 1, not {v}")
 
+# %% ../nbs/10_cli.ipynb #d1203cdb
 def _between(**opts):
     "A `UserError` naming the first option with a value outside its range: `name=(value or values, low, high)`; None passes"
     for k, (v, lo, hi) in opts.items():
         for x in ([] if v is None else v if isinstance(v, (list, tuple)) else [v]):
             if not lo <= x <= hi: raise UserError(f"--{k.replace('_', '-')} must be between {lo} and {hi}, not {x}")
 
+# %% ../nbs/10_cli.ipynb #11a23e88
 def _is_model_dir(p)->bool:
     "Whether `p` is a model directory (`train` replaces its own earlier output whole)"
     return (Path(p)/'config.json').is_file()
 
+# %% ../nbs/10_cli.ipynb #4bbdd61f
 def _is_csv_of(*headers):
     "Predicate: a file whose first line starts with one of `headers` (an earlier output of the same command)"
     def own(p):
@@ -87,11 +91,13 @@ def _is_csv_of(*headers):
         return first.startswith(headers)
     return own
 
+# %% ../nbs/10_cli.ipynb #927f2190
 def _is_features(p)->bool:
     "Whether `p` is a features file `traces extract` wrote"
     try: return {'X', 'paths'} <= set(np.load(p, allow_pickle=False).files)
     except Exception: return False
 
+# %% ../nbs/10_cli.ipynb #e394cd69
 def _ints(s:str, option:str='')->list:
     "The comma-separated integers of an option's value, or a `UserError` naming the option"
     try: return [int(v) for v in s.split(',')]
@@ -148,6 +154,7 @@ def _older_form(argv:list, fams)->list:
     if method not in fams: raise UserError(f"--method must be one of {', '.join(sorted(fams))}, not {method!r}")
     return [method, *argv[:at], *argv[at+n:]]
 
+# %% ../nbs/10_cli.ipynb #37f48619
 def train_args(argv:list)->dict:
     "The arguments of `train METHOD DATA... --out DIR [options]`, or of the older `train DATA... --out DIR --method METHOD [options]`"
     from deepfake_detect.base import families, detector_class
@@ -174,6 +181,7 @@ def explain_cmd(model_dir:str, # model directory
     check_out(out, [model_dir, image], overwrite=overwrite); open_image(image)  # a file that is no image: one line naming it
     load_detector(model_dir).explain(image, out); print(f"wrote {out}")
 
+# %% ../nbs/10_cli.ipynb #ebc90866
 def families_cmd():
     "The detector families installed: each method, and the class that implements it"
     from deepfake_detect.base import families
@@ -202,6 +210,7 @@ def predict_cmd(model_dir:str, # model directory
     print(f"wrote {out}: {len(df)} rows" + (f", {bad} unreadable (see the error column)" if bad else ''))
     if submit: kaggle_submit(out, submit)
 
+# %% ../nbs/10_cli.ipynb #3f7c2e5c
 def evaluate_cmd(model_dir:str, # model directory
                  data_dir:str, # labelled folder the model did not train on
                  out:Param("report directory to write", str, required=True)=None,
@@ -217,6 +226,7 @@ def evaluate_cmd(model_dir:str, # model directory
     print(f"report: {out}/summary.md\n" + '\n'.join(f"{k}: {v}" for k,v in m.items() if k != 'in_domain'))
     if m['in_domain'] is not None and m['out_of_domain'] > 0: print('on the images in domain: ' + ', '.join(f"{k} {v:.4f}" for k,v in m['in_domain'].items() if k in ('accuracy', 'roc_auc', 'n')))
 
+# %% ../nbs/10_cli.ipynb #8b4b6d4f
 def cross_cmd(models:str, # comma-separated model directories
               data:str, # comma-separated image folders: labelled (ai/ and real/), one class, or flat (see --label)
               out:Param("report directory to write (cross.csv, cross.md, heatmaps)", str, required=True)=None,
@@ -234,6 +244,7 @@ def cross_cmd(models:str, # comma-separated model directories
     df = cross_domain(ms, ds, out, label, max_per_class)
     if is_main(): print(md_table(df))
 
+# %% ../nbs/10_cli.ipynb #fcfd9c39
 def robustness_cmd(model_dir:str, # model directory
                    data_dir:str, # labelled folder the model did not train on
                    out:Param("report directory to write", str, required=True)=None,
@@ -248,6 +259,7 @@ def robustness_cmd(model_dir:str, # model directory
     df = robustness(model_dir, data_dir, out, max_per_class=max_per_class)
     if is_main(): print(df.to_string(index=False))
 
+# %% ../nbs/10_cli.ipynb #6f2530ae
 def traces_extract_cmd(data_dir:str, # folder of images
                        out:Param("features file to write (.npz)", str, required=True)=None,
                        kernel:int=3, # EM kernel size
@@ -290,6 +302,7 @@ def search_cmd(data_dir:str, # labelled folder, or kaggle:owner/name
                 scratch=scratch.split(',') if scratch else None, test=get_source(test) if test else None)
     print(df.to_string(index=False))
 
+# %% ../nbs/10_cli.ipynb #6aa1ae81
 def ensemble_cmd(run_dir:str, # search run directory
                  out:Param("model directory to write", str, required=True)=None,
                  how:str='mean', # mean, weighted or logit
@@ -306,6 +319,7 @@ def ensemble_cmd(run_dir:str, # search run directory
         t = r['test']; print(f"held out (n={t['n']}): ensemble accuracy {t['ensemble']['accuracy']:.4f} AUC {t['ensemble']['roc_auc']:.4f}; "
                              f"best single ({t['best_single']['trial']}) accuracy {t['best_single']['accuracy']:.4f} AUC {t['best_single']['roc_auc']:.4f}")
 
+# %% ../nbs/10_cli.ipynb #f7d4781a
 def serve_cmd(model_dirs:Param("model directories to load", str, nargs='+'),
               host:str='127.0.0.1', # address to bind; another (e.g. 0.0.0.0) only when the page should be reachable from other machines
               port:int=8000): # port to listen on
@@ -316,6 +330,7 @@ def serve_cmd(model_dirs:Param("model directories to load", str, nargs='+'),
     for m in model_dirs: read_config(m)
     serve(model_dirs, host, port)
 
+# %% ../nbs/10_cli.ipynb #59a6f294
 def reseal_cmd(model_dir:str): # a model directory made or edited by hand
     "Check a model directory made or edited by hand as loading does (all but its seal), then seal it"
     from deepfake_detect.base import reseal
@@ -329,9 +344,10 @@ def _option(s:str)->tuple:
     try: return k, json.loads(v)
     except ValueError: return k, v
 
+# %% ../nbs/10_cli.ipynb #53cc9d47
 def loso_cmd(sources:Param("source folders, three or more: each holds ai/, real/ or both (e.g. the photographs of one place, the images of one generator)", str, nargs='+'),
              out:Param("report folder to write (loso.csv, loso.md, loso.png, the cached features)", str, required=True)=None,
-             method:str='probe', # comma-separated families that fit a head on features: probe, traces
+             method:str='probe', # comma-separated families that fit a head on features (probe, traces, npr); several: also the mean of their P(ai)
              opt:Param("a family's training option key=value, for every family listed that has it (e.g. views=4, size=192, clf=lda); repeatable", str, nargs='*')=None,
              max_per_source:int=None, # score a seeded subset of at most this many images per source and class
              max_per_class:int=None, # train on at most this many images per source and class
@@ -341,7 +357,7 @@ def loso_cmd(sources:Param("source folders, three or more: each holds ai/, real/
     import pandas as pd
     from deepfake_detect.data import class_files, MIN_PER_CLASS
     from deepfake_detect.base import detector_class, SklearnDetector
-    from deepfake_detect.sources import leave_one_source_out, write_sources
+    from deepfake_detect.sources import source_images, source_folds, fold_table, mean_folds, write_sources
     from deepfake_detect.evaluate import md_table
     _between(max_per_source=(max_per_source, 1, 10**7), max_per_class=(max_per_class, MIN_PER_CLASS, 10**7))
     opts, fams = dict(map(_option, opt or [])), {m: detector_class(m) for m in method.split(',')}
@@ -350,8 +366,11 @@ def loso_cmd(sources:Param("source folders, three or more: each holds ai/, real/
     if bad := sorted(set(opts) - set().union(*known.values())): raise UserError(f"--opt {bad[0]}: no family in --method {method} takes it")
     for s in sources: class_files(s, min_classes=1)
     check_out(out, sources, own=marked('loso'), overwrite=overwrite, folder=True, mark='loso')
-    df = pd.concat([leave_one_source_out(sources, out, m, max_per_source, max_per_class, seed, **{k: v for k, v in opts.items() if k in known[m]}) for m in fams])
-    write_sources(df, out); print(md_table(df))
+    imgs = source_images(sources, max_per_source, seed)
+    folds = {m: source_folds(sources, out, m, imgs, max_per_class, seed, **{k: v for k, v in opts.items() if k in known[m]}) for m in fams}
+    tables = [fold_table(m, f, imgs, sources) for m, f in folds.items()]
+    if len(folds) > 1: tables.append(fold_table('mean of ' + '+'.join(folds), mean_folds(list(folds.values()), imgs), imgs, sources))
+    df = pd.concat(tables, ignore_index=True); write_sources(df, out); print(md_table(df))
 
 # %% ../nbs/10_cli.ipynb #3ee2f9e8
 DEMO_SWEEP = dict(jpeg=[100, 90, 75, 50], scale=[0.5, 1.0, 2.0], blur=[0, 0.5, 1, 2])
@@ -362,16 +381,19 @@ def _demo_cnn_args():
     if not hf_offline(): return dict(arch='tf_efficientnet_lite0', pretrained=True), 'tf_efficientnet_lite0, ImageNet weights downloaded'
     return dict(arch='resnet10t', pretrained=False), 'resnet10t from scratch (no network, offline extra not installed)'
 
+# %% ../nbs/10_cli.ipynb #d1f68e2b
 def _metrics_table(ms:dict)->str:
     keys = ['accuracy', 'accuracy_at_0_5', 'balanced_accuracy', 'roc_auc', 'average_precision', 'accuracy_ai', 'accuracy_real', 'ece', 'threshold', 'n']
     rows = [f"| {k} | " + ' | '.join(f"{m[k]:.3f}" if isinstance(m[k], float) else str(m[k]) for m in ms.values()) + ' |' for k in keys]
     return _md_table('metric', ms, rows)
 
+# %% ../nbs/10_cli.ipynb #4a76e4bb
 def _plots_table(ms:dict)->str:
     "Markdown table of each detector's confusion, ROC and reliability plots (`reports/NAME/`), one column per detector"
     return _md_table('', ms, [f"| {label} | " + ' | '.join(f"![](reports/{n}/{f}.png)" for n in ms) + ' |'
                               for label, f in [('confusion', 'confusion'), ('ROC', 'roc'), ('reliability', 'reliability')]])
 
+# %% ../nbs/10_cli.ipynb #155a04b1
 def _md_table(corner:str, cols, rows:list)->str:
     "A markdown table: a header of `corner` and `cols`, then the already formatted `rows`"
     return f"| {corner} | {' | '.join(cols)} |\n|---|{'---|'*len(cols)}\n" + '\n'.join(rows)
@@ -457,6 +479,7 @@ Wall time of this run: {time.time()-t0:.0f} s.
     atomic_write_text(out/'report.md', report)
     return out/'report.md'
 
+# %% ../nbs/10_cli.ipynb #7aa810fd
 def demo_cmd(out:str='demo_out', # folder for data, models and the report
              n:int=100, # training images per class
              seed:int=0, epochs:int=3,
@@ -498,6 +521,7 @@ def _usage()->str:
     return "usage: deepfake-detect SUBCOMMAND [options]\n\nTell photographs from AI-generated images.\n\nsubcommands:\n" + \
            '\n'.join(f"  {k:{w}}  {f.__doc__}" for k,f in COMMANDS.items()) + "\n\n`deepfake-detect SUBCOMMAND --help` explains one."
 
+# %% ../nbs/10_cli.ipynb #63015149
 def main(argv:list|None=None)->int:
     "Entry point of the `deepfake-detect` console script"
     argv = sys.argv[1:] if argv is None else argv

@@ -94,6 +94,7 @@ def build_model(arch:str, n_out:int=2):
         return create_vision_model(getattr(torchvision.models, arch.split(':', 1)[1]), n_out, pretrained=False)
     return create_timm_model(arch, n_out, pretrained=False)[0]
 
+# %% ../nbs/05_cnn.ipynb #cd791141
 def _norm_stats(learn):
     from fastai.vision.all import Normalize
     for t in learn.dls.after_batch.fs:
@@ -121,12 +122,14 @@ class CNNPrep(Part):
     mean: list[float] = Field(min_length=3, max_length=3)
     std: list[Annotated[float, Field(gt=0)]] = Field(min_length=3, max_length=3)
 
+# %% ../nbs/05_cnn.ipynb #254d7545
 class CNNConfig(DetectorConfig):
     "`config.json` of a CNN detector"
     arch: str = Field(pattern=r'^(torchvision:)?[A-Za-z0-9_.]{1,64}$') # timm name, or torchvision:NAME
     preprocessing: CNNPrep
     domain_rows: Literal['stages', 'pooled']|None = None # what the domain model reads; absent: pooled (folders from before)
 
+# %% ../nbs/05_cnn.ipynb #05f45e9c
 @register('cnn')
 class CNNDetector(Detector):
     "A fine-tuned CNN: `config` (architecture, preprocessing, vocab, threshold) and a torch model"

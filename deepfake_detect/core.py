@@ -22,6 +22,7 @@ class UserError(Exception):
     "A problem with the user's input or environment, with a message saying what to do"
     def __init__(self, message:str): super().__init__(message)
 
+# %% ../nbs/00_core.ipynb #7756a0f3
 class ImageError(UserError):
     "An image file that cannot be used"
     def __init__(self, path, reason):
@@ -39,6 +40,7 @@ def is_online(host:str='huggingface.co', # host to reach
     t = threading.Thread(target=_try, daemon=True); t.start(); t.join(timeout)
     return bool(ok)
 
+# %% ../nbs/00_core.ipynb #c4e573bb
 def hf_offline(offline:bool|None=None)->bool:
     "Set `HF_HUB_OFFLINE=1` when `offline` (default: when the hub is unreachable); return the state"
     if os.environ.get('HF_HUB_OFFLINE') == '1': return True
@@ -110,6 +112,7 @@ def _umask()->int:
     "The process's umask (read by setting it and putting it back)"
     m = os.umask(0); os.umask(m); return m
 
+# %% ../nbs/00_core.ipynb #a46a6186
 @contextmanager
 def atomic_path(path):
     "Yield a temporary path beside `path`; on success rename it to `path` atomically, with the umask's permissions (never over a special file)"
@@ -123,14 +126,17 @@ def atomic_path(path):
     finally:
         if os.path.exists(tmp): os.unlink(tmp)
 
+# %% ../nbs/00_core.ipynb #58e33dcc
 def atomic_write_text(path, text:str):
     "Write `text` to `path` atomically"
     with atomic_path(path) as tmp: Path(tmp).write_text(text)
 
+# %% ../nbs/00_core.ipynb #d551d6e3
 def save_json(path, obj):
     "Write `obj` as indented JSON, atomically"
     atomic_write_text(path, json.dumps(obj, indent=2, default=float) + '\n')
 
+# %% ../nbs/00_core.ipynb #b297e0e5
 def save_npz(path, **arrays):
     "Write `arrays` to the `.npz` file `path`, atomically"
     with atomic_path(path) as tmp:
@@ -144,6 +150,7 @@ def _exchange(a, b)->bool:
     AT_FDCWD, RENAME_EXCHANGE = -100, 2
     return f(AT_FDCWD, os.fsencode(str(a)), AT_FDCWD, os.fsencode(str(b)), RENAME_EXCHANGE) == 0
 
+# %% ../nbs/00_core.ipynb #c5c4c116
 @contextmanager
 def atomic_dir(path):
     "Yield a temporary folder beside `path`; on success it replaces `path` whole (an existing folder stays complete until then)"
@@ -175,6 +182,7 @@ def _under_model_dir(p:Path)->Path|None:
     "The model directory (a folder with a config.json) that `p` is in, if any"
     return next((d for d in p.parents if (d/'config.json').is_file()), None)
 
+# %% ../nbs/00_core.ipynb #134c1b80
 def check_out(out, # output file or folder
               inputs=(), # paths the run reads
               own=None, # predicate: is an existing out an earlier output of the same command?

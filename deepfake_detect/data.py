@@ -25,6 +25,7 @@ def _kaggle_cached(handle:str)->bool:
     cache = Path(os.environ.get('KAGGLEHUB_CACHE', Path.home()/'.cache'/'kagglehub'))
     return (cache/'datasets'/parts[0]/parts[1]/f'{parts[3]}.complete').exists()
 
+# %% ../nbs/01_data.ipynb #a4ccfed8
 def kaggle_credentials()->bool:
     "Whether Kaggle credentials are set: KAGGLE_USERNAME and KAGGLE_KEY, or a kaggle.json"
     if os.environ.get('KAGGLE_USERNAME') and os.environ.get('KAGGLE_KEY'): return True
@@ -91,6 +92,7 @@ def _check(f):
     try: open_image(f); return ''
     except ImageError as e: return e.reason
 
+# %% ../nbs/01_data.ipynb #98a6084a
 def verify(files, # image files
            report=None, # CSV file for the skipped files and why
            n_workers:int=0)->tuple:
@@ -131,6 +133,7 @@ def _resize_one(rel, src, dest, max_size, ext):
     with atomic_path(out) as tmp: img.save(tmp, format=Image.registered_extensions().get(out.suffix.lower(), 'PNG'))
     return ''
 
+# %% ../nbs/01_data.ipynb #65bd77fb
 def resize_images(path, # source folder
                   dest, # destination folder (same tree)
                   max_size:int|None=None, # longest side after resizing; None keeps the size
@@ -176,6 +179,7 @@ def balanced_sources(fbcs:list, # {class: files} of each source
         rng = random.Random(seed); return [f for k in sorted(counts) for f in sorted(rng.sample(sorted(fbc[k]), counts[k]))]
     return [draw(fbc, n) for fbc, n in zip(fbcs, source_counts(fbcs, max_per_class))]
 
+# %% ../nbs/01_data.ipynb #f0380067
 def training_files(path, # a dataset folder, or a list of them (sources: each may hold one class or both)
                    max_per_class:int|None=None, # images per class (per source and class with several sources)
                    seed:int=42,
@@ -208,6 +212,7 @@ def holdout_split(path, # dataset folder with one sub-folder per class
                 if not link.exists(): link.symlink_to(Path(f).resolve())
     return tr, te
 
+# %% ../nbs/01_data.ipynb #7ab0cb5e
 def data_dir(name:str)->Path|None:
     "The real data set `name` (e.g. 'faces') under the folder `DEEPFAKE_DETECT_DATA` names, or None where it is absent"
     root = os.environ.get('DEEPFAKE_DETECT_DATA')
@@ -224,6 +229,7 @@ def jpeg_quality(img:Image.Image)->float:
     scale = 100*np.mean(np.sort(np.asarray(q[0], float))/np.sort(_STD_LUMA))
     return float(np.clip(round((200-scale)/2 if scale <= 100 else 5000/scale), 1, 100))
 
+# %% ../nbs/01_data.ipynb #03b1f549
 def image_meta(path)->dict:
     "Header facts about one image file: format, mode, size, bytes, JPEG quality (no pixel decoding)"
     path = Path(path)
@@ -240,6 +246,7 @@ def _bias_features(df):
                           log_bytes=np.log1p(df.bytes), quality=df.quality.fillna(-1)))
     return pd.concat([X, pd.get_dummies(df.format, prefix='format', dtype=float), pd.get_dummies(df['mode'], prefix='mode', dtype=float)], axis=1)
 
+# %% ../nbs/01_data.ipynb #2d0957a6
 def _cv_score(X, y, seed=0):
     from sklearn.tree import DecisionTreeClassifier
     from sklearn.model_selection import cross_val_score, StratifiedKFold
@@ -258,6 +265,7 @@ class Audit:
         if len(bad): s += f"\n{len(bad)} unreadable file(s): " + ', '.join(map(str, bad.path[:10])) + (' ...' if len(bad) > 10 else '')
         return s + (f"\nWARNING: {self.warning}" if self.warning else "\nno metadata shortcut found")
 
+# %% ../nbs/01_data.ipynb #2a08a79c
 def _summary(df):
     fmt = lambda s: ', '.join(f'{k}:{v}' for k,v in s.value_counts().items())
     return pd.DataFrame({cls: {'images': len(g), 'formats': fmt(g.format), 'modes': fmt(g['mode']),
@@ -293,6 +301,7 @@ def draw_jpeg_blur(rnd=random, p_jpeg:float=0.5, quality=(30, 100), p_blur:float
     q = rnd.randint(*quality) if rnd.random() < p_jpeg else None
     return q, (rnd.uniform(*sigma) if rnd.random() < p_blur else None)
 
+# %% ../nbs/01_data.ipynb #9bf777f2
 def jpeg_blur(img:Image.Image, quality:int|None=None, sigma:float|None=None)->Image.Image:
     "`img` blurred with Gaussian `sigma`, then re-compressed as JPEG at `quality` (None: that step skipped)"
     if sigma: img = img.filter(ImageFilter.GaussianBlur(sigma))
@@ -300,9 +309,9 @@ def jpeg_blur(img:Image.Image, quality:int|None=None, sigma:float|None=None)->Im
         buf = io.BytesIO(); img.save(buf, format='JPEG', quality=int(quality)); img = Image.open(buf).convert('RGB')
     return img
 
+# %% ../nbs/01_data.ipynb #2f2eba4b
 class JpegBlurred:
     "An image file as `jpeg_blur(quality, sigma)` leaves it, opened when called (picklable: an item for worker processes)"
     def __init__(self, path, quality=None, sigma=None): self.path,self.quality,self.sigma = path,quality,sigma
     def __call__(self)->Image.Image: return jpeg_blur(open_image(self.path), self.quality, self.sigma)
     def __repr__(self): return f"JpegBlurred({str(self.path)!r}, quality={self.quality}, sigma={self.sigma})"
-

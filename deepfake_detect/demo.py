@@ -35,6 +35,7 @@ def _upsample(x, method):
     k = _BILINEAR_T if method == 'transposed' else np.outer([.5, 1, .5], [.5, 1, .5])
     return np.stack([convolve(z[..., c], k, mode='reflect') for c in range(x.shape[2])], -1)
 
+# %% ../nbs/02_demo.ipynb #8da7e110
 def simulate_generator(img:np.ndarray, # HxWx3 uint8 with even H and W
                        rng:np.random.Generator, method:str|None=None)->np.ndarray:
     "Down-sample by 2, up-sample by 2 (transposed conv, bilinear or nearest) and apply a random 3x3 conv"
@@ -51,6 +52,7 @@ def _crop(photo, side, rng):
     y,x = rng.integers(0, h-side+1), rng.integers(0, w-side+1)
     return photo[y:y+side, x:x+side]
 
+# %% ../nbs/02_demo.ipynb #d323b9c9
 def make_demo_dataset(dest, # folder to create, with ai/ and real/ inside
                       n:int=100, # images per class
                       seed:int=0, # random seed: same seed, same files

@@ -64,6 +64,7 @@ def predict_files(model_dir, # model directory
     with atomic_path(out) as tmp: df.to_csv(tmp, index=False)
     return df
 
+# %% ../nbs/06_detector.ipynb #6cad3681
 def _unique_names(files:list):
     "A `UserError` naming two files with the same base name (the competition's file keys rows by name)"
     seen = {}

@@ -16,14 +16,17 @@ def processes()->int:
     "How many processes this run was launched with (`accelerate launch`, `torchrun`, `notebook_launcher`); 1 when not launched"
     return max(int(os.environ.get('WORLD_SIZE', 0)), 1)
 
+# %% ../nbs/01d_distributed.ipynb #ccd1bb38
 def process_rank()->int:
     "This process's rank among them: 0 when not launched"
     return int(os.environ.get('RANK', 0))
 
+# %% ../nbs/01d_distributed.ipynb #c88baecd
 def is_main()->bool:
     "Whether this process writes the outputs: rank 0, the only one when not launched"
     return process_rank() == 0
 
+# %% ../nbs/01d_distributed.ipynb #8422ff90
 def state():
     "accelerate's `PartialState`, which starts the process group on first use: NCCL on GPUs, gloo on a CPU"
     from accelerate import PartialState
@@ -46,6 +49,7 @@ def concat(parts:list):
     if isinstance(first, list): return sum(parts, [])
     raise TypeError(f"cannot join per-process results of type {type(first).__name__}")
 
+# %% ../nbs/01d_distributed.ipynb #dfbe62eb
 def gather(part)->list|None:
     "Every process's `part`, in rank order, on rank 0 (which writes the output); None on the others, which so hold only their own share"
     if processes() == 1: return [part]
@@ -53,6 +57,7 @@ def gather(part)->list|None:
     torch.distributed.gather_object(part, parts, dst=0)
     return parts
 
+# %% ../nbs/01d_distributed.ipynb #cc60dfe8
 def barrier():
     "Wait until every launched process gets here (nothing to wait for in one process)"
     if processes() > 1: state().wait_for_everyone()
@@ -77,6 +82,7 @@ def _broadcast(self, t, rank):
     torch.distributed.broadcast(t, rank)
     return t.cpu().tolist()
 
+# %% ../nbs/01d_distributed.ipynb #35dc5235
 @contextmanager
 def training_ctx(learn):
     "fastai's `distrib_ctx` when launched on several processes, on GPUs or a CPU; nothing in one process"

@@ -79,6 +79,7 @@ def _knn(Z:np.ndarray, R:np.ndarray, k:int, exclude_self:bool=False)->np.ndarray
         out.append(d[:, int(exclude_self):].mean(1))
     return np.concatenate(out) if out else np.zeros(0, np.float32)
 
+# %% ../nbs/01b_domain.ipynb #c3c6eea4
 def _gauss(Z:np.ndarray, means:np.ndarray)->np.ndarray:
     "Mahalanobis distance to the nearest class mean: Euclidean, as the components are whitened"
     return np.sqrt(((Z[:, None] - means[None])**2).sum(-1)).min(1)
@@ -133,11 +134,13 @@ def image_side(item)->tuple:
         return float(min(w, h)), float(max(w, h))
     except Exception: return np.nan, np.nan
 
+# %% ../nbs/01b_domain.ipynb #ecd9ee1c
 def size_facts(items, margin:float=1.5)->dict:
     "The training images' sides: the smallest shorter side, the largest longer side, and the factor `margin` allowed beyond them"
     s = np.array([image_side(i) for i in items]).reshape(-1, 2)
     return dict(min_side=float(np.nanmin(s[:, 0])), max_side=float(np.nanmax(s[:, 1])), margin=float(margin))
 
+# %% ../nbs/01b_domain.ipynb #fc2c6c51
 def size_score(items, facts:dict)->np.ndarray:
     "Above 1 where an image's shorter side is below `min_side/margin` or its longer side above `max_side*margin` (the ratio); NaN where unreadable"
     s = np.array([image_side(i) for i in items]).reshape(-1, 2)
@@ -149,6 +152,7 @@ def save_domain(m:DomainModel, path)->dict:
     save_npz(Path(path)/'domain.npz', **m.a)
     return m.config
 
+# %% ../nbs/01b_domain.ipynb #310c48e9
 def load_domain(path, config:dict)->DomainModel|None:
     "The domain model of the model directory `path` (None where its config has none); `DomainModel.check` then checks it against the rows"
     if 'domain' not in config: return None

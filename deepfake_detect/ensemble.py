@@ -21,6 +21,7 @@ __all__ = ['MAX_DEPTH', 'MAX_LOADED', 'combine', 'greedy_select', 'run_predictio
 # %% ../nbs/09_ensemble.ipynb #2f58ffb3
 def _logit(p): p = np.clip(p, 1e-6, 1-1e-6); return np.log(p/(1-p))
 
+# %% ../nbs/09_ensemble.ipynb #06c1cce5
 def combine(P, # (members, images) probabilities of 'ai'
             how:str='mean', # mean, weighted or logit
             weights=None)->np.ndarray:
@@ -37,6 +38,7 @@ def _score(y, p, metric):
     if metric == 'roc_auc': return float(roc_auc_score(y, p))
     raise UserError(f"unknown selection metric {metric!r}: use roc_auc or log_loss")
 
+# %% ../nbs/09_ensemble.ipynb #61c12dd2
 def greedy_select(P, y, how:str='mean',
                   metric:str='roc_auc')->list: # 'roc_auc' (higher is better) or 'log_loss' (lower)
     "Indices of members chosen by greedy forward selection on `metric`"
@@ -56,6 +58,7 @@ def _aligned(dirs, fname):
     P = np.stack([p['p'][[ix[c] for c in common]] for p,ix in zip(preds, idx)]) if common else np.zeros((len(dirs), 0))
     return (preds[0]['y'][[idx[0][c] for c in common]] if common else np.zeros(0, int)), P
 
+# %% ../nbs/09_ensemble.ipynb #5da136f8
 def run_predictions(run_dir, split:str='valid')->tuple:
     "(member dirs, labels, P) of the trials of a search run on `split` (valid or test), aligned on their common images"
     dirs = sorted(p.parent for p in Path(run_dir).glob('trials/*/result.json'))
@@ -66,6 +69,7 @@ def run_predictions(run_dir, split:str='valid')->tuple:
     if not len(y): raise UserError(f"{run_dir}: the trials share no {split} images (were they trained on different data?)")
     return dirs, y, P
 
+# %% ../nbs/09_ensemble.ipynb #616dced0
 def ensemble(run_dir, # search run folder
              out, # model directory to write
              how:str='mean', # mean, weighted (by validation accuracy above chance) or logit
@@ -111,6 +115,7 @@ class EnsembleConfig(DetectorConfig):
         if len(self.weights) != len(self.members) or not sum(self.weights) > 0: raise ValueError('one weight per member, not all zero')
         return self
 
+# %% ../nbs/09_ensemble.ipynb #fac73287
 @register('ensemble')
 class EnsembleDetector(Detector):
     "Members' P(ai), combined as its config says; its model is the list of member detectors"

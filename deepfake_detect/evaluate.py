@@ -22,6 +22,7 @@ def _labelled(data, max_per_class, seed):
     files = balanced_subset(class_files(data), max_per_class, seed) if max_per_class else [f for fs in class_files(data).values() for f in fs]
     return files, np.array([label_of(f) == 'ai' for f in files], int)
 
+# %% ../nbs/07_evaluate.ipynb #20c1ad6b
 def evaluate(model_dir, # model directory
              data, # labelled folder: one sub-folder per class
              out, # report directory to write
@@ -110,10 +111,13 @@ def _folder_files(folder, label:str|None=None, max_per_class:int|None=None, seed
     if label not in ('ai', 'real'): raise UserError(f"label must be ai or real, not {label!r}")
     return files, np.full(len(files), int(label == 'ai')), 'one class'
 
+# %% ../nbs/07_evaluate.ipynb #f91258ab
 def md_table(df:pd.DataFrame)->str:
     "A markdown table of `df`, floats to three decimals"
     cell = lambda v: '' if isinstance(v, float) and np.isnan(v) else f'{v:.3f}' if isinstance(v, float) else str(v)
     return '\n'.join(['| ' + ' | '.join(df.columns) + ' |', '|' + '---|'*len(df.columns)] + ['| ' + ' | '.join(cell(v) for v in r) + ' |' for r in df.itertuples(index=False)]) + '\n'
+
+# %% ../nbs/07_evaluate.ipynb #e8f548da
 def cross_domain(models:list, # model directories
                  folders:list, # image folders: labelled, one class, or flat (with label)
                  out, # report directory to write
@@ -141,6 +145,7 @@ def cross_domain(models:list, # model directories
     for col in ('out_of_domain', 'flagged_ai'): plot_matrix(df, col, out/f'cross_{col}.png')
     return df
 
+# %% ../nbs/07_evaluate.ipynb #35e8fd88
 def plot_matrix(df:pd.DataFrame, col:str, path=None):
     "Heatmap of `col` of a `cross_domain` table: models as rows, folders as columns"
     import matplotlib.pyplot as plt

@@ -53,6 +53,7 @@ class Chunks(torch.utils.data.Dataset):
         loaded = load_images(self.chunks[i], self.cfg)
         return self.slots.put(i, loaded) if self.slots else stack_loaded(loaded)
 
+# %% ../nbs/03a_loading.ipynb #900d1963
 def _as_is(x): return x
 
 # %% ../nbs/03a_loading.ipynb #2b88b829
@@ -108,6 +109,7 @@ def prefetched(items, cfg:dict, workers:int, bs:int, piece:int=64,
         if dev.type == 'cuda': torch.cuda.synchronize(dev)
         slots.close()
 
+# %% ../nbs/03a_loading.ipynb #ee626921
 def loader_workers()->int:
     "Decoding processes beside a GPU: all cores but two (the main process, the pinning thread), at most 12"
     return max(1, min(12, (os.cpu_count() or 2) - 2))

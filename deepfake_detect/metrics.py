@@ -20,6 +20,7 @@ def ece(y, p, bins:int=10)->float:
     idx = np.minimum((p*bins).astype(int), bins-1)
     return float(sum(abs(y[idx==b].mean()-p[idx==b].mean())*(idx==b).mean() for b in range(bins) if (idx==b).any()))
 
+# %% ../nbs/01a_metrics.ipynb #715fc2e3
 def binary_metrics(y, # 1 = AI-generated, 0 = real
                    p, # P(ai) per image
                    threshold:float=0.5)->dict:
@@ -50,6 +51,7 @@ def apply_temperature(p, temperature:float=1.0)->np.ndarray:
     p = np.clip(np.asarray(p, float), 1e-7, 1-1e-7)
     return 1/(1+np.exp(-np.log(p/(1-p))/temperature))
 
+# %% ../nbs/01a_metrics.ipynb #128d3a30
 def fit_temperature(y, p)->float:
     "The temperature minimising the log loss of `p` on labels `y` (1.0 if there is nothing to fit)"
     from scipy.optimize import minimize_scalar
@@ -65,6 +67,7 @@ def save_fig(fig, path=None, dpi:int=100):
         with atomic_path(path) as tmp: fig.savefig(tmp, format='png', dpi=dpi, bbox_inches='tight')
     return fig
 
+# %% ../nbs/01a_metrics.ipynb #c92759c5
 def plot_confusion(y, p, threshold:float=0.5, path=None, title:str='Confusion matrix'):
     "Confusion matrix (rows: actual ai/real, columns: predicted)"
     import matplotlib.pyplot as plt
@@ -77,6 +80,7 @@ def plot_confusion(y, p, threshold:float=0.5, path=None, title:str='Confusion ma
     ax.set_xlabel('predicted'); ax.set_ylabel('actual'); ax.set_title(title)
     plt.close(fig); return save_fig(fig, path)
 
+# %% ../nbs/01a_metrics.ipynb #5bf09120
 def plot_roc(y, p, path=None, title:str='ROC'):
     "ROC curve with its AUC"
     import matplotlib.pyplot as plt
@@ -85,6 +89,7 @@ def plot_roc(y, p, path=None, title:str='ROC'):
     ax.set_xlabel('false positive rate (real called ai)'); ax.set_ylabel('true positive rate'); ax.legend(); ax.set_title(title)
     plt.close(fig); return save_fig(fig, path)
 
+# %% ../nbs/01a_metrics.ipynb #e71bcd14
 def plot_reliability(y, p, bins:int=10, path=None, title:str='Reliability'):
     "Reliability diagram: observed share of AI images per bin of predicted P(ai)"
     import matplotlib.pyplot as plt

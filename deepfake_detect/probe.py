@@ -39,6 +39,7 @@ def backbone(arch:str=PROBE_ARCH, pretrained:bool=True, weights=None,
     from deepfake_detect.weights import timm_weights_kwargs
     return timm.create_model(arch, pretrained=pretrained, features_only=True, **timm_weights_kwargs(arch, pretrained, weights)).eval().to(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
 
+# %% ../nbs/05b_probe.ipynb #bf774287
 def _inputs(net:torch.nn.Module, arrays:list, size:int)->torch.Tensor:
     "`(n, 3, size, size)` network input from HxWx3 uint8 arrays: squished by bilinear resizing, normalised with the mean and std of `net`'s pretrained configuration (timm); channels-last in memory (the arrays' own layout)"
     import timm
@@ -46,20 +47,24 @@ def _inputs(net:torch.nn.Module, arrays:list, size:int)->torch.Tensor:
     x = torch.stack([torch.from_numpy(np.array(Image.fromarray(a).resize((size, size), Image.BILINEAR))) for a in arrays]).permute(0, 3, 1, 2).float()/255
     return (x - torch.tensor(cfg['mean'])[:, None, None])/torch.tensor(cfg['std'])[:, None, None]
 
+# %% ../nbs/05b_probe.ipynb #d4626ea6
 def cov_stages(net:torch.nn.Module, max_channels:int=128)->list:
     "Indices of `net`'s stages with at most `max_channels` channels: the ones whose channel covariance `stage_stats` adds by default (0: none)"
     return [i for i,c in enumerate(net.feature_info.channels()) if c <= max_channels]
 
+# %% ../nbs/05b_probe.ipynb #8b839703
 def _cov(m:torch.Tensor)->torch.Tensor:
     "Upper triangle (diagonal included) of each image's channel covariance over the positions of `m` `(n, C, h, w)`: `(n, C(C+1)/2)`"
     f = m.flatten(2); f = f - f.mean(2, keepdim=True)
     iu = torch.triu_indices(m.shape[1], m.shape[1])
     return (f @ f.transpose(1, 2) / f.shape[2])[:, iu[0], iu[1]]
 
+# %% ../nbs/05b_probe.ipynb #ef2ebd8e
 def _sizes(size)->list:
     "`size` (an int or a sequence of them) as a list"
     return [int(size)] if np.ndim(size) == 0 else [int(s) for s in size]
 
+# %% ../nbs/05b_probe.ipynb #d8f3e0f9
 def stat_names(net:torch.nn.Module, cov:list=(), size=256)->list:
     "Name of each column `stage_stats` returns: `stage{i}_mean_{c}`, `stage{i}_std_{c}` per stage and channel c, then `stage{i}_cov_{a}_{b}` (a <= b) for the `cov` stages; with several sizes, those names for each size, prefixed `{size}px_`"
     ch = net.feature_info.channels()
@@ -68,11 +73,13 @@ def stat_names(net:torch.nn.Module, cov:list=(), size=256)->list:
     sizes = _sizes(size)
     return names if len(sizes) == 1 else [f'{s}px_{n}' for s in sizes for n in names]
 
+# %% ../nbs/05b_probe.ipynb #b1e1f731
 def domain_columns(net:torch.nn.Module, cov:list=(), size=256)->np.ndarray:
     "Indices of the columns of `stat_names(net, cov, size)` that hold the channel means of the middle stages (all but the first and last), at every size: the rows the probe's domain test reads"
     mid = tuple(f'stage{i}_mean_' for i in range(1, len(net.feature_info.channels()) - 1))
     return np.array([j for j, n in enumerate(stat_names(net, cov, size)) if n.split('px_')[-1].startswith(mid)], np.int64)
 
+# %% ../nbs/05b_probe.ipynb #b999e281
 def dihedral(a, i:int, axes=(0, 1)):
     "View `i` (0-7) of the image `a` among its eight rotations and mirror images, `axes` being its rows and columns (HxW[xC] arrays; `axes=(2, 3)` for a batch of `(n, C, H, W)` tensors): transposed if bit 2 of `i` is set, then upside down if bit 1, then mirrored left-right if bit 0 (0: `a` itself, 1 mirrored, 2 upside down, 3 rotated 180 degrees)"
     r, c = axes; t = isinstance(a, torch.Tensor); flip = (lambda x, d: x.flip(d)) if t else np.flip
@@ -82,19 +89,23 @@ def dihedral(a, i:int, axes=(0, 1)):
     if not t: return np.ascontiguousarray(a)
     return a.contiguous(memory_format=torch.channels_last if a.dim() == 4 else torch.contiguous_format)  # batches channels-last, as `_inputs` makes them: 1.4x faster than NCHW through the network on this CPU
 
+# %% ../nbs/05b_probe.ipynb #878db741
 def cpu_bf16()->bool:
     "Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX, as PyTorch reports it): where `stage_stats` runs the network in bfloat16 by default"
     return any(getattr(torch.cpu, f, lambda: False)() for f in ('_is_avx512_bf16_supported', '_is_amx_tile_supported'))
 
+# %% ../nbs/05b_probe.ipynb #1448b845
 def default_bs(device, size:int)->int:
     "Images per batch for `stage_stats` at side `size`: 32, except on a CPU above 256 px: about 2**19 pixels a batch (3 images at 384 px, 2 at 512)"
     return 32 if torch.device(device).type != 'cpu' or size <= 256 else max(1, 2**19 // size**2)
 
+# %% ../nbs/05b_probe.ipynb #b499e42f
 def map_stats(ms:list, # one (n, C, h, w) feature map per stage
               cov:list=())->torch.Tensor:
     "`stage_stats`' row of each of `n` images from its stages' maps: every channel's mean and std, stage by stage, then the channel covariance of the `cov` stages"
     return torch.cat([torch.cat([m.mean((2, 3)), m.std((2, 3))], 1) for m in ms] + [_cov(ms[i]) for i in cov], 1)
 
+# %% ../nbs/05b_probe.ipynb #84d755fa
 @torch.inference_mode()
 def stage_stats(net:torch.nn.Module, # from backbone
                 items, # image paths, PIL images, uint8 arrays or callables returning one
@@ -140,6 +151,7 @@ class ProbePrep(Part):
         if isinstance(v, list) and not 1 <= len(v) <= 4: raise ValueError('one to four sides')
         return v
 
+# %% ../nbs/05b_probe.ipynb #b7dfa351
 class ProbeConfig(DetectorConfig):
     "`config.json` of a probe detector"
     preprocessing: ProbePrep
@@ -219,6 +231,7 @@ def available_memory()->int|None:
     try: return next(int(l.split()[1])*1024 for l in Path('/proc/meminfo').read_text().splitlines() if l.startswith('MemAvailable:'))
     except (OSError, StopIteration, ValueError): return None
 
+# %% ../nbs/05b_probe.ipynb #a3f5e02c
 def check_memory(n:int, views:int, d:int, available:int|None=None, factor:float=3.5):
     "Before `train_probe` computes anything: a `UserError` when the features of `n` images x `views` views x `d` numbers (float32) exceed the `available` memory (default `available_memory()`), a warning when their fit likely will (`factor` times the features, as measured on CIFAKE)"
     available = available_memory() if available is None else available
@@ -234,6 +247,7 @@ def _join_views(parts:list)->tuple:
     "`(V, errors)` of several shares' `features(average=False)`: joined along the images axis"
     return np.concatenate([V for V,_ in parts], 1), sum([e for _,e in parts], [])
 
+# %% ../nbs/05b_probe.ipynb #580c7300
 def view_rows(V:np.ndarray, # per-view features (views, n, d), as stage_stats(average=False) returns them
               y, r=None)->tuple:
     "Training rows and their labels `y`: one row per view of each image in `r` (default all of them: `V` itself, reshaped, not a copy)"

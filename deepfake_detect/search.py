@@ -23,6 +23,7 @@ def grid(archs, sizes, items=None)->list:
     "Trials (arch, item, size) for every combination; `items` defaults to each size"
     return [(a, i, s) for a in archs for s in sizes for i in (items or [s])]
 
+# %% ../nbs/08_search.ipynb #3f27c57d
 def trial_name(arch:str, item:int, size:int)->str:
     "The folder name of a search trial: architecture, item size and final size"
     return f"{arch.replace('/', '_').replace(':', '_')}_i{item}_s{size}"
@@ -33,6 +34,7 @@ def _rss_mb():
     try: return int(Path('/proc/self/statm').read_text().split()[1])*resource.getpagesize()/2**20
     except (OSError, IndexError, ValueError): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024
 
+# %% ../nbs/08_search.ipynb #32136df9
 class PeakMemory:
     "Peak memory (MB) of a `with` block: CUDA `max_memory_allocated`, else the resident set sampled every `every` seconds"
     def __init__(self, every:float=0.02): self.every = every

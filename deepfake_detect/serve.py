@@ -28,6 +28,7 @@ def decode_upload(data:bytes, name:str='upload')->Image.Image:
         try: return open_image(f, max_bytes=MAX_DECODED)
         except ImageError as e: raise ImageError(name, e.reason) from None
 
+# %% ../nbs/11_serve.ipynb #a29754da
 def trained_on(det)->str:
     "One line on what the detector was trained on, from its config"
     data = det.config.get('data', {}); srcs = data.get('sources') or [dict(path=data.get('path', 'unknown data'))]
@@ -35,6 +36,7 @@ def trained_on(det)->str:
     n = data.get('n_train')
     return f"{det.config['method']} detector trained on {names}" + (f" ({n} training images)" if n else '')
 
+# %% ../nbs/11_serve.ipynb #5b5e3278
 def judge(dets:dict, # {name: detector}
           data:bytes, name:str='upload',
           image:bool=False, # also return the decoded image (for the page)
@@ -66,6 +68,7 @@ def png_data(fig_or_img, max_side:int=0)->str:
 class _TooLarge(Exception):
     "A request body over its route's limit"
 
+# %% ../nbs/11_serve.ipynb #49604661
 class BodyLimit:
     "ASGI middleware: 413 for a request body over its path's limit, from `Content-Length` before it is read, else as the count passes"
     def __init__(self, app, limits:dict, default:int=1 << 16): self.app, self.limits, self.default = app, limits, default
@@ -94,9 +97,11 @@ class Scorer:
         try: return await anyio.to_thread.run_sync(lambda: _released(fn, *args), limiter=self.limiter)
         finally: self.waiting -= 1
 
+# %% ../nbs/11_serve.ipynb #5122f691
 class _Busy(Exception):
     "More requests wait than the queue holds"
 
+# %% ../nbs/11_serve.ipynb #a4c8fea2
 def _released(fn, *args):
     "`fn(*args)`, then the memory it freed given back to the system"
     try: return fn(*args)
@@ -142,6 +147,7 @@ def _card(res:dict):
     return Div(Div(Img(src=png_data(res['image'], 192), alt=res['name'], width=192), P(Small(res['name'])), cls='file'), *rows,
                P(Small(A('What a detector can and cannot tell', href=DOCS))))
 
+# %% ../nbs/11_serve.ipynb #b734d4e4
 LIMITS = {'/verdicts': MAX_UPLOAD + (1 << 16), '/why': MAX_UPLOAD + (1 << 16), '/api/verdicts': 5*MAX_UPLOAD}  # bytes a request body may have
 
 async def _form(req, files:int):
@@ -152,6 +158,7 @@ async def _form(req, files:int):
     await req.close(); release_memory()  # the parts read before the refusal: closed, and their memory given back
     return None, why
 
+# %% ../nbs/11_serve.ipynb #647b7a32
 def make_app(model_dirs:list)->'FastHTML':
     "The FastHTML app of the page, its detectors loaded once from `model_dirs`; uploads through `BodyLimit` and one `Scorer`"
     from fasthtml.common import FastHTML, Titled, Div, P, Input, Label, Style, Script, Small, Img, to_xml

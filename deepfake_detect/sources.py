@@ -5,18 +5,19 @@
 # %% ../nbs/07b_sources.ipynb #ad00869d
 from __future__ import annotations
 import json, random, tempfile, time
+from functools import reduce
 from pathlib import Path
 import numpy as np, pandas as pd
 from sklearn.base import clone
 from .core import *
 from .data import class_files, balanced_sources
-from .base import detector_class, SklearnDetector, fit_detector, valid_split
-from .metrics import save_fig
+from .base import detector_class, SklearnDetector, Verdicts, fit_detector, valid_split
+from .metrics import save_fig, best_threshold, binary_metrics
 from .evaluate import md_table
 
 # %% auto #0
-__all__ = ['source_images', 'cached_features', 'fit_without', 'shares', 'source_table', 'leave_one_source_out', 'plot_sources',
-           'write_sources']
+__all__ = ['source_images', 'cached_features', 'fit_without', 'shares', 'source_table', 'source_folds', 'fold_table',
+           'leave_one_source_out', 'mean_folds', 'plot_sources', 'write_sources']
 
 # %% ../nbs/07b_sources.ipynb #362a55f9
 def source_images(paths:list, # source folders: each holds ai/, real/ or both
@@ -82,6 +83,39 @@ def source_table(df:pd.DataFrame)->pd.DataFrame:
     return pd.concat([df, pd.DataFrame(means)], ignore_index=True)
 
 # %% ../nbs/07b_sources.ipynb #5b6975f4
+def source_folds(paths:list, # source folders, three or more: each holds ai/, real/ or both
+                 out, # folder for the cached features
+                 method:str='probe', # a family that fits a head on features (a SklearnDetector)
+                 imgs:pd.DataFrame|None=None, # the images to use, from source_images (default: all of them)
+                 max_per_class:int|None=None, # train on at most this many images per source and class
+                 seed:int=42, progress:bool=True,
+                 **opts)->list: # the family's training options (its unfitted)
+    "Per source, the fold that leaves it out: its readable images (`rows` of `imgs`), the verdicts on them, the threshold, the validation predictions"
+    cls = detector_class(method); imgs = source_images(paths, seed=seed) if imgs is None else imgs
+    if not issubclass(cls, SklearnDetector): raise UserError(f"the {method} family fits no head on features, which the leave-one-source-out table needs")
+    det = cls.unfitted(seed=seed, **opts); V, errs = cached_features(det, list(imgs.path), Path(out)/f'features_{method}.npz', progress)
+    X, folds = V.mean(0), []
+    for k in range(len(paths)):
+        m = np.flatnonzero((imgs.source == k).to_numpy() & ~np.isnan(X).any(1))
+        with tempfile.TemporaryDirectory() as d:
+            fit = fit_without(det, V, imgs, paths, k, d, max_per_class, seed, X)
+            with np.load(Path(d)/'valid_predictions.npz') as z: valid = dict(zip(z['paths'].tolist(), z['p'].tolist()))
+            acc = json.loads((Path(d)/'metrics.json').read_text())['valid']['accuracy']
+        folds.append(dict(rows=m, verdicts=fit.row_verdicts(X[m], [errs[i] for i in m], list(imgs.path.iloc[m])), threshold=fit.threshold, valid=valid, valid_accuracy=acc))
+    return folds
+
+# %% ../nbs/07b_sources.ipynb #9dd61ebc
+def fold_table(method:str, # the name of the table's rows
+               folds:list, # from source_folds (or mean_folds)
+               imgs:pd.DataFrame, paths:list)->pd.DataFrame:
+    "One row per source left out: its shares right, unknown and wrong; then the means per kind (`source_table`)"
+    rows = []
+    for k, f in enumerate(folds):
+        y, v = imgs.label.to_numpy()[f['rows']], f['verdicts']; kind = 'both' if len(set(y)) > 1 else ('ai' if y[0] else 'real')
+        rows.append(dict(method=method, source=Path(paths[k]).name, kind=kind, images=len(y), **shares(v.p_ai >= f['threshold'], v.domain, y), valid_accuracy=f['valid_accuracy']))
+    return source_table(pd.DataFrame(rows))
+
+# %% ../nbs/07b_sources.ipynb #51c6fadb
 def leave_one_source_out(paths:list, # source folders, three or more: each holds ai/, real/ or both
                          out, # folder for the cached features
                          method:str='probe', # a family that fits a head on features (a SklearnDetector)
@@ -90,20 +124,21 @@ def leave_one_source_out(paths:list, # source folders, three or more: each holds
                          seed:int=42, progress:bool=True,
                          **opts)->pd.DataFrame: # the family's training options (its unfitted)
     "One row per source: the shares right, unknown and wrong of a detector trained on every other source"
-    cls = detector_class(method)
-    if not issubclass(cls, SklearnDetector): raise UserError(f"the {method} family fits no head on features, which the leave-one-source-out table needs")
-    imgs = source_images(paths, max_per_source, seed); det = cls.unfitted(seed=seed, **opts)
-    V, errs = cached_features(det, list(imgs.path), Path(out)/f'features_{method}.npz', progress)
-    X, rows = V.mean(0), []
-    for k, p in enumerate(paths):
-        m = np.flatnonzero((imgs.source == k).to_numpy() & ~np.isnan(X).any(1)); y = imgs.label.to_numpy()[m]
-        with tempfile.TemporaryDirectory() as d:
-            fit = fit_without(det, V, imgs, paths, k, d, max_per_class, seed, X)
-            valid = json.loads((Path(d)/'metrics.json').read_text())['valid']['accuracy']
-        v = fit.row_verdicts(X[m], [errs[i] for i in m], list(imgs.path.iloc[m]))
-        kind = 'both' if len(set(y)) > 1 else ('ai' if y[0] else 'real')
-        rows.append(dict(method=method, source=Path(p).name, kind=kind, images=len(m), **shares(v.p_ai >= fit.threshold, v.domain, y), valid_accuracy=valid))
-    return source_table(pd.DataFrame(rows))
+    imgs = source_images(paths, max_per_source, seed)
+    return fold_table(method, source_folds(paths, out, method, imgs, max_per_class, seed, progress, **opts), imgs, paths)
+
+# %% ../nbs/07b_sources.ipynb #39e532c6
+def mean_folds(family_folds:list, # one list of folds per family (source_folds), the same sources in the same order
+               imgs:pd.DataFrame)->list:
+    "The folds of the mean of several families' P(ai): the images all read, a threshold from their mean validation predictions, out of domain where any is"
+    label, out = dict(zip(imgs.path, imgs.label)), []
+    for parts in zip(*family_folds):
+        rows = reduce(np.intersect1d, [f['rows'] for f in parts]); at = [np.searchsorted(f['rows'], rows) for f in parts]
+        p = np.mean([f['verdicts'].p_ai[i] for f, i in zip(parts, at)], 0); dom = np.fmax.reduce([f['verdicts'].domain[i] for f, i in zip(parts, at)])
+        vpaths = sorted(set.intersection(*(set(f['valid']) for f in parts))); vy = np.array([label[q] for q in vpaths])
+        vp = np.mean([[f['valid'][q] for q in vpaths] for f in parts], 0); thr = best_threshold(vy, vp)
+        out.append(dict(rows=rows, verdicts=Verdicts(p, ['']*len(rows), dom), threshold=thr, valid=dict(zip(vpaths, vp)), valid_accuracy=binary_metrics(vy, vp, thr)['accuracy']))
+    return out
 
 # %% ../nbs/07b_sources.ipynb #6cb537f8
 def plot_sources(df:pd.DataFrame, path=None):
@@ -116,6 +151,7 @@ def plot_sources(df:pd.DataFrame, path=None):
     ax.invert_yaxis(); ax.set_xlim(0, 1); ax.set_xlabel('share of the left-out source'); ax.legend(loc='lower right', fontsize=8)
     return save_fig(fig, path)
 
+# %% ../nbs/07b_sources.ipynb #1eae9869
 def write_sources(df:pd.DataFrame, out)->Path:
     "`loso.csv`, `loso.md` and `loso.png` in the folder `out`"
     out = Path(out)

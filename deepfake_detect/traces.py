@@ -24,6 +24,7 @@ def offsets(k:int)->list:
     o = [(i, j) for i in range(k) for j in range(k)]; c = k*k//2
     return o[:c] + o[c+1:] + [o[c]]
 
+# %% ../nbs/03_traces.ipynb #6eca54fc
 def neighbourhoods(x:torch.Tensor, # (C, H, W) channels
                    k:int=3)->torch.Tensor:
     "`(C, k*k, (H-k+1)*(W-k+1))`: each interior pixel's neighbours (row-major), then the pixel itself"
@@ -41,12 +42,14 @@ class Traces:
     w: torch.Tensor # (C, h, w) posterior map: how likely each interior pixel follows the kernel
     iters: torch.Tensor # iterations each group ran
 
+# %% ../nbs/03_traces.ipynb #d436fd4b
 def _solve(M, d):
     "Kernel from the weighted Gram matrix `M` (float64), with a tiny ridge for flat images"
     G = M[:, :d, :d]
     ridge = (1e-7*G.diagonal(dim1=1, dim2=2).mean(1) + 1e-12)[:, None, None]*torch.eye(d, dtype=M.dtype, device=M.device)
     return torch.linalg.solve_ex(G + ridge, M[:, :d, d])[0]  # solve_ex: no error check, so the host need not wait for the device
 
+# %% ../nbs/03_traces.ipynb #8c5a96fa
 def _gram(S, chunk:int=4096):
     "`S S'` per channel, `(n, D, D)` float64: float32 products summed over chunks of `chunk` pixels, the chunks in float64"
     M = 0
@@ -54,21 +57,25 @@ def _gram(S, chunk:int=4096):
         s = S[:, :, j:j+chunk]; M = M + torch.bmm(s, s.transpose(1, 2)).double()
     return M
 
+# %% ../nbs/03_traces.ipynb #cb1295c8
 def _kx(kern):
     "`[-kernel, 1]` per row: the residual's weights on the neighbours and on the pixel itself, in `offsets` order"
     return torch.cat([-kern, torch.ones_like(kern[:, :1])], 1)
 
+# %% ../nbs/03_traces.ipynb #97c01e85
 def _from_differences(D:int, device=None)->torch.Tensor:
     "`A` `(D, D)` float64 with `s = A s'`: a neighbourhood `s` (`offsets` order) from `s'`, its neighbours' differences to the centre pixel and the centre pixel"
     A = torch.eye(D, dtype=torch.float64, device=device); A[:-1, -1] = 1
     return A
 
+# %% ../nbs/03_traces.ipynb #07ee53c7
 def _conv_residual(x, kx, k:int):
     "Residuals `(n, H-k+1, W-k+1)` of the channels `x` `(n, H, W)` with per-row weights `kx` (from `_kx`): one grouped convolution"
     n = x.shape[0]; wt = torch.zeros(n, k*k, device=x.device)
     wt[:, [i*k+j for i,j in offsets(k)]] = kx.float()
     return torch.nn.functional.conv2d(x.float()[None], wt.reshape(n, 1, k, k), groups=n)[0]
 
+# %% ../nbs/03_traces.ipynb #bb510e7c
 def _wsum_r2(M, kern):
     "sum(w r^2) from the weighted Gram matrix: [-k,1]' M [-k,1]"
     kx = _kx(kern)
@@ -88,6 +95,7 @@ def _estep(sh:list, kx, logit, c2, simple:bool, mask=None)->tuple:
     else: w = torch.sigmoid(rows(logit) + r2*rows(c2))
     return sh, r2, (w if mask is None else w*mask)
 
+# %% ../nbs/03_traces.ipynb #ee95ea68
 def _moments(x, kx, logit, c2, k:int, simple:bool, part:int=0, parts:int=1):
     "The GPU's moments of `x` `(n, H, W)` (`kx` in the basis of `_from_differences`): the weighted Gram matrix's upper triangle (its `part`-th of `parts` pieces), sum(w) and sum(r^2) per channel"
     h,wd = x.shape[1]-k+1, x.shape[2]-k+1
@@ -95,11 +103,13 @@ def _moments(x, kx, logit, c2, k:int, simple:bool, part:int=0, parts:int=1):
     pairs = [(a, b) for a in range(D) for b in range(a, D)]; m = -(-len(pairs)//parts)
     return torch.stack([(w*sh[a]*sh[b]).sum((1, 2)) for a,b in pairs[part*m:(part+1)*m]], 1), w.sum((1, 2)), r2.sum((1, 2))
 
+# %% ../nbs/03_traces.ipynb #9122a54e
 def _joined(fs:list, *args)->tuple:
     "The moments of `_moments`'s pieces `fs`, joined: the triangle's pieces side by side, sum(w) and sum(r^2) from the first"
     outs = [f(*args) for f in fs]
     return (torch.cat([o[0] for o in outs], 1),) + tuple(outs[0][1:])
 
+# %% ../nbs/03_traces.ipynb #bf5829b9
 def _flat(x:torch.Tensor, k:int, block:int)->tuple:
     "`x` `(n, H, W)` as `_flat_moments` reads it: each channel's rows end to end, zero-padded to whole blocks and past them by the window; the mask (float) of the positions that are interior pixels"
     n,H,W = x.shape; h,wd = H-k+1, W-k+1
@@ -108,6 +118,7 @@ def _flat(x:torch.Tensor, k:int, block:int)->tuple:
     p = torch.arange(nb*block, device=x.device)
     return xf, ((p % W < wd) & (p < last)).float()
 
+# %% ../nbs/03_traces.ipynb #18ebd884
 def _flat_moments(xf, kx, logit, c2, mask, W:int, k:int, simple:bool, block:int):
     "`_moments` on the flat layout, summed per block of `block` pixels"
     n, P = xf.shape[0], mask.shape[0]
@@ -115,12 +126,14 @@ def _flat_moments(xf, kx, logit, c2, mask, W:int, k:int, simple:bool, block:int)
     def sums(v): return v.reshape(n, P//block, block).sum(2)
     return torch.stack([sums(w*sh[a]*sh[b]) for a in range(D) for b in range(a, D)], 1), sums(w), sums(r2)
 
+# %% ../nbs/03_traces.ipynb #130e0a90
 def _posterior(x, kx, logit, c2, k:int, simple:bool):
     "The E-step alone, `(n, H-k+1, W-k+1)`: the posterior (or the study's weight) of each pixel of `x` `(n, H, W)` given its row's inputs"
     r2 = _conv_residual(x, kx, k).square_()
     if simple: return torch.exp_(r2.mul_((-0.5/r2.mean((1, 2), dtype=torch.float64).float().clamp_min(1e-10))[:, None, None]))
     return torch.sigmoid_(r2.mul_(c2[:, None, None]).add_(logit[:, None, None]))
 
+# %% ../nbs/03_traces.ipynb #1fc9d9f6
 def _full(tri, D):
     "Symmetric `(n, D, D)` float64 matrices from their upper triangles"
     iu = torch.triu_indices(D, D, device=tri.device)
@@ -128,6 +141,7 @@ def _full(tri, D):
     M[:, iu[0], iu[1]] = tri.double(); M[:, iu[1], iu[0]] = tri.double()
     return M
 
+# %% ../nbs/03_traces.ipynb #a9f742ab
 @dataclass
 class EMSettings:
     "How the fused EM engine lays out its work, per device type: the defaults `em_traces` reads"
@@ -137,17 +151,20 @@ class EMSettings:
     compile_options:dict=field(default_factory=lambda: {'cuda': dict(realize_reads_threshold=10**6, realize_acc_reads_threshold=10**6, realize_opcount_threshold=10**6)}) # inductor options: on CUDA keep the residual in registers
     fused_from:dict=field(default_factory=lambda: {'cpu': 128*128}) # pixels an image needs before 'auto' compiles the fused engine for it (default 0: always)
 
+# %% ../nbs/03_traces.ipynb #98c24782
 em_settings = EMSettings()
 
 def _moments64(x, kx, logit, c2, k:int, simple:bool):
     "`_moments` with every pixel-sized sum in float64: the precision reference"
     return _moments(x.double(), kx.double(), logit.double(), c2.double(), k, simple)
 
+# %% ../nbs/03_traces.ipynb #ba00edf4
 def _layout_moments(k:int, simple:bool, block:int, split:int, wrap=lambda f: f):
     "The moments for a layout: `_flat_moments` over blocks of `block` pixels, else `_moments` in `split` pieces; each piece passed through `wrap` (e.g. `torch.compile`)"
     if block: return wrap(partial(_flat_moments, k=k, simple=simple, block=block))
     return partial(_joined, [wrap(partial(_moments, k=k, simple=simple, part=i, parts=split)) for i in range(split)])
 
+# %% ../nbs/03_traces.ipynb #bb43a5b8
 _COMPILED = {}
 def _fused_moments(k:int, simple:bool, device, block:int=0, split:int=1)->callable:
     "The moments compiled once per kernel size, variant, device type and layout (dynamic shapes); on CUDA tuned on a full batch"
@@ -157,12 +174,14 @@ def _fused_moments(k:int, simple:bool, device, block:int=0, split:int=1)->callab
         if typ == 'cuda': _warm_up(_COMPILED[key], k, device, block=block)
     return _COMPILED[key]
 
+# %% ../nbs/03_traces.ipynb #8b075eea
 def _moments_fn(engine:str, k:int, simple:bool, device, block:int, split:int)->callable:
     "The moments a fused engine calls: compiled ('fused'), as they are ('eager') or in float64 ('float64', whole channels)"
     if engine == 'fused': return _fused_moments(k, simple, device, block, split)
     if engine == 'float64': return partial(_moments64, k=k, simple=simple)
     return _layout_moments(k, simple, block, split)
 
+# %% ../nbs/03_traces.ipynb #ba606840
 def _warm_up(f, k:int, device, n:int|None=None, side:int=256, block:int=0):
     "Call the compiled moments `f` once as `em_traces` does, on `n` (default: a full batch of) `side` x `side` channels: on CUDA their kernels are compiled and tuned for the shapes of this first call"
     n = n or 3*max(1, batch_pixels(device)//side**2)
@@ -172,18 +191,19 @@ def _warm_up(f, k:int, device, n:int|None=None, side:int=256, block:int=0):
             f(data, torch.zeros(n, k*k, device=device), torch.zeros(n, device=device), torch.full((n,), -.5, device=device), *extra)
     except torch.cuda.OutOfMemoryError: warnings.warn(f"no GPU memory for the EM's warm-up on {n} channels; its kernels are tuned on the first batch instead")
 
-
 # %% ../nbs/03_traces.ipynb #cf213c11
 def _fused_data(x:torch.Tensor, k:int, block:int=0)->tuple:
     "What the fused moments read for channels `x` `(n, H, W)`, and their extra arguments: the flat layout and `(mask, W)` for a `block`, else a fresh contiguous copy"
     if block: xf, mask = _flat(x, k, block); return xf, (mask, x.shape[2])
     return x.clone(memory_format=torch.contiguous_format), ()  # fresh, contiguous inference tensor: a view or a normal tensor fails the compiled code's guards (recompiles); channels-last strides (an HxWx3 array permuted) made it 8x slower
 
+# %% ../nbs/03_traces.ipynb #9ddb01b7
 def _layout(device, block=None, split=None)->tuple:
     "`(block, split)` for `device`: the arguments given, else `em_settings`' values for its type"
     typ = torch.device(device).type
     return (em_settings.block.get(typ, 0) if block is None else block), (em_settings.split.get(typ, 1) if split is None else split)
 
+# %% ../nbs/03_traces.ipynb #e0c83b01
 _FUSED_OK = {}
 def fused_available(k:int=3, simple:bool=False, device='cpu')->bool:
     "Whether the compiled engine works here (tried once per kernel size, variant and device type; a failure warns and falls back)"
@@ -198,6 +218,7 @@ def fused_available(k:int=3, simple:bool=False, device='cpu')->bool:
             _FUSED_OK[key] = False
     return _FUSED_OK[key]
 
+# %% ../nbs/03_traces.ipynb #40f073b5
 ENGINES = ('auto', 'bmm', 'fused', 'eager', 'float64')
 def _engine(engine:str, k:int, simple:bool, device, pixels:int=0)->str:
     "The engine to use: `engine`, or for 'auto' the environment's DEEPFAKE_DETECT_ENGINE, else 'fused' for k=3 on images of `em_settings.fused_from` pixels where it compiles, else 'bmm'"
@@ -206,7 +227,6 @@ def _engine(engine:str, k:int, simple:bool, device, pixels:int=0)->str:
     if engine != 'auto': return engine
     big = pixels >= em_settings.fused_from.get(torch.device(device).type, 0)
     return 'fused' if k == 3 and big and fused_available(k, simple, device) else 'bmm'
-
 
 # %% ../nbs/03_traces.ipynb #6049453e
 @torch.inference_mode()
@@ -349,6 +369,7 @@ def residual(x:torch.Tensor, kernel:torch.Tensor, k:int=3)->torch.Tensor:
     "`f - sum k_u f(x+u)` per channel, `(C, H-k+1, W-k+1)`: one grouped convolution"
     return _conv_residual(x, _kx(kernel), k)
 
+# %% ../nbs/03_traces.ipynb #75b6f9e2
 def _cooc(r, T=2, q=1/255):
     "Normalised histogram of triples of truncated, quantised residuals along rows and along columns"
     B, n = 2*T+1, r.shape[0]
@@ -358,10 +379,12 @@ def _cooc(r, T=2, q=1/255):
     h = [hist(R[:, :, :-2], R[:, :, 1:-1], R[:, :, 2:]), hist(R[:, :-2], R[:, 1:-1], R[:, 2:])]
     return ((h[0]/h[0].sum(1, keepdim=True) + h[1]/h[1].sum(1, keepdim=True))/2).ravel()
 
+# %% ../nbs/03_traces.ipynb #bce30f53
 def _bands(yy, xx, h, wd, bands):
     "Radial band of each frequency `(yy, xx)` of an `h x wd` spectrum"
     return (torch.hypot(yy.float()/(h/2), xx.float()/(wd/2))*bands/math.sqrt(2)).long().clamp(max=bands-1)
 
+# %% ../nbs/03_traces.ipynb #eb9b19b5
 def _radial_spectrum(w, bands=16):
     "Radially averaged log power spectrum of each map, in `bands` frequency bands"
     C,h,wd = w.shape; dev = w.device
@@ -383,6 +406,7 @@ def colour_of(cfg:dict)->str:
     "The colour space of a trace configuration: RGB where it names none (model directories written before the option)"
     return cfg.get('colour', 'RGB')
 
+# %% ../nbs/03_traces.ipynb #2834b86c
 def to_colour(x:torch.Tensor, # (..., 3, H, W) RGB in [0, 1]
               colour:str='RGB')->torch.Tensor:
     "`x` in the colour space `colour`: as it is for 'RGB'; for 'YCbCr' JPEG's luminance and chroma (chroma offset 128/255, as in 8-bit JPEG), in float on `x`'s device"
@@ -391,6 +415,7 @@ def to_colour(x:torch.Tensor, # (..., 3, H, W) RGB in [0, 1]
     off = torch.tensor([0, 128/255, 128/255], dtype=x.dtype, device=x.device)[:, None, None]
     return torch.einsum('ij,...jhw->...ihw', _YCBCR.to(x.device, x.dtype), x) + off
 
+# %% ../nbs/03_traces.ipynb #d16e218f
 def batch_features(x:torch.Tensor, # (B, 3, H, W) RGB images in [0, 1], all of one size
                    k:int=3, variant:str='em',
                    features:tuple=DEFAULT_FEATURES, # parts, from FEATURES
@@ -414,11 +439,13 @@ def batch_features(x:torch.Tensor, # (B, 3, H, W) RGB images in [0, 1], all of o
         elif f == 'spectrum': out.append(_radial_spectrum(t.w).reshape(B, -1))
     return torch.cat([o.float() for o in out], 1).cpu().numpy()
 
+# %% ../nbs/03_traces.ipynb #b4df113b
 def trace_features(x:torch.Tensor, # (3, H, W) image in [0, 1]
                    k:int=3, variant:str='em', features:tuple=DEFAULT_FEATURES, block:int=64, **kwargs)->np.ndarray:
     "Feature vector of one image: the named parts of its convolutional traces, concatenated"
     return batch_features(x[None], k, variant, features, block, **kwargs)[0]
 
+# %% ../nbs/03_traces.ipynb #2a7ac20c
 def feature_names(k:int=3, features:tuple=DEFAULT_FEATURES,
                   channels='RGB', # a colour space of `CHANNELS`, or the channels' names
                  )->list:
@@ -436,6 +463,7 @@ def image_tensor(img, device=None)->torch.Tensor:
     "`(3, H, W)` float tensor in [0, 1] from a PIL image or an HxWx3 uint8 array"
     return torch.from_numpy(np.array(img, dtype=np.uint8, copy=True)).to(device).permute(2, 0, 1).float().div_(255)
 
+# %% ../nbs/03_traces.ipynb #49cf2d0a
 def kernel_image(kernel, k:int=3)->np.ndarray:
     "`(C, k, k)` kernels with a zero centre, from `(C, k*k-1)` weights"
     kern = np.asarray(kernel).reshape(-1, k*k-1)
@@ -447,6 +475,7 @@ def center_crop(img, max_side:int=1024):
     a = np.asarray(img); h,w = a.shape[:2]; ch,cw = min(h, max_side), min(w, max_side)
     return img if (ch, cw) == (h, w) else a[(h-ch)//2:(h-ch)//2+ch, (w-cw)//2:(w-cw)//2+cw]
 
+# %% ../nbs/03_traces.ipynb #f1d48136
 def load_item(item, max_side:int=1024)->tuple:
     "`(HxWx3 uint8 array, '')` from a path, image, array or callable, or `(None, reason)`"
     from deepfake_detect.core import open_image, ImageError
@@ -454,10 +483,12 @@ def load_item(item, max_side:int=1024)->tuple:
     except ImageError as e: return None, e.reason
     return np.asarray(center_crop(img, max_side)), ''
 
+# %% ../nbs/03_traces.ipynb #64690bb5
 def load_images(items, cfg:dict)->list:
     "`(HxWx3 uint8 array, '')` or `(None, reason)` per item, centre-cropped to `cfg['max_side']`"
     return [load_item(item, cfg.get('max_side', 1024)) for item in items]
 
+# %% ../nbs/03_traces.ipynb #d6016a15
 def by_shape(loaded:list)->dict:
     "`{shape: positions}` of the images `load_images` could open"
     res = {}
@@ -465,10 +496,12 @@ def by_shape(loaded:list)->dict:
         if a is not None: res.setdefault(a.shape, []).append(i)
     return res
 
+# %% ../nbs/03_traces.ipynb #acf078a8
 def stack_loaded(loaded:list)->tuple:
     "`(reasons, groups)`: the `load_images` results as one uint8 tensor `(B, H, W, 3)` per image size, with their positions"
     return [why for _,why in loaded], [(idx, torch.from_numpy(np.stack([loaded[i][0] for i in idx]))) for idx in by_shape(loaded).values()]
 
+# %% ../nbs/03_traces.ipynb #1bab8f08
 def merge_stacked(parts:list)->tuple:
     "One `stack_loaded` result from several, in order: images of one size joined into one tensor"
     reasons, shapes, n = [], {}, 0
@@ -484,6 +517,7 @@ def batch_pixels(device=None)->int:
     if d.type != 'cuda': return 2**26
     return int(min(2**28, max(2**24, torch.cuda.get_device_properties(d).total_memory//256)))  # 4096 images: 28.7 GB at peak with all parts (H200)
 
+# %% ../nbs/03_traces.ipynb #3ca41288
 def loaded_features(stacked:tuple, cfg:dict)->list:
     "`(features, '')` or `(None, reason)` per image of a `stack_loaded` result; each size is one EM batch on `cfg['device']`"
     reasons, groups = stacked; res = [(None, why) for why in reasons]
@@ -496,12 +530,14 @@ def loaded_features(stacked:tuple, cfg:dict)->list:
             for i,f in zip(idx[s:s+step], F): res[i] = (f, '') if f is not None else (None, why)
     return res
 
+# %% ../nbs/03_traces.ipynb #7cad91a0
 def items_features(items, # image paths, PIL images, uint8 arrays, or callables returning an image (JpegBlurred)
                    cfg:dict, # {'kernel', 'variant', 'features'[, 'device', 'max_side', 'engine']}
                   )->list:
     "`(features, '')` per item, or `(None, reason)` where an image cannot be used; images of one size share one EM batch"
     return loaded_features(stack_loaded(load_images(items, cfg)), cfg)
 
+# %% ../nbs/03_traces.ipynb #c1912d07
 def item_features(item, cfg:dict)->tuple:
     "`(features, '')` of one item, or `(None, reason)` when the image cannot be used"
     return items_features([item], cfg)[0]

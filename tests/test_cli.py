@@ -1,5 +1,5 @@
 "The installed console script, end to end in subprocesses."
-import json, os, signal, subprocess, sys, time
+import json, time
 import numpy as np, pandas as pd, pytest
 from PIL import Image
 from conftest import run_cli, shared, one_line
@@ -11,7 +11,7 @@ def test_help_lists_subcommands():
 
 def test_sub_help_from_parameter_comments(cli):
     r = cli('train', '--help')
-    assert r.returncode == 0 and 'methods: cnn, ensemble, probe, traces' in r.stdout
+    assert r.returncode == 0 and 'methods: cnn, ensemble, npr, probe, traces' in r.stdout
     r = cli('train', 'cnn', '--help')  # a family's command: its trainer's options, and only those
     assert r.returncode == 0 and '--no-pretrained' in r.stdout and 'images per optimiser step' in r.stdout and '--views' not in r.stdout
     one_line(cli('train', 'traces', 'DATA', '--out', 'M', '--views', '2'), 'unrecognized arguments: --views 2', 'see deepfake-detect train traces --help')
@@ -143,6 +143,9 @@ def test_one_class_sources_train_and_leave_one_out(cli, tmp_path):
     t = (rep/'features_traces.npz').stat().st_mtime_ns
     r = cli('loso', *srcs, '--method', 'traces', '--opt', 'clf=lda', '--out', rep)  # again: the features are read, not computed
     assert r.returncode == 0 and (rep/'features_traces.npz').stat().st_mtime_ns == t and pd.read_csv(rep/'loso.csv').equals(df)
+    r = cli('loso', *srcs, '--method', 'traces,npr', '--opt', 'clf=lda', '--out', rep, '--overwrite')  # two families: also the mean of their P(ai)
+    both = pd.read_csv(rep/'loso.csv'); assert r.returncode == 0, r.stderr
+    assert both.method.unique().tolist() == ['traces', 'npr', 'mean of traces+npr'] and both[both.method == 'traces'].reset_index(drop=True).equals(df)
     for args, words in ((('--opt', 'bogus=1'), '--opt bogus: no family'), (('--method', 'cnn'), 'fits no head on features'), (('--opt', 'clf'), 'expected key=value')):
         r = cli('loso', *srcs, '--out', tmp_path/'r2', *args)
         assert r.returncode == 2 and r.stderr.strip().count('\n') == 0 and words in r.stderr, r.stderr

@@ -1,7 +1,7 @@
 """The docs site, checked without Quarto (the GitHub workflow renders the real one): nbdev's processing succeeds, every
 public name and method shows with its docstring, cross-references land on anchors a `show_doc` creates, signatures
 hold no markdown links, and the chapters read as chapters (no session numbers, commit hashes or machine paths)."""
-import html, importlib, inspect, json, re, subprocess, sys
+import importlib, inspect, json, re, subprocess, sys
 from pathlib import Path
 import pytest
 ROOT = Path(__file__).resolve().parents[1]
@@ -160,3 +160,21 @@ def test_cited_scripts_exist():
     if absent and not tag: pytest.skip(f'the tag closed-studies is not in this clone (a shallow clone, or tags not fetched: git fetch --tags); cannot look for {absent}')
     gone = [c for c in absent if subprocess.run(['git', 'cat-file', '-e', f'closed-studies:benchmarks/{c}'], cwd=ROOT, capture_output=True).returncode]
     assert not gone, f'cited but neither in benchmarks/ nor in the tag closed-studies: {gone}'
+
+def _local_links(text:str):
+    "`(is_image, target)` of every markdown link and image in `text` that points at a file of this repository"
+    for bang, url in re.findall(r'(!?)\[[^\]]*\]\(([^)\s]+)', text):
+        if not re.match(r'[a-z]+:|#', url): yield bang == '!', url.split('#')[0]
+
+def test_local_links_and_images_resolve():
+    "Every relative link of the docs (markdown cells, README) lands on a file that exists, and every image is there"
+    bad = []
+    for page in [ROOT/'README.md', *sorted((ROOT/'nbs').rglob('*.ipynb'))]:
+        if '.ipynb_checkpoints' in page.parts: continue
+        text = page.read_text() if page.suffix == '.md' else '\n'.join(''.join(c['source']) for c in json.loads(page.read_text())['cells'] if c['cell_type'] == 'markdown')
+        for image, url in _local_links(text):
+            target = (page.parent/url).resolve()
+            if not target.exists(): bad.append(f'{page.relative_to(ROOT)}: {"image" if image else "link"} {url} does not exist')
+            elif target.is_dir(): bad.append(f'{page.relative_to(ROOT)}: {url} is a folder, which the site cannot show')
+    assert not bad, '\n'.join(bad)
+    assert list(_local_links('![a](x.png) [b](../y.ipynb#z) [c](https://e.org/x) [d](#here)')) == [(True, 'x.png'), (False, '../y.ipynb')]
