@@ -502,6 +502,7 @@ def fit_detector(cls, model, X, y, tr, va, files, out, t0:float,
                  refit:tuple|Callable|None=None, # (rows, labels), or a function returning them: then fit a clone of model on them, e.g. training and validation images together, keeping the temperature and threshold
                  domain:bool=True, # also fit a domain model (fit_domain) on the rows of tr, its threshold on the rows of va
                  domain_columns=None, # the columns of X the domain model reads (default: all)
+                 reports:bool=True, # also draw the confusion matrix and ROC plots (a leave-one-source-out fold needs none)
                  **config):
     "Fit the scikit-learn `model` on rows `tr` of `X` (or on `Xtr`, `ytr`), calibrate and choose the threshold on rows `va`, save a `cls` detector and its reports into `out`"
     for part, rows in (('training', tr), ('validation', va)):
@@ -521,7 +522,7 @@ def fit_detector(cls, model, X, y, tr, va, files, out, t0:float,
     det = cls(config, model); det.domain = dm; det.save(out)
     save_json(out/'metrics.json', dict(valid=binary_metrics(y[va], p, thr), valid_at_0_5=binary_metrics(y[va], p, 0.5), ece_before_calibration=binary_metrics(y[va], p_raw)['ece'],
                                        refit_rows=0 if refit is None else int(len(yr)), train_seconds=time.time()-t0))
-    plot_confusion(y[va], p, thr, out/'confusion.png'); plot_roc(y[va], p, out/'roc.png')
+    if reports: plot_confusion(y[va], p, thr, out/'confusion.png'); plot_roc(y[va], p, out/'roc.png')
     save_npz(out/'valid_predictions.npz', paths=np.array([str(files[i]) for i in va]), y=y[va], p=p)
     return det
 

@@ -100,16 +100,18 @@ def plot_reliability(y, p, bins:int=10, path=None, title:str='Reliability'):
     plt.close(fig); return save_fig(fig, path)
 
 # %% ../nbs/01a_metrics.ipynb #2d80088c
-def plot_top_losses(paths, y, p, k:int=9, path=None):
-    "The `k` images with the highest log loss, titled prediction/actual/loss/P(ai)"
+def plot_top_losses(paths, y, p, k:int=9, path=None, side:int=128):
+    "The `k` images with the highest log loss, titled prediction/actual/loss/P(ai), in one picture of `side`-pixel thumbnails"
     import matplotlib.pyplot as plt
+    from PIL import Image, ImageOps
     from deepfake_detect.core import open_image
     y,p = np.asarray(y, int), np.clip(np.asarray(p, float), 1e-7, 1-1e-7)
-    loss = -np.log(np.where(y==1, p, 1-p)); idx = np.argsort(-loss)[:k]
-    n = max(1, int(np.ceil(np.sqrt(len(idx))))); fig, axs = plt.subplots(n, n, figsize=(2.6*n, 2.8*n), squeeze=False)
-    for ax in axs.ravel(): ax.axis('off')
-    for ax, i in zip(axs.ravel(), idx):
-        ax.imshow(open_image(paths[i])); lbl = lambda v: 'ai' if v else 'real'
-        ax.set_title(f"{lbl(p[i]>=.5)}/{lbl(y[i])} / {loss[i]:.2f} / {p[i]:.2f}", fontsize=8)
-    fig.suptitle('Prediction/Actual/Loss/P(ai)'); plt.close(fig)
+    loss = -np.log(np.where(y==1, p, 1-p)); idx = np.argsort(-loss)[:k]; lbl = lambda v: 'ai' if v else 'real'
+    n, pad = max(1, int(np.ceil(np.sqrt(len(idx))))), side//5; sheet = Image.new('RGB', (n*side, n*(side + pad)), 'white')
+    fig, ax = plt.subplots(figsize=(2.2*n, 2.5*n))
+    for j, i in enumerate(idx):  # one image of thumbnails: a grid of axes took most of a small training's time to draw
+        r, c = divmod(j, n); thumb = ImageOps.contain(open_image(paths[i]), (side, side))
+        sheet.paste(thumb, (c*side + (side - thumb.width)//2, r*(side + pad) + pad + (side - thumb.height)//2))
+        ax.text(c*side + side/2, r*(side + pad) + pad/2, f"{lbl(p[i]>=.5)}/{lbl(y[i])} / {loss[i]:.2f} / {p[i]:.2f}", ha='center', va='center', fontsize=8)
+    ax.imshow(sheet); ax.axis('off'); ax.set_title('Prediction/Actual/Loss/P(ai)'); plt.close(fig)
     return save_fig(fig, path)

@@ -64,7 +64,7 @@ def fit_without(det, # an unfitted detector (from its family's unfitted)
     ok = ~np.isnan(X[idx]).any(1); tr, va = idx[tr[ok[tr]]], idx[va[ok[va]]]
     rows = lambda: (V[:, tr].reshape(-1, V.shape[-1]), np.tile(y[tr], len(V)))
     return fit_detector(det.like, clone(det.model), X, y, tr, va, list(imgs.path), Path(out), time.time(), rows,
-                        domain_columns=det.columns_for_domain(), **det.config, data=dict(left_out=str(paths[k]), seed=seed))
+                        domain_columns=det.columns_for_domain(), reports=False, **det.config, data=dict(left_out=str(paths[k]), seed=seed))
 
 # %% ../nbs/07b_sources.ipynb #70499294
 def shares(ai:np.ndarray, # labelled ai: P(ai) at or above the threshold
