@@ -33,7 +33,7 @@ def arg_kwargs(anno, default, doc:str|None)->dict:
     "The `add_argument` keywords of a parameter from its annotation, default and comment"
     kinds = [a for a in typing.get_args(anno) if a is not type(None)] if typing.get_origin(anno) in (typing.Union, getattr(types, 'UnionType', typing.Union)) else [anno]
     help = doc or ''; shown = ','.join(map(str, default)) if isinstance(default, (tuple, list)) else default
-    if typing.get_origin(anno) is typing.Literal: return dict(choices=typing.get_args(anno), default=default, help=f"{help} (default: {default})")
+    if typing.get_origin(anno) is typing.Literal: return dict(choices=typing.get_args(anno), type=type(typing.get_args(anno)[0]), default=default, help=f"{help} (default: {default})")
     if kinds == [bool] and default is None: return dict(action=argparse.BooleanOptionalAction, default=None, help=f"{help} (unset: decided at run time)")
     if kinds == [bool]: return dict(action='store_false' if default else 'store_true', default=bool(default), help=help + (' (on by default; this flag turns it off)' if default else ''))
     if list in kinds or tuple in kinds: kind = _split(int if int in kinds else str)

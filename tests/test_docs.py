@@ -135,6 +135,15 @@ def test_chapters_read_as_chapters():
         bad += [f'{f.name}: hash {h}' for h in re.findall(HASH, t)]
     assert not bad, '\n'.join(bad)
 
+def test_stored_outputs_hold_no_machine_paths():
+    "A stored output (a warning from a library, a printed path) shows no home, checkout or installation folder"
+    bad = []
+    for nb in sorted((ROOT/'nbs').rglob('*.ipynb')):
+        for c in json.loads(nb.read_text())['cells']:
+            for o in c.get('outputs', []):
+                bad += [f'{nb.relative_to(ROOT)}: {m!r}' for m in re.findall(r'.{0,30}(?:/root/|/home/|/work/|site-packages).{0,30}', json.dumps(o))]
+    assert not bad, '\n'.join(bad[:20])
+
 def test_import_cells_hold_only_imports():
     "In a notebook with exported code the docs build runs every cell that imports something (nbdev's exec_show_docs): imports alone"
     imp = re.compile(r'\s*(from \S+ import|import )')
