@@ -46,9 +46,9 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message): self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 # %% ../nbs/10_cli.ipynb #b5db8328
-def parser_for(func, prog:str, skip=())->argparse.ArgumentParser:
-    "An argparse parser for `func` from its signature and parameter comments (but the parameters in `skip`)"
-    p = _Parser(prog=prog, description=(func.__doc__ or '').split('\n')[0])
+def parser_for(func, prog:str, skip=(), p=None)->argparse.ArgumentParser:
+    "An argparse parser for `func` from its signature and parameter comments (but the parameters in `skip`); added to `p` where given"
+    p = p or _Parser(prog=prog, description=(func.__doc__ or '').split('\n')[0])
     for k,v in docments(func, full=True, returns=False, eval_str=True).items():
         if k in skip: continue
         name = k.replace('_', '-')
@@ -137,8 +137,7 @@ def train_parser(method:str)->argparse.ArgumentParser:
     if cls.train is None: raise UserError(f"the {method} family has no trainer of its own; `deepfake-detect --help` lists the commands")
     p = parser_for(train_cmd, f'deepfake-detect train {method}', skip=('method', 'options'))
     p.description = f"{cls.train.__doc__} ({method}: {(cls.__doc__ or '').split(chr(10))[0]})"
-    own = parser_for(cls.train, p.prog, skip=cls.internal)
-    for a in own._actions[1:]: p._add_action(a)  # after its own -h
+    parser_for(cls.train, p.prog, skip=cls.internal, p=p)
     docs = docments(cls.train, full=True, returns=False, eval_str=True)
     for old, new in cls.aliases.items():  # older names, accepted, not listed
         if isinstance(new, tuple): p.add_argument(old, dest=new[0], action='store_const', const=new[1], default=argparse.SUPPRESS, help=argparse.SUPPRESS)
