@@ -21,7 +21,7 @@ if __name__ == '__main__':
     p.add_argument('--max-per-class', type=int, default=None, help='score at most this many images per class of each folder (a seeded sample)')
     a = p.parse_args(); S, O = Path(a.splits), Path(a.out)
     from deepfake_detect.base import load_detector
-    from deepfake_detect.ensemble import EnsembleDetector
+    from deepfake_detect.detectors.ensemble import EnsembleDetector
     from deepfake_detect.evaluate import cross_domain, md_table
     from deepfake_detect.demo import make_other_images, make_demo_dataset
     models = []

@@ -16,7 +16,7 @@ if __name__ == '__main__':
     from deepfake_detect.core import tune_malloc; tune_malloc()
     import torch
     from PIL import Image
-    from deepfake_detect.cnn import CNNDetector, build_model
+    from deepfake_detect.detectors.cnn import CNNDetector, build_model
     cfg = dict(method='cnn', arch=a.arch, vocab=['ai', 'real'], threshold=0.5,
                preprocessing=dict(item=a.size, size=a.size, method='squish', mean=[.5]*3, std=[.5]*3))
     det = CNNDetector(cfg, build_model(a.arch))

@@ -1,4 +1,4 @@
-"""The probe's features per second (`deepfake_detect.probe.stage_stats`), network in float32 and in bfloat16, on the same images.
+"""The probe's features per second (`deepfake_detect.detectors.probe.stage_stats`), network in float32 and in bfloat16, on the same images.
 
 Run from the repository root:  python benchmarks/probe_speed.py DIR [--n 64] [--size 256] [--views 8] [--repeats 3] [--device cpu]
 Prints one JSON line per precision: images/s (median of --repeats passes after a warm-up, and each pass), and for bfloat16
@@ -16,7 +16,7 @@ if __name__ == '__main__':
     a = p.parse_args()
     from deepfake_detect.core import tune_malloc; tune_malloc()  # glibc thresholds: CPU timings otherwise run 2-2.5x slow
     from fastai.data.transforms import get_image_files
-    from deepfake_detect.probe import backbone, cov_stages, stage_stats, cpu_bf16
+    from deepfake_detect.detectors.probe import backbone, cov_stages, stage_stats, cpu_bf16
     files = sorted(get_image_files(a.data), key=str)[:a.n]
     net = backbone(device=a.device); cov = cov_stages(net)
     ref = None

@@ -34,7 +34,7 @@ if __name__ == '__main__':
     a = p.parse_args(); skip, dev = set(a.skip.split(',')), a.device
     from deepfake_detect.core import tune_malloc; tune_malloc()
     from deepfake_detect.traces import em_traces, image_tensor, to_colour
-    from deepfake_detect.classical import extract, trace_config
+    from deepfake_detect.loading import extract, trace_config
     from deepfake_detect.core import open_image
     files = sorted(f for f in Path(a.data).rglob('*') if f.suffix.lower() in ('.jpg', '.jpeg', '.png'))
     files = (files*(a.n//len(files)+1))[:a.n]

@@ -62,7 +62,7 @@ if __name__ == '__main__':
             rows.append((f"deepfake_detect em_traces variant={variant} engine={engine}, one image per call (median {statistics.median(its):.0f} iterations)", ms))
     files = sorted(Path(a.data).glob("*"))[:a.files] if a.data and Path(a.data).exists() and a.size == 256 else []
     if files:  # throughput over files, decoding included, in worker processes of one torch thread each
-        from deepfake_detect.classical import extract, trace_config
+        from deepfake_detect.loading import extract, trace_config
         from deepfake_detect.traces import DEFAULT_FEATURES, FEATURES
         runs = [(v, w, ('kernels',)) for v in ['simple', 'em'] for w in [0, 2]] + [('em', 0, DEFAULT_FEATURES), ('em', 0, FEATURES)]
         for variant, workers, parts in runs:  # kernels alone: the study's output; then the detector's default parts, and all parts

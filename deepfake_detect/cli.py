@@ -270,7 +270,7 @@ def traces_extract_cmd(data_dir:str, # folder of images
                        every:Param("images between checkpoints (default: 256, or 4096 on a GPU)", int)=None,
                        overwrite:bool=False): # replace an existing --out that is not an earlier features file
     "Extract convolutional-trace features of every image, with checkpoints and resume"
-    from deepfake_detect.classical import extract_folder, trace_config
+    from deepfake_detect.loading import extract_folder, trace_config
     if not Path(data_dir).is_dir(): raise UserError(f"{data_dir}: no such folder")
     _positive(every=every, kernel=kernel)
     check_out(out, [data_dir], own=_is_features, overwrite=overwrite)
@@ -309,7 +309,7 @@ def ensemble_cmd(run_dir:str, # search run directory
                  select:str='roc_auc', # greedy selection on validation roc_auc or log_loss
                  overwrite:bool=False): # replace a folder another command of this project wrote
     "Ensemble of a search run's models; reports it against the best single model"
-    from deepfake_detect.ensemble import ensemble
+    from deepfake_detect.detectors.ensemble import ensemble
     check_out(out, [Path(run_dir)/'trials'], own=_is_model_dir, overwrite=overwrite, folder=True)
     r = ensemble(run_dir, out, how, members.split(',') if members else None, select)
     print(f"members: {r['members']}\nvalidation: ensemble accuracy {r['valid']['accuracy']:.4f} AUC {r['valid']['roc_auc']:.4f}; "
@@ -407,9 +407,9 @@ def run_demo(out='demo_out', # folder for data, models and the report
     "Build the demo data, train and evaluate every detector on it, and write `out/report.md`"
     from deepfake_detect.demo import make_demo_dataset, show_demo, make_other_images
     from deepfake_detect.data import audit
-    from deepfake_detect.classical import train_traces, TracesDetector
-    from deepfake_detect.cnn import train
-    from deepfake_detect.probe import train_probe
+    from deepfake_detect.detectors.traces import train_traces, TracesDetector
+    from deepfake_detect.detectors.cnn import train
+    from deepfake_detect.detectors.probe import train_probe
     from deepfake_detect.evaluate import evaluate, robustness, cross_domain, md_table
     from deepfake_detect.metrics import save_fig
     out = Path(out); t0 = time.time()

@@ -61,7 +61,7 @@ def search(path, # labelled folder
            test=None, # labelled folder never trained on: each trial's held-out predictions and metrics
            seed:int=42, progress:bool=True)->pd.DataFrame:
     "Train every trial into `run_dir`, skipping finished ones; return the sorted results table"
-    from deepfake_detect.cnn import train
+    from deepfake_detect.detectors.cnn import train
     from deepfake_detect.data import label_of
     from deepfake_detect.metrics import binary_metrics
     run_dir = Path(run_dir); (run_dir/'trials').mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ def warm_up():
     "Import what the commands use, once for every child"
     import torch
     torch.set_num_threads(1)
-    import deepfake_detect.cli, deepfake_detect.classical, deepfake_detect.probe, deepfake_detect.cnn, deepfake_detect.ensemble
+    import deepfake_detect.cli, deepfake_detect.detectors.traces, deepfake_detect.detectors.probe, deepfake_detect.detectors.cnn, deepfake_detect.detectors.ensemble
     import deepfake_detect.evaluate, deepfake_detect.search, deepfake_detect.detector, deepfake_detect.serve, deepfake_detect.demo
     import fastai.vision.all, skops.io, safetensors.torch, timm, uvicorn, fasthtml.common
 

@@ -99,7 +99,7 @@ def cli():
 def demo_assets()->tuple:
     "The demo data (30 images per class, 48 px) and a traces detector trained on it with LDA, built once per test run for\n    the fixtures and the background jobs: its model file loads in milliseconds (a Random Forest's 300 trees take most of a second)"
     from deepfake_detect.demo import make_demo_dataset
-    from deepfake_detect.classical import train_traces
+    from deepfake_detect.detectors.traces import train_traces
     d = Path(tempfile.mkdtemp(prefix='deepfake-detect-demo-')); data = make_demo_dataset(d/'data', n=30, size=48, seed=0)
     train_traces(data, d/'traces', clf='lda', progress=False)
     return data, d/'traces'

@@ -19,7 +19,7 @@ CNN = ['--method', 'cnn', '--arch', 'resnet10t', '--no-pretrained', '--size', '4
 def _plant_checkpoints(data, out:Path)->list:
     "A checkpoint of the first 5 images of each process's share, with rows no extraction gives (7s); the planted rows' indices"
     from deepfake_detect.core import save_npz
-    from deepfake_detect.classical import trace_config
+    from deepfake_detect.loading import trace_config
     from deepfake_detect.distributed import share
     from deepfake_detect.traces import feature_names
     from fastai.data.transforms import get_image_files

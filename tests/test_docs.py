@@ -161,7 +161,7 @@ def test_import_cells_hold_only_imports():
 def test_cited_scripts_exist():
     "Every `benchmarks/NAME.py` the docs, the package or the READMEs cite is in the tree, or in the tag `closed-studies` (the scripts of closed studies)"
     texts = [_all_source(nb) for nb in sorted((ROOT/'nbs').rglob('*.ipynb')) if '.ipynb_checkpoints' not in nb.parts]
-    texts += [f.read_text() for f in [*sorted((ROOT/'deepfake_detect').glob('*.py')), ROOT/'README.md', ROOT/'DESIGN.md', ROOT/'benchmarks'/'README.md']]
+    texts += [f.read_text() for f in [*sorted((ROOT/'deepfake_detect').rglob('*.py')), ROOT/'README.md', ROOT/'DESIGN.md', ROOT/'benchmarks'/'README.md']]
     cited = {m for t in texts for m in re.findall(r'benchmarks/(\w+\.(?:py|sh))\b', t)} - {'NAME.py'}
     assert len(cited) > 5, cited
     absent = sorted(c for c in cited if not (ROOT/'benchmarks'/c).exists())

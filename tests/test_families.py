@@ -58,7 +58,7 @@ def _post(url, fields:dict, files:list)->bytes:
 
 def test_a_family_from_an_entry_point(cli, toy, demo_data, tmp_path):
     r = cli('families', env=toy)
-    assert r.returncode == 0 and 'toyfam:Bright' in r.stdout and 'deepfake_detect.probe:ProbeDetector' in r.stdout, r.stderr
+    assert r.returncode == 0 and 'toyfam:Bright' in r.stdout and 'deepfake_detect.detectors.probe:ProbeDetector' in r.stdout, r.stderr
     r = cli('train', 'bright', '--help', env=toy)
     assert r.returncode == 0 and '--gamma' in r.stdout and 'the power the brightness' in r.stdout and '--views' not in r.stdout
     m, img = tmp_path/'m', sorted((demo_data/'ai').iterdir())[0]

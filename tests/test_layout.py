@@ -1,14 +1,16 @@
-"""The family is the unit: code outside a family's module never compares anything with a family's name, and no family's
-module imports another family's. The exceptions still in the code are listed by name below: the test fails on any new
-one, and on a listed one that is gone, so the list can only shrink."""
+"""The family is the unit: every built-in family is one module of `deepfake_detect.detectors`, code outside a family's
+module never compares anything with a family's name, and no family's module imports another family's."""
 import ast, tempfile
+from importlib.util import resolve_name
 from pathlib import Path
 from deepfake_detect.base import families
 
 PKG = Path(__file__).resolve().parents[1]/'deepfake_detect'
-FAMILIES = {name: where.split(':')[0].rsplit('.', 1)[1] for name, where in families().items() if where.startswith('deepfake_detect.')}  # method -> module
-OWED_BRANCHES = set()
-OWED_IMPORTS = {('probe.py', 'classical')}  # the probe's traces=True option reads the traces' features (extract, trace_config, TracePrep)
+FAMILIES = {name: where.split(':')[0] for name, where in families().items() if where.startswith('deepfake_detect.')}  # method -> module
+
+def _file(module:str)->Path:
+    "The source file of the package's module named `module` (dotted)"
+    return PKG.parent/(module.replace('.', '/') + '.py')
 
 def _names(node)->set:
     "The strings a comparison operand holds: a constant, or the constants of a tuple, list or set"
@@ -30,27 +32,33 @@ def _branches(path:Path)->set:
     return {(path.name, where[n]) for n in ast.walk(tree) if isinstance(n, ast.Compare)
             and any(_names(x) & set(FAMILIES) for x in [n.left, *n.comparators])}
 
-def _imported(path:Path)->set:
-    "The modules of this package that `path` imports (relative or absolute), by name"
+def _imported(path:Path, package:str)->set:
+    "The dotted names `path` (a module of `package`) imports from, relative imports resolved, with each name imported"
     out = set()
     for n in ast.walk(ast.parse(path.read_text())):
-        if isinstance(n, ast.ImportFrom) and (n.level or (n.module or '').startswith('deepfake_detect')):
-            parts = (n.module or '').split('.')[0 if n.level else 1:]  # `from .x import`, `from deepfake_detect.x import`
-            out |= {parts[0]} if parts and parts[0] else {a.name for a in n.names}  # `from . import x`
-        elif isinstance(n, ast.Import): out |= {a.name.split('.')[1] for a in n.names if a.name.startswith('deepfake_detect.')}
+        if isinstance(n, ast.ImportFrom):
+            base = resolve_name('.'*n.level + (n.module or ''), package) if n.level else n.module
+            out |= {base} | {f'{base}.{a.name}' for a in n.names}  # `from . import x` imports the module x
+        elif isinstance(n, ast.Import): out |= {a.name for a in n.names}
     return out
 
+def test_families_live_in_detectors():
+    assert {'cnn', 'traces', 'probe', 'npr', 'ensemble'} <= set(FAMILIES)
+    outside = {m: mod for m, mod in FAMILIES.items() if not mod.startswith('deepfake_detect.detectors.') or not _file(mod).exists()}
+    assert outside == {}, f'built-in families outside deepfake_detect/detectors/: {outside}'
+
 def test_no_branch_on_a_family_name_outside_the_families():
-    found = set().union(*(_branches(f) for f in PKG.glob('*.py') if f.stem not in {*FAMILIES.values(), '_modidx'}))
-    assert found - OWED_BRANCHES == set(), f'code outside the families compares with a method name: {sorted(found - OWED_BRANCHES)}'
-    assert OWED_BRANCHES - found == set(), f'no longer there, remove from OWED_BRANCHES: {sorted(OWED_BRANCHES - found)}'
+    mine = {_file(m) for m in FAMILIES.values()}
+    found = set().union(*(_branches(f) for f in PKG.rglob('*.py') if f not in mine and f.name != '_modidx.py'))
+    assert found == set(), f'code outside the families compares with a method name: {sorted(found)}'
     assert ('x.py', 'f') in _branches(_write("def f(m):\n    return m in ('a', 'probe')\n"))  # the search sees one
 
 def test_no_family_imports_another():
     mods = set(FAMILIES.values())
-    found = {(f'{m}.py', other) for m in mods for other in _imported(PKG/f'{m}.py') & (mods - {m})}
-    assert found - OWED_IMPORTS == set(), f'a family imports another: {sorted(found - OWED_IMPORTS)}'
-    assert OWED_IMPORTS - found == set(), f'no longer there, remove from OWED_IMPORTS: {sorted(OWED_IMPORTS - found)}'
+    found = {(m, other) for m in mods for other in _imported(_file(m), m.rsplit('.', 1)[0]) & (mods - {m})}
+    assert found == set(), f'a family imports another: {sorted(found)}'
+    assert 'deepfake_detect.detectors.cnn' in _imported(_write('from .cnn import train\n'), 'deepfake_detect.detectors')  # the search
+    assert 'deepfake_detect.detectors.cnn' in _imported(_write('from ..detectors import cnn\n'), 'deepfake_detect.detectors')  # sees one
 
 def _write(src:str)->Path:
     "A throwaway module x.py holding `src`, to show that the search finds what it looks for"
