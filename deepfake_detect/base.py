@@ -19,6 +19,7 @@ from . import __version__
 from .data import label_of
 from .metrics import binary_metrics, best_threshold, plot_confusion, plot_roc, fit_temperature, apply_temperature, save_fig
 from .domain import load_domain, save_domain, fit_domain
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['FILE_NAME', 'SHA256', 'DETECTORS', 'GROUP', 'MAX_CONFIG', 'SKOPS_TYPES', 'Part', 'SizeFacts', 'DomainConfig',
@@ -68,7 +69,8 @@ class DetectorConfig(Part):
     data: dict|None = None # what it was trained on: shown, never read for work
     training: dict|None = None # how it was trained: shown, never read for work
     domain: DomainConfig|None = None
-    files: dict[Annotated[str, Field(pattern=FILE_NAME)], list[int|str]]|None = None # name -> [size, SHA-256], from `seal`
+    # name -> [size, SHA-256], from `seal`
+    files: dict[Annotated[str, Field(pattern=FILE_NAME)], list[int|str]]|None = None
     seal: str|None = Field(None, pattern=SHA256) # SHA-256 of the rest of config.json, from `seal`
     @field_validator('vocab')
     @classmethod
@@ -100,41 +102,35 @@ class Verdicts:
     @classmethod
     def concat(cls, parts:list)->Verdicts:
         "The verdicts of several lists of items, one after the other"
-        return cls(np.concatenate([v.p_ai for v in parts]), sum([list(v.errors) for v in parts], []), np.concatenate([v.domain for v in parts]))
+        return cls(np.concatenate([v.p_ai for v in parts]), sum([list(v.errors) for v in parts], []),
+                   np.concatenate([v.domain for v in parts]))
 
 # %% ../nbs/01c_base.ipynb #150325ed
 class Detector:
-    "A detector as its model directory holds it: `config`, a `model`, and one `verdicts` (and `predict`) for every family"
+    ("A detector as its model directory holds it: `config`, a `model`, and one `verdicts` (and `predict`) for every "
+     "family")
     Config = DetectorConfig  # the schema of this family's config.json
     files = ()  # the model files of this family's model directories (besides config.json and domain.npz)
     method = None  # the config's 'method'; set by register
     path = None  # the model directory it was loaded from, if any
     domain = None  # its `DomainModel`, where the model directory has one
-    train = None  # the family's trainer, `train(path, out, **options)`: it writes a model directory; `deepfake-detect train METHOD` is built from its signature
-    ranges = dict(valid_pct=(0.05, 0.5))  # the trainer's numeric options the command line checks before any work: name -> (low, high)
-    aliases = {}  # older command-line names of the trainer's options: '--old-name' -> 'name', or -> ('name', value) for a flag that sets a value
+    # the family's trainer, `train(path, out, **options)`: it writes a model directory; `deepfake-detect train METHOD`
+    # is built from its signature
+    train = None
+    # the trainer's numeric options the command line checks before any work: name -> (low, high)
+    ranges = dict(valid_pct=(0.05, 0.5))
+    # older command-line names of the trainer's options: '--old-name' -> 'name', or -> ('name', value) for a flag that
+    # sets a value
+    aliases = {}
     internal = ('path', 'out', 'progress')  # the trainer's parameters the command line does not offer
     def __init__(self, config:dict, model=None): self.config, self.model = config, model
     @property
     def threshold(self)->float:
         "P(ai) at or above which an image is labelled ai: chosen on the validation split"
         return self.config.get('threshold', 0.5)
-    def verdicts(self, items, # image paths, PIL images or HxWx3 uint8 arrays
-                 bs:int=64, # images per batch, where the family batches
-                 tta:bool=False, # average each image with its mirror image, where the family supports it
-                 progress:bool=False)->Verdicts:
-        "P(ai), the reason an item cannot be used, and how far each item is from the training images"
-        raise NotImplementedError
     def predict(self, items, bs:int=64, tta:bool=False, progress:bool=False)->tuple:
         "`(p_ai, errors)`: P(ai) per item, NaN where it cannot be used, and the reason per item ('' if fine)"
         v = self.verdicts(items, bs, tta, progress); return v.p_ai, v.errors
-    def explain(self, item, # an image path, PIL image or HxWx3 uint8 array
-                path=None): # PNG file to write the figure to
-        "A figure of what drove the verdict on one image; by default `occlusion_figure` (a family may draw its own)"
-        return occlusion_figure(self, item, path)
-    def domain_score(self, rows, items=None)->np.ndarray:
-        "The domain model's score of feature rows, and of their images' sizes where `items` are given (NaN where the detector has no domain model)"
-        return self.domain.score(rows, items) if self.domain is not None else np.full(len(rows), np.nan)
     def save_model(self, path:Path):
         "Write the model's files into the model directory `path`"
         raise NotImplementedError
@@ -142,21 +138,51 @@ class Detector:
     def load_model(cls, path:Path, config:dict):
         "The model stored in the model directory `path`"
         raise NotImplementedError
-    def save(self, path)->Path:
-        "Write the model, then `config.json` listing the folder's files (`seal`), into the model directory `path`"
-        path = Path(path); path.mkdir(parents=True, exist_ok=True)
-        self.save_model(path)
-        if self.domain is not None: self.config['domain'] = save_domain(self.domain, path)
-        save_json(path/'config.json', self.config); seal(path)
-        return path
     def check(self):
-        "Raise a `UserError` where the model or the domain model loaded does not fit the config (each family checks its own)"
-    @classmethod
-    def load(cls, path, sealed:bool=True):
-        "The detector saved in the model directory `path`, its config read with `read_config` and its model checked: no pickle, no network"
-        path = Path(path); config = read_config(path, sealed)
-        det = cls(config, cls.load_model(path, config)); det.path, det.domain = path, load_domain(path, config)
-        det.check(); return det
+        ("Raise a `UserError` where the model or the domain model loaded does not fit the config (each family checks "
+         "its own)")
+
+# %% ../nbs/01c_base.ipynb #c6ceef80
+@patch
+def verdicts(self:Detector, items, # image paths, PIL images or HxWx3 uint8 arrays
+             bs:int=64, # images per batch, where the family batches
+             tta:bool=False, # average each image with its mirror image, where the family supports it
+             progress:bool=False)->Verdicts:
+    "P(ai), the reason an item cannot be used, and how far each item is from the training images"
+    raise NotImplementedError
+
+# %% ../nbs/01c_base.ipynb #ee5c3707
+@patch
+def explain(self:Detector, item, # an image path, PIL image or HxWx3 uint8 array
+            path=None): # PNG file to write the figure to
+    "A figure of what drove the verdict on one image; by default `occlusion_figure` (a family may draw its own)"
+    return occlusion_figure(self, item, path)
+
+# %% ../nbs/01c_base.ipynb #4bcb9cc0
+@patch
+def domain_score(self:Detector, rows, items=None)->np.ndarray:
+    ("The domain model's score of feature rows, and of their images' sizes where `items` are given (NaN where the "
+     "detector has no domain model)")
+    return self.domain.score(rows, items) if self.domain is not None else np.full(len(rows), np.nan)
+
+# %% ../nbs/01c_base.ipynb #c3f20bc3
+@patch
+def save(self:Detector, path)->Path:
+    "Write the model, then `config.json` listing the folder's files (`seal`), into the model directory `path`"
+    path = Path(path); path.mkdir(parents=True, exist_ok=True)
+    self.save_model(path)
+    if self.domain is not None: self.config['domain'] = save_domain(self.domain, path)
+    save_json(path/'config.json', self.config); seal(path)
+    return path
+
+# %% ../nbs/01c_base.ipynb #83d4fea9
+@patch(cls_method=True)
+def load(cls:Detector, path, sealed:bool=True):
+    ("The detector saved in the model directory `path`, its config read with `read_config` and its model checked: no "
+     "pickle, no network")
+    path = Path(path); config = read_config(path, sealed)
+    det = cls(config, cls.load_model(path, config)); det.path, det.domain = path, load_domain(path, config)
+    det.check(); return det
 
 # %% ../nbs/01c_base.ipynb #a0cdff1a
 DETECTORS = {}  # method name -> Detector subclass, filled by register
@@ -173,13 +199,15 @@ def register(method:str):
 def _entry_points(name:str|None=None)->list:
     "The installed entry points of `GROUP` (those called `name`)"
     from importlib.metadata import entry_points
-    eps = entry_points(); eps = eps.select(group=GROUP) if hasattr(eps, 'select') else eps.get(GROUP, [])  # Python 3.9: a dict
+    eps = entry_points()
+    eps = eps.select(group=GROUP) if hasattr(eps, 'select') else eps.get(GROUP, [])  # Python 3.9: a dict
     return [e for e in eps if name in (None, e.name)]
 
 # %% ../nbs/01c_base.ipynb #dab8dec9
 def families()->dict:
     "Every family: installed (entry points) or registered in this process; method -> 'module:Class'"
-    return {**{e.name: e.value for e in _entry_points()}, **{m: f'{c.__module__}:{c.__qualname__}' for m, c in DETECTORS.items()}}
+    return {**{e.name: e.value for e in _entry_points()},
+            **{m: f'{c.__module__}:{c.__qualname__}' for m, c in DETECTORS.items()}}
 
 # %% ../nbs/01c_base.ipynb #d89a7178
 def detector_class(method:str)->type:
@@ -201,13 +229,16 @@ def _sha256(path)->str:
 # %% ../nbs/01c_base.ipynb #60430cd4
 def _config_digest(config:dict)->str:
     "SHA-256 of `config` without its `seal`, in a canonical form (sorted keys, no spaces)"
-    return hashlib.sha256(json.dumps({k: v for k, v in config.items() if k != 'seal'}, sort_keys=True, separators=(',', ':')).encode()).hexdigest()
+    return hashlib.sha256(json.dumps({k: v for k, v in config.items() if k != 'seal'}, sort_keys=True,
+                                     separators=(',', ':')).encode()).hexdigest()
 
 # %% ../nbs/01c_base.ipynb #e2e2dc64
 def seal(path)->dict:
-    "Rewrite `path/config.json` with the size and SHA-256 of every other file of the folder, then its own SHA-256; return the config"
+    ("Rewrite `path/config.json` with the size and SHA-256 of every other file of the folder, then its own SHA-256; "
+     "return the config")
     path = Path(path); config = json.loads((path/'config.json').read_text())
-    config['files'] = {f.name: [f.stat().st_size, _sha256(f)] for f in sorted(path.iterdir()) if f.is_file() and f.name != 'config.json'}
+    config['files'] = {f.name: [f.stat().st_size, _sha256(f)] for f in sorted(path.iterdir()) if f.is_file()
+                       and f.name != 'config.json'}
     config['seal'] = _config_digest(config); save_json(path/'config.json', config)
     return config
 
@@ -225,36 +256,54 @@ MAX_CONFIG = 16 << 20  # bytes a config.json may have
 def _raw_config(path:Path)->dict:
     "`path/config.json` parsed, or a `UserError`: missing, not a regular file, too large, not JSON, too deep, no method"
     cfg = path/'config.json'; why = not_regular(cfg)
-    if why == 'no such file': raise UserError(f"{path}: not a model directory (no config.json); train one with `deepfake-detect train`")
+    if why == 'no such file':
+        raise UserError(f"{path}: not a model directory (no config.json); train one with `deepfake-detect train`")
     if why: raise UserError(f"{cfg}: {why}")
-    if cfg.stat().st_size > MAX_CONFIG: raise UserError(f"{cfg}: {cfg.stat().st_size:,} bytes, over the {MAX_CONFIG >> 20} MB a config may have; retrain the model or restore the file")
+    if cfg.stat().st_size > MAX_CONFIG:
+        raise UserError(f"{cfg}: {cfg.stat().st_size:,} bytes, over the {MAX_CONFIG >> 20} MB a config may have; "
+                        "retrain the model or restore the file")
     try:
         with open_regular(cfg) as f: config = json.loads(f.read().decode('utf-8'))
-    except (ValueError, UnicodeDecodeError) as e: raise UserError(f"{cfg}: not valid JSON ({str(e)[:80]}); retrain the model or restore the file") from None
-    except RecursionError: raise UserError(f"{cfg}: nested too deeply to be a detector's config; retrain the model or restore the file") from None
-    if not isinstance(config, dict) or not isinstance(config.get('method'), str): raise UserError(f"{cfg}: not a detector's config (no 'method'); retrain the model")
+    except (ValueError, UnicodeDecodeError) as e:
+        raise UserError(f"{cfg}: not valid JSON ({str(e)[:80]}); retrain the model or restore the file") from None
+    except RecursionError:
+        raise UserError(f"{cfg}: nested too deeply to be a detector's config; retrain the model or restore the file") from None
+    if not isinstance(config, dict) or not isinstance(config.get('method'), str):
+        raise UserError(f"{cfg}: not a detector's config (no 'method'); retrain the model")
     return config
 
 # %% ../nbs/01c_base.ipynb #2f2ab419
 def _check_files(path:Path, config:dict, needed:tuple):
-    "A `UserError` unless every file `seal` listed is there, a regular file, unchanged, and the family's `needed` files are among them"
+    ("A `UserError` unless every file `seal` listed is there, a regular file, unchanged, and the family's `needed` "
+     "files are among them")
     files = config.get('files')
-    if files is None: raise UserError(f"{path}: not sealed (config.json lists no files); if you made or edited it yourself, check it and run `deepfake-detect reseal {path}`")
+    if files is None:
+        raise UserError(f"{path}: not sealed (config.json lists no files); if you made or edited it yourself, check it "
+                        f"and run `deepfake-detect reseal {path}`")
     for name in needed:
-        if name not in files: raise UserError(f"{path}: {name} is not among the files config.json lists; retrain it, or check it and run `deepfake-detect reseal {path}`")
+        if name not in files:
+            raise UserError(f"{path}: {name} is not among the files config.json lists; retrain it, or check it and run "
+                            f"`deepfake-detect reseal {path}`")
     for name, (size, digest) in files.items():
         f = path/name; why = 'a link, not a file of the folder' if f.is_symlink() else not_regular(f)
-        state = 'missing' if why == 'no such file' else why or ('changed' if f.stat().st_size != size or _sha256(f) != digest else '')
-        if state: raise UserError(f"{path}: incomplete or altered model directory ({name} {state}); retrain it or restore the folder")
+        state = 'missing' if why == 'no such file' else why or ('changed' if f.stat().st_size != size
+                                                                or _sha256(f) != digest else '')
+        if state:
+            raise UserError(f"{path}: incomplete or altered model directory ({name} {state}); retrain it or restore "
+                            "the folder")
 
 # %% ../nbs/01c_base.ipynb #85f9ceb5
 def read_config(path, sealed:bool=True)->dict:
-    "The `config.json` of the model directory `path`: sealed (unless `sealed=False`) and valid for its family's schema, else a `UserError`"
+    ("The `config.json` of the model directory `path`: sealed (unless `sealed=False`) and valid for its family's "
+     "schema, else a `UserError`")
     path = Path(path); raw = _raw_config(path); cls = detector_class(raw['method'])
     if sealed and 'seal' in raw and raw['seal'] != _config_digest(raw):
-        raise UserError(f"{path}/config.json: changed after the folder was sealed; restore it, or check it and run `deepfake-detect reseal {path}`")
+        raise UserError(f"{path}/config.json: changed after the folder was sealed; restore it, or check it and run "
+                        f"`deepfake-detect reseal {path}`")
     try: config = cls.Config.model_validate(raw).model_dump(exclude_unset=True)
-    except ValidationError as e: raise UserError(f"{path}/config.json: {config_problem(e)}; retrain the model, or fix the value and run `deepfake-detect reseal {path}`") from None
+    except ValidationError as e:
+        raise UserError(f"{path}/config.json: {config_problem(e)}; retrain the model, or fix the value and run "
+                        f"`deepfake-detect reseal {path}`") from None
     if sealed: _check_files(path, config, cls.files + (('domain.npz',) if 'domain' in config else ()))
     return config
 
@@ -265,7 +314,8 @@ def load_detector(path, sealed:bool=True)->Detector:
 
 # %% ../nbs/01c_base.ipynb #aa4b686d
 def reseal(path)->Detector:
-    "Check the model directory `path` as `load_detector` does, all but its seal, then seal it: for a folder made or edited by hand"
+    ("Check the model directory `path` as `load_detector` does, all but its seal, then seal it: for a folder made or "
+     "edited by hand")
     load_detector(path, sealed=False); seal(path)
     return load_detector(path)
 
@@ -283,20 +333,24 @@ def check_family(det:Detector, items:list, # images the detector can score
     p, errs = det.predict(items, bs=2, tta=True)
     assert p.shape == (n,) and np.isnan(p[-1]) and ((p[:-1] >= 0) & (p[:-1] <= 1)).all() and errs == v.errors
     again = load_detector(det.save(Path(tmp)/'copy'))
-    strip = lambda c: {k: v for k,v in c.items() if k not in ('files', 'seal')}  # the copy holds the model files, not the reports
+    # the copy holds the model files, not the reports
+    strip = lambda c: {k: v for k,v in c.items() if k not in ('files', 'seal')}
     assert type(again) is type(det) and strip(again.config) == strip(det.config)
-    np.testing.assert_allclose(again.predict(items, bs=4)[0], v.p_ai, atol=1e-6)  # the same computation on the same batches
+    # the same computation on the same batches
+    np.testing.assert_allclose(again.predict(items, bs=4)[0], v.p_ai, atol=1e-6)
     return v.p_ai[:-1]
 
 # %% ../nbs/01c_base.ipynb #72e09c61
 def _rgb(item)->Image.Image:
     "An image path, PIL image or HxWx3 uint8 array as an RGB PIL image"
-    return open_image(item) if isinstance(item, (str, Path)) else Image.fromarray(item) if isinstance(item, np.ndarray) else item.convert('RGB')
+    return open_image(item) if isinstance(item, (str, Path)) else Image.fromarray(item) if isinstance(item,
+            np.ndarray) else item.convert('RGB')
 
 # %% ../nbs/01c_base.ipynb #4969517d
 def occlusion(det:Detector, item, grid:int=4)->np.ndarray:
     "`(grid, grid)`: how much P(ai) falls when each cell of the image is covered with its mean colour"
-    img = _rgb(item); a = np.asarray(img); h, w = a.shape[:2]; mean = a.reshape(-1, 3).mean(0).astype(np.uint8); covered = []
+    img = _rgb(item)
+    a = np.asarray(img); h, w = a.shape[:2]; mean = a.reshape(-1, 3).mean(0).astype(np.uint8); covered = []
     for i in range(grid):
         for j in range(grid):
             b = a.copy(); b[i*h//grid:(i+1)*h//grid, j*w//grid:(j+1)*w//grid] = mean; covered.append(Image.fromarray(b))
@@ -309,8 +363,11 @@ def occlusion_figure(det:Detector, item, path=None):
     import matplotlib.pyplot as plt
     img = _rgb(item); m = occlusion(det, img); lim = max(abs(m).max(), 1e-3)
     fig, ax = plt.subplots(figsize=(4.2, 3.6))
-    ax.imshow(img); im = ax.imshow(m, cmap='RdBu_r', vmin=-lim, vmax=lim, alpha=.55, extent=(0, img.width, img.height, 0), interpolation='nearest')
-    ax.set_title('fall in P(ai) when a cell is hidden', fontsize=9); ax.axis('off'); fig.colorbar(im, ax=ax, shrink=.8); plt.close(fig)
+    ax.imshow(img)
+    im = ax.imshow(m, cmap='RdBu_r', vmin=-lim, vmax=lim, alpha=.55, extent=(0, img.width, img.height, 0),
+                   interpolation='nearest')
+    ax.set_title('fall in P(ai) when a cell is hidden', fontsize=9)
+    ax.axis('off'); fig.colorbar(im, ax=ax, shrink=.8); plt.close(fig)
     return save_fig(fig, path)
 
 # %% ../nbs/01c_base.ipynb #ecb4dcd8
@@ -332,13 +389,16 @@ def load_skops(path, trusted=SKOPS_TYPES):
     check_zip(path)
     try: return sio.load(path, trusted=list(trusted))  # skops audits the types before it builds anything
     except UntrustedTypesFoundException: odd = sorted(set(sio.get_untrusted_types(file=path)) - set(trusted))
-    except Exception as e: raise UserError(f"{path}: not a readable skops file ({type(e).__name__}); retrain the model") from None
-    raise UserError(f"{path}: refuses to load types this project never writes: {odd}; use model directories from sources you trust")
+    except Exception as e:
+        raise UserError(f"{path}: not a readable skops file ({type(e).__name__}); retrain the model") from None
+    raise UserError(f"{path}: refuses to load types this project never writes: {odd}; use model directories from "
+                    "sources you trust")
 
 # %% ../nbs/01c_base.ipynb #486267a7
 def _bad(path, what:str)->UserError:
     "The error of a model file whose content does not fit its config"
-    return UserError(f"{path}: {what}: the model does not fit its config; retrain it, or use model directories from sources you trust")
+    return UserError(f"{path}: {what}: the model does not fit its config; retrain it, or use model directories from "
+                     "sources you trust")
 
 # %% ../nbs/01c_base.ipynb #dddbe911
 def _arrays(est, path, **shapes):
@@ -346,12 +406,14 @@ def _arrays(est, path, **shapes):
     for name, shape in shapes.items():
         a = getattr(est, name, None)
         if not isinstance(a, np.ndarray) or a.dtype.kind not in 'fiu' or a.shape != shape or not np.isfinite(a).all():
-            raise _bad(path, f"{type(est).__name__}.{name} is not a finite array of shape {shape} ({getattr(a, 'shape', type(a).__name__)})")
+            raise _bad(path, f"{type(est).__name__}.{name} is not a finite array of shape {shape} "
+                             f"({getattr(a, 'shape', type(a).__name__)})")
 
 # %% ../nbs/01c_base.ipynb #e2648bd6
 def _binary(est, path):
     "Check that `est` tells the classes 0 (real) and 1 (ai)"
-    if not np.array_equal(getattr(est, 'classes_', None), [0, 1]): raise _bad(path, f"{type(est).__name__} does not tell the classes 0 and 1")
+    if not np.array_equal(getattr(est, 'classes_', None), [0, 1]):
+        raise _bad(path, f"{type(est).__name__} does not tell the classes 0 and 1")
 
 # %% ../nbs/01c_base.ipynb #81e425b1
 def _check_scaler(s, d:int, path):
@@ -370,19 +432,24 @@ def _check_tree(t, d:int, path):
     "A decision tree whose nodes' children come after them and whose splits read features below `d`"
     from sklearn.tree._tree import Tree
     tree = getattr(t, 'tree_', None)
-    if type(tree) is not Tree or tree.n_features != d or tree.n_outputs != 1 or list(tree.n_classes) != [2]: raise _bad(path, f"a tree does not split {d} features into 2 classes")
+    if type(tree) is not Tree or tree.n_features != d or tree.n_outputs != 1 or list(tree.n_classes) != [2]:
+        raise _bad(path, f"a tree does not split {d} features into 2 classes")
     n = tree.node_count; i = np.arange(n); left, right, feat = tree.children_left, tree.children_right, tree.feature
-    if not 1 <= n <= 10**7 or any(len(a) != n for a in (left, right, feat, tree.threshold)) or tree.value.shape != (n, 1, 2): raise _bad(path, 'a tree\'s node arrays disagree')
+    if not 1 <= n <= 10**7 or any(len(a) != n for a in (left, right, feat, tree.threshold)) or tree.value.shape != (n,
+            1, 2):
+        raise _bad(path, 'a tree\'s node arrays disagree')
     leaf = left == -1
     inner = (left > i) & (left < n) & (right > i) & (right < n) & (feat >= 0) & (feat < d) & np.isfinite(tree.threshold)
-    if not ((right[leaf] == -1).all() and inner[~leaf].all() and np.isfinite(tree.value).all()): raise _bad(path, 'a tree has a node whose children or feature are out of range')
+    if not ((right[leaf] == -1).all() and inner[~leaf].all() and np.isfinite(tree.value).all()):
+        raise _bad(path, 'a tree has a node whose children or feature are out of range')
 
 # %% ../nbs/01c_base.ipynb #999a4e69
 def _check_forest(f, d:int, path):
     "A random forest of at most 10,000 checked trees on `d` features"
     from sklearn.tree import DecisionTreeClassifier
     _binary(f, path); trees = getattr(f, 'estimators_', None)
-    if not isinstance(trees, list) or not 1 <= len(trees) <= 10_000 or f.n_features_in_ != d: raise _bad(path, 'the forest is not a list of trees on the config\'s features')
+    if not isinstance(trees, list) or not 1 <= len(trees) <= 10_000 or f.n_features_in_ != d:
+        raise _bad(path, 'the forest is not a list of trees on the config\'s features')
     for t in trees:
         if type(t) is not DecisionTreeClassifier: raise _bad(path, f'the forest holds a {type(t).__name__}')
         _check_tree(t, d, path)
@@ -391,30 +458,40 @@ def _check_forest(f, d:int, path):
 def _check_svc(s, d:int, path):
     "An SVM with probabilities whose support vectors, coefficients and counts agree, on `d` features"
     _binary(s, path); ns = getattr(s, '_n_support', None)
-    if s.kernel not in ('linear', 'poly', 'rbf', 'sigmoid') or getattr(s, '_sparse', True) or not getattr(s, 'probability', False): raise _bad(path, 'the SVM is not a dense one with probabilities')
-    if not isinstance(ns, np.ndarray) or ns.shape != (2,) or ns.dtype.kind not in 'iu' or (ns < 0).any() or not 1 <= ns.sum() <= 10**6: raise _bad(path, 'the SVM\'s support counts are out of range')
-    n = int(ns.sum()); _arrays(s, path, support_vectors_=(n, d), _dual_coef_=(1, n), _intercept_=(1,), _probA=(1,), _probB=(1,))
-    if not (np.isfinite([s._gamma, s.coef0]).all() and s._gamma > 0 and 0 <= s.degree <= 20): raise _bad(path, 'the SVM\'s kernel parameters are out of range')
+    if s.kernel not in ('linear', 'poly', 'rbf', 'sigmoid') or getattr(s, '_sparse', True) or not getattr(s,
+            'probability', False):
+        raise _bad(path, 'the SVM is not a dense one with probabilities')
+    if not isinstance(ns, np.ndarray) or ns.shape != (2,) or ns.dtype.kind not in 'iu' or (ns < 0).any() or not 1 <= ns.sum() <= 10**6:
+        raise _bad(path, 'the SVM\'s support counts are out of range')
+    n = int(ns.sum())
+    _arrays(s, path, support_vectors_=(n, d), _dual_coef_=(1, n), _intercept_=(1,), _probA=(1,), _probB=(1,))
+    if not (np.isfinite([s._gamma, s.coef0]).all() and s._gamma > 0 and 0 <= s.degree <= 20):
+        raise _bad(path, 'the SVM\'s kernel parameters are out of range')
 
 # %% ../nbs/01c_base.ipynb #75165788
 def _check_knn(k, d:int, path):
     "A k-NN on `d` features, its search tree rebuilt from its rows (not read from the file)"
     _binary(k, path); X, y = getattr(k, '_fit_X', None), getattr(k, '_y', None)
     _arrays(k, path, _fit_X=(len(X) if isinstance(X, np.ndarray) else -1, d))
-    if not (isinstance(y, np.ndarray) and y.shape == (len(X),) and np.isin(y, (0, 1)).all() and 1 <= k.n_neighbors <= len(X) <= 10**6): raise _bad(path, 'the k-NN\'s rows, labels or k are out of range')
-    if (k.metric, k.p, k.weights) not in (('minkowski', 2, 'uniform'), ('minkowski', 2, 'distance')): raise _bad(path, 'the k-NN\'s metric is not the one this project trains')
+    if not (isinstance(y, np.ndarray) and y.shape == (len(X),) and np.isin(y, (0, 1)).all()
+            and 1 <= k.n_neighbors <= len(X) <= 10**6):
+        raise _bad(path, 'the k-NN\'s rows, labels or k are out of range')
+    if (k.metric, k.p, k.weights) not in (('minkowski', 2, 'uniform'), ('minkowski', 2, 'distance')):
+        raise _bad(path, 'the k-NN\'s metric is not the one this project trains')
     k.fit(X, k.classes_[y])
 
 # %% ../nbs/01c_base.ipynb #e1b70b78
 def check_pipeline(model, d:int, # the number of features the family's rows hold
                    allowed:tuple, # the classifier classes the family trains
                    path):
-    "`model` if it is a `StandardScaler` then one of the `allowed` classifiers, fitted on `d` features, every array in range; else a `UserError`"
+    ("`model` if it is a `StandardScaler` then one of the `allowed` classifiers, fitted on `d` features, every array "
+     "in range; else a `UserError`")
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
     steps = getattr(model, 'steps', None) if type(model) is Pipeline else None
     if not steps or len(steps) != 2 or type(steps[0][1]) is not StandardScaler or type(steps[1][1]) not in allowed:
-        raise _bad(path, f"it holds {type(model).__name__} {[type(s[1]).__name__ for s in steps or []]}, not a StandardScaler then one of {[c.__name__ for c in allowed]}")
+        raise _bad(path, f"it holds {type(model).__name__} {[type(s[1]).__name__ for s in steps or []]}, not a "
+                         f"StandardScaler then one of {[c.__name__ for c in allowed]}")
     checks = {'LogisticRegression': _check_linear, 'LinearDiscriminantAnalysis': _check_linear, 'SVC': _check_svc,
               'RandomForestClassifier': _check_forest, 'KNeighborsClassifier': _check_knn}
     _check_scaler(steps[0][1], d, path); checks[type(steps[1][1]).__name__](steps[1][1], d, path)
@@ -428,8 +505,11 @@ def build_bounded(build, # build(device) returns the torch network on `device` (
     import torch
     try:
         with torch.device('meta'): n = sum(p.numel() for p in build('meta').parameters())
-    except Exception as e: raise UserError(f"{what}: cannot build the network ({type(e).__name__}: {str(e)[:100]}); retrain the model") from None
-    if n > max_params: raise UserError(f"{what}: the network has {n:,} parameters, over the {max_params:,} a model directory may ask for")
+    except Exception as e:
+        raise UserError(f"{what}: cannot build the network ({type(e).__name__}: {str(e)[:100]}); retrain the model") from None
+    if n > max_params:
+        raise UserError(f"{what}: the network has {n:,} parameters, over the {max_params:,} a model directory may ask "
+                        "for")
     return build(None)
 
 # %% ../nbs/01c_base.ipynb #1f6faf6b
@@ -438,16 +518,22 @@ def load_weights(module, path):
     from safetensors.torch import load_file
     path = Path(path)
     if not path.is_file(): raise UserError(f"{path}: missing; the model directory is incomplete, retrain it")
-    if path.stat().st_size > 4 << 30: raise UserError(f"{path}: over 4 GB, more than the weights of a network within `build_bounded`'s limit")
+    if path.stat().st_size > 4 << 30:
+        raise UserError(f"{path}: over 4 GB, more than the weights of a network within `build_bounded`'s limit")
     try: sd = load_file(str(path))
-    except Exception as e: raise UserError(f"{path}: unreadable weights ({type(e).__name__}: {str(e)[:100]}); retrain the model or restore the file") from None
+    except Exception as e:
+        raise UserError(f"{path}: unreadable weights ({type(e).__name__}: {str(e)[:100]}); retrain the model or "
+                        "restore the file") from None
     try: module.load_state_dict(sd)
-    except RuntimeError as e: raise UserError(f"{path}: the weights do not fit the network the config names ({str(e).splitlines()[0][:120]}); retrain the model") from None
+    except RuntimeError as e:
+        raise UserError(f"{path}: the weights do not fit the network the config names "
+                        f"({str(e).splitlines()[0][:120]}); retrain the model") from None
     return module
 
 # %% ../nbs/01c_base.ipynb #cee2035a
 class SklearnDetector(Detector):
-    "A family whose `features` feed a scikit-learn pipeline, stored as `model.skops`, its output calibrated by a temperature"
+    ("A family whose `features` feed a scikit-learn pipeline, stored as `model.skops`, its output calibrated by a "
+     "temperature")
     files = ('model.skops',)
     classifiers = ()  # the scikit-learn classifier classes the family trains (`check_pipeline`)
     def features(self, items, progress:bool=False)->tuple:
@@ -460,28 +546,12 @@ class SklearnDetector(Detector):
     def unfitted(cls, seed:int=42, **opts)->'SklearnDetector':
         "A detector with the preprocessing and the unfitted pipeline (`model`) its family's training makes of `opts`"
         raise NotImplementedError
-    def view_features(self, items, progress:bool=False)->tuple:
-        "`(V, errors)`: the rows `features` gives per view of each item, `(views, n, d)`; one view unless the family trains on several"
-        X, errs = self.features(items, progress=progress); return X[None], errs
     def columns_for_domain(self):
         "The columns of `features` the domain model reads (None: all)"
         return None
     def like(self, config:dict, model)->'SklearnDetector':
         "A detector of this family with `config` and `model`, sharing whatever else this one holds (a network)"
         return type(self)(config, model)
-    def check(self):
-        "The pipeline (`check_pipeline`) and the domain model (`DomainModel.check`) fit rows of `feature_names()`' width"
-        d = len(self.feature_names()); check_pipeline(self.model, d, self.classifiers, Path(self.path)/'model.skops')
-        if self.domain is not None: self.domain.check(d, Path(self.path)/'domain.npz')
-    def verdicts(self, items, bs:int=64, tta:bool=False, progress:bool=False)->Verdicts:
-        "P(ai) and the domain score from the same feature rows; the mirror image (`tta`) is left to the family's features"
-        items = list(items); X, errs = self.features(items, progress=progress)
-        return self.row_verdicts(X, errs, items)
-    def row_verdicts(self, X:np.ndarray, errs:list, items:list)->Verdicts:
-        "The verdicts of feature rows `X` already computed from `items` (`errs`: why a row is NaN)"
-        p = np.full(len(X), np.nan); ok = ~np.isnan(X).any(1)
-        if ok.any(): p[ok] = apply_temperature(self.model.predict_proba(X[ok])[:, list(self.model.classes_).index(1)], self.config.get('temperature', 1.0))
-        return Verdicts(p, errs, self.domain_score(X, items))
     def save_model(self, path):
         "Write the pipeline as `model.skops`"
         save_skops(self.model, Path(path)/'model.skops')
@@ -489,6 +559,37 @@ class SklearnDetector(Detector):
     def load_model(cls, path, config):
         "The pipeline in `model.skops`, loaded with `load_skops`"
         return load_skops(Path(path)/'model.skops')
+
+# %% ../nbs/01c_base.ipynb #f9152e1e
+@patch
+def view_features(self:SklearnDetector, items, progress:bool=False)->tuple:
+    ("`(V, errors)`: the rows `features` gives per view of each item, `(views, n, d)`; one view unless the family "
+     "trains on several")
+    X, errs = self.features(items, progress=progress); return X[None], errs
+
+# %% ../nbs/01c_base.ipynb #d5b4dcf2
+@patch
+def check(self:SklearnDetector):
+    ("The pipeline (`check_pipeline`) and the domain model (`DomainModel.check`) fit rows of `feature_names()`' width")
+    d = len(self.feature_names()); check_pipeline(self.model, d, self.classifiers, Path(self.path)/'model.skops')
+    if self.domain is not None: self.domain.check(d, Path(self.path)/'domain.npz')
+
+# %% ../nbs/01c_base.ipynb #94decb6d
+@patch
+def verdicts(self:SklearnDetector, items, bs:int=64, tta:bool=False, progress:bool=False)->Verdicts:
+    ("P(ai) and the domain score from the same feature rows; the mirror image (`tta`) is left to the family's features")
+    items = list(items); X, errs = self.features(items, progress=progress)
+    return self.row_verdicts(X, errs, items)
+
+# %% ../nbs/01c_base.ipynb #5636ebd7
+@patch
+def row_verdicts(self:SklearnDetector, X:np.ndarray, errs:list, items:list)->Verdicts:
+    "The verdicts of feature rows `X` already computed from `items` (`errs`: why a row is NaN)"
+    p = np.full(len(X), np.nan); ok = ~np.isnan(X).any(1)
+    if ok.any():
+        p[ok] = apply_temperature(self.model.predict_proba(X[ok])[:, list(self.model.classes_).index(1)],
+                                  self.config.get('temperature', 1.0))
+    return Verdicts(p, errs, self.domain_score(X, items))
 
 # %% ../nbs/01c_base.ipynb #6b51b675
 def valid_split(files:list, valid_pct:float=0.2, seed:int=42)->tuple:
@@ -500,13 +601,18 @@ def valid_split(files:list, valid_pct:float=0.2, seed:int=42)->tuple:
 def fit_detector(cls, model, X, y, tr, va, files, out, t0:float,
                  Xtr=None, ytr=None, # the training rows and labels (default X[tr], y[tr]); Xtr may be a function returning both, made only for the fit
                  refit:tuple|Callable|None=None, # (rows, labels), or a function returning them: then fit a clone of model on them, e.g. training and validation images together, keeping the temperature and threshold
-                 domain:bool=True, # also fit a domain model (fit_domain) on the rows of tr, its threshold on the rows of va
+                 # also fit a domain model (fit_domain) on the rows of tr, its threshold on the rows of va
+                 domain:bool=True,
                  domain_columns=None, # the columns of X the domain model reads (default: all)
-                 reports:bool=True, # also draw the confusion matrix and ROC plots (a leave-one-source-out fold needs none)
+                 # also draw the confusion matrix and ROC plots (a leave-one-source-out fold needs none)
+                 reports:bool=True,
                  **config):
-    "Fit the scikit-learn `model` on rows `tr` of `X` (or on `Xtr`, `ytr`), calibrate and choose the threshold on rows `va`, save a `cls` detector and its reports into `out`"
+    ("Fit the scikit-learn `model` on rows `tr` of `X` (or on `Xtr`, `ytr`), calibrate and choose the threshold on "
+     "rows `va`, save a `cls` detector and its reports into `out`")
     for part, rows in (('training', tr), ('validation', va)):
-        if len(np.unique(y[rows])) < 2: raise UserError(f"the {part} images give usable features for {len(np.unique(y[rows]))} class(es) only: too few images, or images too small for these settings (a larger --size?)")
+        if len(np.unique(y[rows])) < 2:
+            raise UserError(f"the {part} images give usable features for {len(np.unique(y[rows]))} class(es) only: too "
+                            "few images, or images too small for these settings (a larger --size?)")
     Xtr, ytr = Xtr() if callable(Xtr) else (X[tr], y[tr]) if Xtr is None else (Xtr, ytr)
     model.fit(Xtr, ytr); del Xtr, ytr  # rows a function made are freed here, before `refit`'s are made
     p_raw = model.predict_proba(X[va])[:, list(model.classes_).index(1)]
@@ -515,12 +621,15 @@ def fit_detector(cls, model, X, y, tr, va, files, out, t0:float,
     if refit is not None:  # the validation figures below stay those of the model fitted on `tr`
         Xr, yr = refit() if callable(refit) else refit
         model = clone(model).fit(Xr, yr)
-    config = dict(method=config.pop('method'), vocab=['ai', 'real'], positive='ai', threshold=thr, temperature=T, version=__version__,
+    config = dict(method=config.pop('method'), vocab=['ai', 'real'], positive='ai', threshold=thr, temperature=T,
+                  version=__version__,
                   data=dict(n_train=int(len(tr)), n_valid=int(len(va)), **data), **config)
     dm = fit_domain(X[tr], X[va], items=[files[i] for i in tr], columns=domain_columns) if domain else None
     if dm is not None: config['domain'] = save_domain(dm, out)
     det = cls(config, model); det.domain = dm; det.save(out)
-    save_json(out/'metrics.json', dict(valid=binary_metrics(y[va], p, thr), valid_at_0_5=binary_metrics(y[va], p, 0.5), ece_before_calibration=binary_metrics(y[va], p_raw)['ece'],
+    save_json(out/'metrics.json',
+              dict(valid=binary_metrics(y[va], p, thr), valid_at_0_5=binary_metrics(y[va], p, 0.5),
+                   ece_before_calibration=binary_metrics(y[va], p_raw)['ece'],
                                        refit_rows=0 if refit is None else int(len(yr)), train_seconds=time.time()-t0))
     if reports: plot_confusion(y[va], p, thr, out/'confusion.png'); plot_roc(y[va], p, out/'roc.png')
     save_npz(out/'valid_predictions.npz', paths=np.array([str(files[i]) for i in va]), y=y[va], p=p)
@@ -528,7 +637,8 @@ def fit_detector(cls, model, X, y, tr, va, files, out, t0:float,
 
 # %% ../nbs/01c_base.ipynb #35252f64
 def feature_importance(det:SklearnDetector)->pd.Series:
-    "Importance of each feature (`det.feature_names()`): Random Forest's impurity decrease, or |coefficient| of a linear model (LDA, logistic regression) on scaled features"
+    ("Importance of each feature (`det.feature_names()`): Random Forest's impurity decrease, or |coefficient| of a "
+     "linear model (LDA, logistic regression) on scaled features")
     clf = det.model[-1]; names = det.feature_names()
     if hasattr(clf, 'feature_importances_'): v = clf.feature_importances_
     elif hasattr(clf, 'coef_'): v = np.abs(clf.coef_).ravel()

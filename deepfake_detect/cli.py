@@ -21,21 +21,30 @@ __all__ = ['DEMO_SWEEP', 'RESUMABLE', 'COMMANDS', 'arg_kwargs', 'parser_for', 'a
 
 # %% ../nbs/10_cli.ipynb #a365fd2d
 def _split(kind:type):
-    "argparse `type` of comma-separated values of `kind`: a tuple of them, or one alone where `kind` is int (a side, or a list of sides)"
+    ("argparse `type` of comma-separated values of `kind`: a tuple of them, or one alone where `kind` is int (a side, "
+     "or a list of sides)")
     def parse(s:str):
         try: vs = [kind(v) for v in s.split(',')]
-        except ValueError: raise argparse.ArgumentTypeError(f"takes comma-separated {'whole numbers (e.g. 256,512)' if kind is int else 'values'}, not {s!r}") from None
+        except ValueError:
+            raise argparse.ArgumentTypeError("takes comma-separated "
+                                             f"{'whole numbers (e.g. 256,512)' if kind is int else 'values'}, not {s!r}") from None
         return vs[0] if kind is int and len(vs) == 1 else tuple(vs)
     return parse
 
 # %% ../nbs/10_cli.ipynb #d4438dc8
 def arg_kwargs(anno, default, doc:str|None)->dict:
     "The `add_argument` keywords of a parameter from its annotation, default and comment"
-    kinds = [a for a in typing.get_args(anno) if a is not type(None)] if typing.get_origin(anno) in (typing.Union, getattr(types, 'UnionType', typing.Union)) else [anno]
+    kinds = [a for a in typing.get_args(anno) if a is not type(None)] if typing.get_origin(anno) in (typing.Union,
+            getattr(types, 'UnionType', typing.Union)) else [anno]
     help = doc or ''; shown = ','.join(map(str, default)) if isinstance(default, (tuple, list)) else default
-    if typing.get_origin(anno) is typing.Literal: return dict(choices=typing.get_args(anno), type=type(typing.get_args(anno)[0]), default=default, help=f"{help} (default: {default})")
-    if kinds == [bool] and default is None: return dict(action=argparse.BooleanOptionalAction, default=None, help=f"{help} (unset: decided at run time)")
-    if kinds == [bool]: return dict(action='store_false' if default else 'store_true', default=bool(default), help=help + (' (on by default; this flag turns it off)' if default else ''))
+    if typing.get_origin(anno) is typing.Literal:
+        return dict(choices=typing.get_args(anno), type=type(typing.get_args(anno)[0]), default=default,
+                    help=f"{help} (default: {default})")
+    if kinds == [bool] and default is None:
+        return dict(action=argparse.BooleanOptionalAction, default=None, help=f"{help} (unset: decided at run time)")
+    if kinds == [bool]:
+        return dict(action='store_false' if default else 'store_true', default=bool(default),
+                    help=help + (' (on by default; this flag turns it off)' if default else ''))
     if list in kinds or tuple in kinds: kind = _split(int if int in kinds else str)
     else: kind = kinds[0] if len(kinds) == 1 and kinds[0] in (int, float, str) else str
     return dict(type=kind, default=default, help=help + ('' if default is None else f" (default: {shown})"))
@@ -47,18 +56,22 @@ class _Parser(argparse.ArgumentParser):
 
 # %% ../nbs/10_cli.ipynb #b5db8328
 def parser_for(func, prog:str, skip=(), p=None)->argparse.ArgumentParser:
-    "An argparse parser for `func` from its signature and parameter comments (but the parameters in `skip`); added to `p` where given"
+    ("An argparse parser for `func` from its signature and parameter comments (but the parameters in `skip`); added to"
+     " `p` where given")
     p = p or _Parser(prog=prog, description=(func.__doc__ or '').split('\n')[0])
     for k,v in docments(func, full=True, returns=False, eval_str=True).items():
         if k in skip: continue
         name = k.replace('_', '-')
         if not isinstance(v.anno, Param):
             kw = arg_kwargs(v.anno, None if v.default is inspect.Parameter.empty else v.default, v.docment)
-            if v.default is inspect.Parameter.empty: p.add_argument(k, **{a: b for a, b in kw.items() if a != 'default'}); continue
+            if v.default is inspect.Parameter.empty:
+                p.add_argument(k, **{a: b for a, b in kw.items() if a != 'default'}); continue
             p.add_argument(f"--{'no-' if kw.get('action') == 'store_false' else ''}{name}", dest=k, **kw); continue
         param = v.anno; param.set_default(v.default); kw = param.kwargs
         if isinstance(kw.get('type'), str) or kw.get('type') in (list, tuple): kw.pop('type')
-        if param.negated: p.add_argument(f"--no-{name}", dest=k, **{**kw, 'help': f"{v.docment or k} (on by default; this flag turns it off)"})
+        if param.negated:
+            p.add_argument(f"--no-{name}", dest=k, **{**kw, 'help': f"{v.docment or k} (on by default; this flag turns "
+                                                                    "it off)"})
         elif param.opt: p.add_argument(f"--{name}", dest=k, **kw)
         else: p.add_argument(k, **kw)
     return p
@@ -71,7 +84,8 @@ def _positive(**opts):
 
 # %% ../nbs/10_cli.ipynb #d1203cdb
 def _between(**opts):
-    "A `UserError` naming the first option with a value outside its range: `name=(value or values, low, high)`; None passes"
+    ("A `UserError` naming the first option with a value outside its range: `name=(value or values, low, high)`; None "
+     "passes")
     for k, (v, lo, hi) in opts.items():
         for x in ([] if v is None else v if isinstance(v, (list, tuple)) else [v]):
             if not lo <= x <= hi: raise UserError(f"--{k.replace('_', '-')} must be between {lo} and {hi}, not {x}")
@@ -101,7 +115,8 @@ def _is_features(p)->bool:
 def _ints(s:str, option:str='')->list:
     "The comma-separated integers of an option's value, or a `UserError` naming the option"
     try: return [int(v) for v in s.split(',')]
-    except ValueError: raise UserError(f"{option or 'option'} takes comma-separated whole numbers (e.g. 256,512), not {s!r}") from None
+    except ValueError:
+        raise UserError(f"{option or 'option'} takes comma-separated whole numbers (e.g. 256,512), not {s!r}") from None
 
 # %% ../nbs/10_cli.ipynb #fededdf2
 def audit_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kaggle:owner/name
@@ -113,40 +128,53 @@ def audit_cmd(data_dir:str, # dataset folder (one sub-folder per class), or kagg
 
 # %% ../nbs/10_cli.ipynb #e1a66301
 def train_cmd(method:str, # the detector family: cnn, traces, probe, or one a package installs (`deepfake-detect families`)
-              data_dir:Param("dataset folders (one sub-folder per class) or kaggle:owner/name; several: sources, each of one class or both, balanced within each class", str, nargs='+'),
+              data_dir:Param("dataset folders (one sub-folder per class) or kaggle:owner/name; several: sources, each "
+                             "of one class or both, balanced within each class", str, nargs='+'),
               out:Param("model directory to write", str, required=True)=None,
               overwrite:bool=False, # replace an output folder another command of this project wrote (a model directory is always replaced whole)
               **options): # the family's training options: its trainer's parameters
-    "Train a detector into a model directory: `train METHOD DATA... --out DIR`, the options those of the family's trainer"
+    ("Train a detector into a model directory: `train METHOD DATA... --out DIR`, the options those of the family's "
+     "trainer")
     from deepfake_detect.data import get_source, class_files
     from deepfake_detect.base import detector_class
     from deepfake_detect.distributed import is_main
     cls, given = detector_class(method), options.pop('_given', {})
     _between(**{given.get(k, k): (options[k], lo, hi) for k, (lo, hi) in cls.ranges.items() if k in options})
     paths = [get_source(d) for d in data_dir]
-    for p in paths: class_files(p, min_classes=1 if len(paths) > 1 else 2)  # the data's layout first, then where the model goes
+    for p in paths:
+        class_files(p, min_classes=1 if len(paths) > 1 else 2)  # the data's layout first, then where the model goes
     check_out(out, paths, own=_is_model_dir, overwrite=overwrite, folder=True)
     cls.train(paths[0] if len(paths) == 1 else paths, out, **options)
-    if is_main(): print(f"model directory: {out}\nvalidation: {json.loads((Path(out)/'metrics.json').read_text())['valid']}")
+    if is_main():
+        print(f"model directory: {out}\nvalidation: {json.loads((Path(out)/'metrics.json').read_text())['valid']}")
 
 # %% ../nbs/10_cli.ipynb #994e8373
 def train_parser(method:str)->argparse.ArgumentParser:
-    "The parser of `deepfake-detect train METHOD`: the data, --out, --overwrite, then the family trainer's parameters as options"
+    ("The parser of `deepfake-detect train METHOD`: the data, --out, --overwrite, then the family trainer's parameters"
+     " as options")
     from deepfake_detect.base import detector_class
     cls = detector_class(method)
-    if cls.train is None: raise UserError(f"the {method} family has no trainer of its own; `deepfake-detect --help` lists the commands")
+    if cls.train is None:
+        raise UserError(f"the {method} family has no trainer of its own; `deepfake-detect --help` lists the commands")
     p = parser_for(train_cmd, f'deepfake-detect train {method}', skip=('method', 'options'))
     p.description = f"{cls.train.__doc__} ({method}: {(cls.__doc__ or '').split(chr(10))[0]})"
     parser_for(cls.train, p.prog, skip=cls.internal, p=p)
     docs = docments(cls.train, full=True, returns=False, eval_str=True)
     for old, new in cls.aliases.items():  # older names, accepted, not listed
-        if isinstance(new, tuple): p.add_argument(old, dest=new[0], action='store_const', const=new[1], default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-        else: v = docs[new]; p.add_argument(old, dest=new, **{**arg_kwargs(v.anno, v.default, v.docment), 'default': argparse.SUPPRESS, 'help': argparse.SUPPRESS})
+        if isinstance(new, tuple):
+            p.add_argument(old, dest=new[0], action='store_const', const=new[1], default=argparse.SUPPRESS,
+                           help=argparse.SUPPRESS)
+        else:
+            v = docs[new]
+            p.add_argument(old, dest=new,
+                           **{**arg_kwargs(v.anno, v.default, v.docment), 'default': argparse.SUPPRESS,
+                              'help': argparse.SUPPRESS})
     return p
 
 # %% ../nbs/10_cli.ipynb #a2e0b82a
 def _older_form(argv:list, fams)->list:
-    "`DATA... --method METHOD [options]` (cnn without --method), the older form of `train`, as `METHOD DATA... [options]`"
+    ("`DATA... --method METHOD [options]` (cnn without --method), the older form of `train`, as `METHOD DATA... "
+     "[options]`")
     at = next((i for i, a in enumerate(argv) if a == '--method' or a.startswith('--method=')), None)
     if at is None: return ['cnn', *argv]
     method, n = (argv[at].partition('=')[2], 1) if '=' in argv[at] else (argv[at+1] if at + 1 < len(argv) else '', 2)
@@ -155,17 +183,21 @@ def _older_form(argv:list, fams)->list:
 
 # %% ../nbs/10_cli.ipynb #37f48619
 def train_args(argv:list)->dict:
-    "The arguments of `train METHOD DATA... --out DIR [options]`, or of the older `train DATA... --out DIR --method METHOD [options]`"
+    ("The arguments of `train METHOD DATA... --out DIR [options]`, or of the older `train DATA... --out DIR --method "
+     "METHOD [options]`")
     from deepfake_detect.base import families, detector_class
     fams = families()
     if not argv or argv[0] in ('-h', '--help'):
-        print(f"usage: deepfake-detect train METHOD DATA_DIR [DATA_DIR ...] --out DIR [options]\n\n{train_cmd.__doc__}.\n\nmethods: {', '.join(sorted(fams))}\n"
-              "`deepfake-detect train METHOD --help` lists a family's options. The older form, `train DATA_DIR --out DIR --method METHOD`, works too.",
+        print("usage: deepfake-detect train METHOD DATA_DIR [DATA_DIR ...] --out DIR "
+              f"[options]\n\n{train_cmd.__doc__}.\n\nmethods: {', '.join(sorted(fams))}\n"
+              "`deepfake-detect train METHOD --help` lists a family's options. The older form, `train DATA_DIR --out "
+              "DIR --method METHOD`, works too.",
               file=sys.stdout if argv else sys.stderr)
         raise SystemExit(0 if argv else 2)
     method, *rest = argv if argv[0] in fams else _older_form(argv, fams)
     cls, typed = detector_class(method), {a.split('=')[0] for a in rest}
-    given = {(new if isinstance(new, str) else new[0]): old[2:].replace('-', '_') for old, new in cls.aliases.items() if old in typed}  # named in messages
+    given = {(new if isinstance(new, str) else new[0]): old[2:].replace('-', '_') for old, new in cls.aliases.items()
+             if old in typed}  # named in messages
     return dict(method=method, **vars(train_parser(method).parse_args(rest)), _given=given)
 
 train_cmd.parse = train_args  # main parses `train` with it
@@ -177,7 +209,8 @@ def explain_cmd(model_dir:str, # model directory
                 overwrite:bool=False): # replace an existing --out
     "A figure of what drove a detector's verdict on one image, as its family draws it"
     from deepfake_detect.base import load_detector
-    check_out(out, [model_dir, image], overwrite=overwrite); open_image(image)  # a file that is no image: one line naming it
+    check_out(out, [model_dir, image], overwrite=overwrite)
+    open_image(image)  # a file that is no image: one line naming it
     load_detector(model_dir).explain(image, out); print(f"wrote {out}")
 
 # %% ../nbs/10_cli.ipynb #ebc90866
@@ -194,7 +227,8 @@ def predict_cmd(model_dir:str, # model directory
                 kaggle:bool=False, # write the competition's filename,class file (class 0 = AI, 1 = Real)
                 submit:str=None, # submit the file to Kaggle with this message
                 bs:int=64,
-                unreadable:str='real', # with --kaggle: the class of a file that cannot be read, ai or real (the competition needs one)
+                # with --kaggle: the class of a file that cannot be read, ai or real (the competition needs one)
+                unreadable:str='real',
                 abstain:bool=True, # label images outside the detector's training domain unknown
                 overwrite:bool=False): # replace an existing --out that is not an earlier predictions file
     "Predict P(ai) for images; one row per image file, unreadable files get their error"
@@ -223,7 +257,9 @@ def evaluate_cmd(model_dir:str, # model directory
     m = evaluate(model_dir, data_dir, out, max_per_class)
     if m is None: return  # launched on several processes: rank 0 wrote the report
     print(f"report: {out}/summary.md\n" + '\n'.join(f"{k}: {v}" for k,v in m.items() if k != 'in_domain'))
-    if m['in_domain'] is not None and m['out_of_domain'] > 0: print('on the images in domain: ' + ', '.join(f"{k} {v:.4f}" for k,v in m['in_domain'].items() if k in ('accuracy', 'roc_auc', 'n')))
+    if m['in_domain'] is not None and m['out_of_domain'] > 0:
+        print('on the images in domain: ' + ', '.join(f"{k} {v:.4f}" for k,v in m['in_domain'].items()
+                                                      if k in ('accuracy', 'roc_auc', 'n')))
 
 # %% ../nbs/10_cli.ipynb #8b4b6d4f
 def cross_cmd(models:str, # comma-separated model directories
@@ -263,7 +299,8 @@ def traces_extract_cmd(data_dir:str, # folder of images
                        out:Param("features file to write (.npz)", str, required=True)=None,
                        kernel:int=3, # EM kernel size
                        variant:str='em', # em or simple (the study's)
-                       features:str='kernels,stats,cooc,spectrum', # comma-separated parts of kernels,stats,blocks,cooc,spectrum
+                       # comma-separated parts of kernels,stats,blocks,cooc,spectrum
+                       features:str='kernels,stats,cooc,spectrum',
                        colour:str='YCbCr', # colour space of the channels: YCbCr or RGB
                        workers:int=0, # processes
                        resume:bool=False, # continue from the last checkpoint
@@ -275,7 +312,8 @@ def traces_extract_cmd(data_dir:str, # folder of images
     _positive(every=every, kernel=kernel)
     check_out(out, [data_dir], own=_is_features, overwrite=overwrite)
     from deepfake_detect.distributed import is_main
-    extract_folder(data_dir, out, trace_config(kernel, variant, tuple(features.split(',')), colour), workers, resume, every)
+    extract_folder(data_dir, out, trace_config(kernel, variant, tuple(features.split(',')), colour), workers, resume,
+                   every)
     if is_main(): print(f"wrote {out}")
 
 # %% ../nbs/10_cli.ipynb #f6839c31
@@ -294,9 +332,13 @@ def search_cmd(data_dir:str, # labelled folder, or kaggle:owner/name
     from deepfake_detect.data import get_source
     from deepfake_detect.search import search, grid
     if archs and not sizes: raise UserError("--archs needs --sizes")
-    _between(epochs=(epochs, 1, 1000), bs=(bs, 1, 4096), lr=(lr, 1e-8, 10), sizes=(_ints(sizes, '--sizes') if sizes else None, 16, 2048), items=(_ints(items, '--items') if items else None, 16, 2048))
-    check_out(out, [data_dir] + ([test] if test else []), own=marked('search'), overwrite=overwrite, folder=True, mark='search')
-    trials = grid(archs.split(','), _ints(sizes, '--sizes'), _ints(items, '--items') if items else None) if archs else None
+    _between(epochs=(epochs, 1, 1000), bs=(bs, 1, 4096), lr=(lr, 1e-8, 10),
+             sizes=(_ints(sizes, '--sizes') if sizes else None, 16, 2048),
+             items=(_ints(items, '--items') if items else None, 16, 2048))
+    check_out(out, [data_dir] + ([test] if test else []), own=marked('search'), overwrite=overwrite, folder=True,
+              mark='search')
+    trials = grid(archs.split(','), _ints(sizes, '--sizes'), _ints(items, '--items') if items
+                  else None) if archs else None
     df = search(get_source(data_dir), out, trials, epochs=epochs, lr=lr, bs=bs, aug=aug, pretrained=pretrained,
                 scratch=scratch.split(',') if scratch else None, test=get_source(test) if test else None)
     print(df.to_string(index=False))
@@ -312,15 +354,21 @@ def ensemble_cmd(run_dir:str, # search run directory
     from deepfake_detect.detectors.ensemble import ensemble
     check_out(out, [Path(run_dir)/'trials'], own=_is_model_dir, overwrite=overwrite, folder=True)
     r = ensemble(run_dir, out, how, members.split(',') if members else None, select)
-    print(f"members: {r['members']}\nvalidation: ensemble accuracy {r['valid']['accuracy']:.4f} AUC {r['valid']['roc_auc']:.4f}; "
-          f"best single ({r['best_single']['trial']}) accuracy {r['best_single']['accuracy']:.4f} AUC {r['best_single']['roc_auc']:.4f}")
+    print(f"members: {r['members']}\nvalidation: ensemble accuracy {r['valid']['accuracy']:.4f} AUC "
+          f"{r['valid']['roc_auc']:.4f}; "
+          f"best single ({r['best_single']['trial']}) accuracy {r['best_single']['accuracy']:.4f} AUC "
+          f"{r['best_single']['roc_auc']:.4f}")
     if 'test' in r:
-        t = r['test']; print(f"held out (n={t['n']}): ensemble accuracy {t['ensemble']['accuracy']:.4f} AUC {t['ensemble']['roc_auc']:.4f}; "
-                             f"best single ({t['best_single']['trial']}) accuracy {t['best_single']['accuracy']:.4f} AUC {t['best_single']['roc_auc']:.4f}")
+        t = r['test']
+        print(f"held out (n={t['n']}): ensemble accuracy {t['ensemble']['accuracy']:.4f} AUC "
+              f"{t['ensemble']['roc_auc']:.4f}; "
+                             f"best single ({t['best_single']['trial']}) accuracy {t['best_single']['accuracy']:.4f} "
+                             f"AUC {t['best_single']['roc_auc']:.4f}")
 
 # %% ../nbs/10_cli.ipynb #f7d4781a
 def serve_cmd(model_dirs:Param("model directories to load", str, nargs='+'),
-              host:str='127.0.0.1', # address to bind; another (e.g. 0.0.0.0) only when the page should be reachable from other machines
+              # address to bind; another (e.g. 0.0.0.0) only when the page should be reachable from other machines
+              host:str='127.0.0.1',
               port:int=8000): # port to listen on
     "A page to try the detectors on uploaded images, with a JSON endpoint (POST /api/verdicts)"
     from deepfake_detect.serve import serve
@@ -333,26 +381,32 @@ def serve_cmd(model_dirs:Param("model directories to load", str, nargs='+'),
 def reseal_cmd(model_dir:str): # a model directory made or edited by hand
     "Check a model directory made or edited by hand as loading does (all but its seal), then seal it"
     from deepfake_detect.base import reseal
-    det = reseal(model_dir); print(f"sealed {model_dir}: a {det.config['method']} detector, {len(det.config['files'])} files")
+    det = reseal(model_dir)
+    print(f"sealed {model_dir}: a {det.config['method']} detector, {len(det.config['files'])} files")
 
 # %% ../nbs/10_cli.ipynb #41f08b4d
 def _option(s:str)->tuple:
-    "`key=value` of `--opt` as `(key, value)`, the value read as JSON where it parses (numbers, true/false, lists), else as text"
+    ("`key=value` of `--opt` as `(key, value)`, the value read as JSON where it parses (numbers, true/false, lists), "
+     "else as text")
     k, eq, v = s.partition('=')
     if not (eq and k.isidentifier()): raise UserError(f"--opt {s!r}: expected key=value, e.g. views=4")
     try: return k, json.loads(v)
     except ValueError: return k, v
 
 # %% ../nbs/10_cli.ipynb #53cc9d47
-def loso_cmd(sources:Param("source folders, three or more: each holds ai/, real/ or both (e.g. the photographs of one place, the images of one generator)", str, nargs='+'),
-             out:Param("report folder to write (loso.csv, loso.md, loso.png, the cached features)", str, required=True)=None,
+def loso_cmd(sources:Param("source folders, three or more: each holds ai/, real/ or both (e.g. the photographs of one "
+                           "place, the images of one generator)", str, nargs='+'),
+             out:Param("report folder to write (loso.csv, loso.md, loso.png, the cached features)", str,
+                       required=True)=None,
              method:str='probe', # comma-separated families that fit a head on features (probe, traces, npr); several: also the mean of their P(ai)
-             opt:Param("a family's training option key=value, for every family listed that has it (e.g. views=4, size=192, clf=lda); repeatable", str, nargs='*')=None,
+             opt:Param("a family's training option key=value, for every family listed that has it (e.g. views=4, "
+                       "size=192, clf=lda); repeatable", str, nargs='*')=None,
              max_per_source:int=None, # score a seeded subset of at most this many images per source and class
              max_per_class:int=None, # train on at most this many images per source and class
              seed:int=42,
              overwrite:bool=False): # replace a folder another command of this project wrote
-    "Leave one source out: train on all the other sources, score the one left out; the shares right, unknown and wrong per source"
+    ("Leave one source out: train on all the other sources, score the one left out; the shares right, unknown and "
+     "wrong per source")
     import pandas as pd
     from deepfake_detect.data import class_files, MIN_PER_CLASS
     from deepfake_detect.base import detector_class, SklearnDetector
@@ -360,15 +414,19 @@ def loso_cmd(sources:Param("source folders, three or more: each holds ai/, real/
     from deepfake_detect.evaluate import md_table
     _between(max_per_source=(max_per_source, 1, 10**7), max_per_class=(max_per_class, MIN_PER_CLASS, 10**7))
     opts, fams = dict(map(_option, opt or [])), {m: detector_class(m) for m in method.split(',')}
-    if bad := [m for m, c in fams.items() if not issubclass(c, SklearnDetector)]: raise UserError(f"--method {bad[0]}: this family fits no head on features, which the table needs")
+    if bad := [m for m, c in fams.items() if not issubclass(c, SklearnDetector)]:
+        raise UserError(f"--method {bad[0]}: this family fits no head on features, which the table needs")
     known = {m: set(inspect.signature(c.unfitted).parameters) for m, c in fams.items()}
-    if bad := sorted(set(opts) - set().union(*known.values())): raise UserError(f"--opt {bad[0]}: no family in --method {method} takes it")
+    if bad := sorted(set(opts) - set().union(*known.values())):
+        raise UserError(f"--opt {bad[0]}: no family in --method {method} takes it")
     for s in sources: class_files(s, min_classes=1)
     check_out(out, sources, own=marked('loso'), overwrite=overwrite, folder=True, mark='loso')
     imgs = source_images(sources, max_per_source, seed)
-    folds = {m: source_folds(sources, out, m, imgs, max_per_class, seed, **{k: v for k, v in opts.items() if k in known[m]}) for m in fams}
+    folds = {m: source_folds(sources, out, m, imgs, max_per_class, seed,
+                             **{k: v for k, v in opts.items() if k in known[m]}) for m in fams}
     tables = [fold_table(m, f, imgs, sources) for m, f in folds.items()]
-    if len(folds) > 1: tables.append(fold_table('mean of ' + '+'.join(folds), mean_folds(list(folds.values()), imgs), imgs, sources))
+    if len(folds) > 1:
+        tables.append(fold_table('mean of ' + '+'.join(folds), mean_folds(list(folds.values()), imgs), imgs, sources))
     df = pd.concat(tables, ignore_index=True); write_sources(df, out); print(md_table(df))
 
 # %% ../nbs/10_cli.ipynb #3ee2f9e8
@@ -376,26 +434,102 @@ DEMO_SWEEP = dict(jpeg=[100, 90, 75, 50], scale=[0.5, 1.0, 2.0], blur=[0, 0.5, 1
 
 def _demo_cnn_args():
     from deepfake_detect.weights import offline_weights
-    if offline_weights() is not None: return dict(arch='tf_efficientnet_lite0', pretrained=True), 'tf_efficientnet_lite0, ImageNet weights from the offline extra'
-    if not hf_offline(): return dict(arch='tf_efficientnet_lite0', pretrained=True), 'tf_efficientnet_lite0, ImageNet weights downloaded'
+    if offline_weights() is not None:
+        return dict(arch='tf_efficientnet_lite0',
+                    pretrained=True), 'tf_efficientnet_lite0, ImageNet weights from the offline extra'
+    if not hf_offline():
+        return dict(arch='tf_efficientnet_lite0', pretrained=True), 'tf_efficientnet_lite0, ImageNet weights downloaded'
     return dict(arch='resnet10t', pretrained=False), 'resnet10t from scratch (no network, offline extra not installed)'
 
 # %% ../nbs/10_cli.ipynb #d1f68e2b
 def _metrics_table(ms:dict)->str:
-    keys = ['accuracy', 'accuracy_at_0_5', 'balanced_accuracy', 'roc_auc', 'average_precision', 'accuracy_ai', 'accuracy_real', 'ece', 'threshold', 'n']
-    rows = [f"| {k} | " + ' | '.join(f"{m[k]:.3f}" if isinstance(m[k], float) else str(m[k]) for m in ms.values()) + ' |' for k in keys]
+    keys = ['accuracy', 'accuracy_at_0_5', 'balanced_accuracy', 'roc_auc', 'average_precision', 'accuracy_ai',
+            'accuracy_real', 'ece', 'threshold', 'n']
+    rows = [f"| {k} | " + ' | '.join(f"{m[k]:.3f}" if isinstance(m[k], float) else str(m[k])
+                                     for m in ms.values()) + ' |' for k in keys]
     return _md_table('metric', ms, rows)
 
 # %% ../nbs/10_cli.ipynb #4a76e4bb
 def _plots_table(ms:dict)->str:
     "Markdown table of each detector's confusion, ROC and reliability plots (`reports/NAME/`), one column per detector"
     return _md_table('', ms, [f"| {label} | " + ' | '.join(f"![](reports/{n}/{f}.png)" for n in ms) + ' |'
-                              for label, f in [('confusion', 'confusion'), ('ROC', 'roc'), ('reliability', 'reliability')]])
+                              for label, f in [('confusion', 'confusion'), ('ROC', 'roc'),
+                                               ('reliability', 'reliability')]])
 
 # %% ../nbs/10_cli.ipynb #155a04b1
 def _md_table(corner:str, cols, rows:list)->str:
     "A markdown table: a header of `corner` and `cols`, then the already formatted `rows`"
     return f"| {corner} | {' | '.join(cols)} |\n|---|{'---|'*len(cols)}\n" + '\n'.join(rows)
+
+# %% ../nbs/10_cli.ipynb #64edbf84
+_DEMO_REPORT = """# deepfake_detect demo
+
+Embedded data (no download): {n} training and {n_test} held-out images per class, {size}x{size} PNG;
+"real" are crops of photographs bundled with scikit-image, "ai" the same kind of crops through a simulated generator's last stage
+(down-sampling, transposed-convolution or interpolation up-sampling, a small convolution).
+
+![demo images](demo_images.png)
+
+## Data audit
+
+```
+{audit}
+```
+
+## Held-out results
+
+Scored on the held-out set, at each model's threshold chosen on its validation split (and at 0.5).
+
+{metrics}
+
+- traces: per channel of YCbCr (JPEG's luminance and chroma), the 3x3 EM kernel (Popescu & Farid, with outlier model), its noise statistics, the co-occurrences of its residual and the spectrum of its posterior map (the default parts), Random Forest.
+- cnn: {cnn_note}, fine-tuned {epochs} epochs, no resampling augmentation.
+- probe: tf_efficientnet_lite0 {weights}, frozen: per stage the means and standard deviations of its channels, the channel covariances of the stages with at most 128 channels, logistic regression trained on the eight rotations and mirror images of each image and applied to their average.
+
+## What the detectors can and cannot tell
+
+Each detector's share of images outside its training domain (labelled `unknown` by `predict`), and its share flagged AI, on the held-out demo images (`test`, labelled) and on three kinds of image it never saw (`tiny`: 32-pixel crops enlarged, `noise`, `smooth` renders; unlabelled):
+
+{cross}
+![out of domain](reports/cross/cross_out_of_domain.png)
+
+## Explaining the traces detector
+
+![explain](reports/traces/explain.png)
+
+Mean kernels per class: ![kernels](models/traces/kernels.png)
+
+## Plots
+
+{plots}
+
+## Robustness
+
+{robust}
+
+Wall time of this run: {seconds:.0f} s.
+"""  # the demo's report.md: fields filled by `run_demo`
+
+# %% ../nbs/10_cli.ipynb #7732fe85
+def _demo_models(tr:Path, te:Path, out:Path, size:int, epochs:int, sweep:dict, progress:bool)->tuple:
+    ("Train, evaluate and stress the traces, CNN and probe on the demo data, skipping what an earlier run finished: "
+     "`(metrics by name, the CNN's description, whether ImageNet weights were used)`")
+    from deepfake_detect.detectors.traces import train_traces
+    from deepfake_detect.detectors.cnn import train
+    from deepfake_detect.detectors.probe import train_probe
+    from deepfake_detect.evaluate import evaluate, robustness
+    cnn_args, cnn_note = _demo_cnn_args(); ms = {}
+    for name, fit in [('traces', lambda d: train_traces(tr, d, clf='rf', progress=progress)),
+                      ('cnn', lambda d: train(tr, d, size=size, item=size, epochs=epochs, bs=32, lr=2e-3, aug='flip',
+                                              progress=progress, **cnn_args)),
+                      ('probe', lambda d: train_probe(tr, d, 'tf_efficientnet_lite0', size=size,
+                                                      pretrained=cnn_args['pretrained'], progress=progress))]:
+        mdir, rdir = out/'models'/name, out/'reports'/name
+        if not (mdir/'metrics.json').exists(): fit(mdir)
+        if not (rdir/'metrics.json').exists(): evaluate(mdir, te, rdir, progress=progress)
+        if not (rdir/'robustness.csv').exists(): robustness(mdir, te, rdir, sweep, progress=progress)
+        ms[name] = json.loads((rdir/'metrics.json').read_text())
+    return ms, cnn_note, cnn_args['pretrained']
 
 # %% ../nbs/10_cli.ipynb #9f90e6b9
 def run_demo(out='demo_out', # folder for data, models and the report
@@ -407,74 +541,25 @@ def run_demo(out='demo_out', # folder for data, models and the report
     "Build the demo data, train and evaluate every detector on it, and write `out/report.md`"
     from deepfake_detect.demo import make_demo_dataset, show_demo, make_other_images
     from deepfake_detect.data import audit
-    from deepfake_detect.detectors.traces import train_traces, TracesDetector
-    from deepfake_detect.detectors.cnn import train
-    from deepfake_detect.detectors.probe import train_probe
-    from deepfake_detect.evaluate import evaluate, robustness, cross_domain, md_table
+    from deepfake_detect.detectors.traces import TracesDetector
+    from deepfake_detect.evaluate import cross_domain, md_table
     from deepfake_detect.metrics import save_fig
     out = Path(out); t0 = time.time()
-    tr = make_demo_dataset(out/'data'/'train', n, seed, size); te = make_demo_dataset(out/'data'/'test', max(10, n//2), seed+1, size)
+    tr = make_demo_dataset(out/'data'/'train', n, seed, size)
+    te = make_demo_dataset(out/'data'/'test', max(10, n//2), seed+1, size)
     save_fig(show_demo(tr), out/'demo_images.png', dpi=70)
-    a = audit(tr); cnn_args, cnn_note = _demo_cnn_args(); ms, notes = {}, {}
-    for name, fit in [('traces', lambda d: train_traces(tr, d, clf='rf', progress=progress)),
-                      ('cnn', lambda d: train(tr, d, size=size, item=size, epochs=epochs, bs=32, lr=2e-3, aug='flip', progress=progress, **cnn_args)),
-                      ('probe', lambda d: train_probe(tr, d, 'tf_efficientnet_lite0', size=size, pretrained=cnn_args['pretrained'], progress=progress))]:
-        mdir, rdir = out/'models'/name, out/'reports'/name
-        if not (mdir/'metrics.json').exists(): fit(mdir)
-        if not (rdir/'metrics.json').exists(): evaluate(mdir, te, rdir, progress=progress)
-        if not (rdir/'robustness.csv').exists(): robustness(mdir, te, rdir, sweep or DEMO_SWEEP, progress=progress)
-        ms[name] = json.loads((rdir/'metrics.json').read_text())
-    TracesDetector.load(out/'models'/'traces').explain(sorted((te/'ai').iterdir())[0], out/'reports'/'traces'/'explain.png')
-    others = [make_other_images(out/'data'/'other'/k, k, n=max(10, n//2), seed=seed) for k in ('tiny', 'noise', 'smooth')]
+    ms, cnn_note, pretrained = _demo_models(tr, te, out, size, epochs, sweep or DEMO_SWEEP, progress)
+    TracesDetector.load(out/'models'/'traces').explain(sorted((te/'ai').iterdir())[0],
+                                                       out/'reports'/'traces'/'explain.png')
+    others = [make_other_images(out/'data'/'other'/k, k, n=max(10, n//2), seed=seed)
+              for k in ('tiny', 'noise', 'smooth')]
     cross = cross_domain([out/'models'/k for k in ms], [te, *others], out/'reports'/'cross')
-    robust = '\n\n'.join(f"{n}: ![](reports/{n}/robustness.png)" for n in ms)
-    report = f"""# deepfake_detect demo
-
-Embedded data (no download): {n} training and {max(10, n//2)} held-out images per class, {size}x{size} PNG;
-"real" are crops of photographs bundled with scikit-image, "ai" the same kind of crops through a simulated generator's last stage
-(down-sampling, transposed-convolution or interpolation up-sampling, a small convolution).
-
-![demo images](demo_images.png)
-
-## Data audit
-
-```
-{a}
-```
-
-## Held-out results
-
-Scored on the held-out set, at each model's threshold chosen on its validation split (and at 0.5).
-
-{_metrics_table(ms)}
-
-- traces: per channel of YCbCr (JPEG's luminance and chroma), the 3x3 EM kernel (Popescu & Farid, with outlier model), its noise statistics, the co-occurrences of its residual and the spectrum of its posterior map (the default parts), Random Forest.
-- cnn: {cnn_note}, fine-tuned {epochs} epochs, no resampling augmentation.
-- probe: tf_efficientnet_lite0 {'with ImageNet weights' if cnn_args['pretrained'] else 'from random weights (no pretrained weights here)'}, frozen: per stage the means and standard deviations of its channels, the channel covariances of the stages with at most 128 channels, logistic regression trained on the eight rotations and mirror images of each image and applied to their average.
-
-## What the detectors can and cannot tell
-
-Each detector's share of images outside its training domain (labelled `unknown` by `predict`), and its share flagged AI, on the held-out demo images (`test`, labelled) and on three kinds of image it never saw (`tiny`: 32-pixel crops enlarged, `noise`, `smooth` renders; unlabelled):
-
-{md_table(cross.assign(model=cross.model.map(lambda m: Path(m).name), folder=cross.folder.map(lambda f: Path(f).name)).drop(columns=['kind']))}
-![out of domain](reports/cross/cross_out_of_domain.png)
-
-## Explaining the traces detector
-
-![explain](reports/traces/explain.png)
-
-Mean kernels per class: ![kernels](models/traces/kernels.png)
-
-## Plots
-
-{_plots_table(ms)}
-
-## Robustness
-
-{robust}
-
-Wall time of this run: {time.time()-t0:.0f} s.
-"""
+    cross = cross.assign(model=cross.model.map(lambda m: Path(m).name), folder=cross.folder.map(lambda f: Path(f).name))
+    report = _DEMO_REPORT.format(
+        n=n, n_test=max(10, n//2), size=size, audit=audit(tr), metrics=_metrics_table(ms), cnn_note=cnn_note,
+        epochs=epochs, weights='with ImageNet weights' if pretrained else 'from random weights (no pretrained weights here)',
+        cross=md_table(cross.drop(columns=['kind'])), plots=_plots_table(ms),
+        robust='\n\n'.join(f"{n}: ![](reports/{n}/robustness.png)" for n in ms), seconds=time.time()-t0)
     atomic_write_text(out/'report.md', report)
     return out/'report.md'
 
@@ -492,7 +577,8 @@ def demo_cmd(out:str='demo_out', # folder for data, models and the report
 @contextmanager
 def log_lines(stream=None, # where the lines go (default: standard output); a terminal keeps the redrawn bar
              ):
-    "Within this block, fastprogress's console bars print a line per tenth of the way to `stream`, unless it is a terminal"
+    ("Within this block, fastprogress's console bars print a line per tenth of the way to `stream`, unless it is a "
+     "terminal")
     import fastprogress.fastprogress as fp
     stream = stream or sys.stdout; cls = fp.ConsoleProgressBar
     if stream.isatty(): yield; return
@@ -500,7 +586,8 @@ def log_lines(stream=None, # where the lines go (default: standard output); a te
         self.prefix, self.shown = '', -1; fp.ProgressBar.__init__(self, gen, total, display, leave, parent, master)
     def on_update(self, val, text):
         tenth = int(10*val/self.total) if self.total else val
-        if self.display and (tenth > self.shown or val == self.total): self.shown = tenth; print(f"{self.prefix} {text}".strip(), file=stream, flush=True)
+        if self.display and (tenth > self.shown or val == self.total):
+            self.shown = tenth; print(f"{self.prefix} {text}".strip(), file=stream, flush=True)
     saved = cls.__init__, cls.on_update, cls.on_iter_end, fp.WRITER_FN
     cls.__init__, cls.on_update, cls.on_iter_end, fp.WRITER_FN = init, on_update, fp.ProgressBar.on_iter_end, partial(print, file=stream, flush=True)
     try: yield
@@ -511,31 +598,40 @@ RESUMABLE = {'search': 'finished trials are kept: rerun the same command to go o
              'traces extract': 'the last checkpoint is kept: rerun with --resume to go on',
              'demo': 'finished models and reports are kept: rerun the same command to go on',
              'loso': "each family's features, once computed, are kept in --out: rerun the same command to go on"}
-COMMANDS = {'demo': demo_cmd, 'audit': audit_cmd, 'train': train_cmd, 'predict': predict_cmd, 'evaluate': evaluate_cmd, 'cross': cross_cmd,
-            'robustness': robustness_cmd, 'traces extract': traces_extract_cmd, 'search': search_cmd, 'ensemble': ensemble_cmd, 'serve': serve_cmd,
+COMMANDS = {'demo': demo_cmd, 'audit': audit_cmd, 'train': train_cmd, 'predict': predict_cmd, 'evaluate': evaluate_cmd,
+            'cross': cross_cmd,
+            'robustness': robustness_cmd, 'traces extract': traces_extract_cmd, 'search': search_cmd,
+            'ensemble': ensemble_cmd, 'serve': serve_cmd,
             'reseal': reseal_cmd, 'loso': loso_cmd, 'explain': explain_cmd, 'families': families_cmd}
 
 def _usage()->str:
     w = max(map(len, COMMANDS))
     return "usage: deepfake-detect SUBCOMMAND [options]\n\nTell photographs from AI-generated images.\n\nsubcommands:\n" + \
-           '\n'.join(f"  {k:{w}}  {f.__doc__}" for k,f in COMMANDS.items()) + "\n\n`deepfake-detect SUBCOMMAND --help` explains one."
+           '\n'.join(f"  {k:{w}}  {f.__doc__}"
+                     for k,f in COMMANDS.items()) + "\n\n`deepfake-detect SUBCOMMAND --help` explains one."
 
 # %% ../nbs/10_cli.ipynb #63015149
 def main(argv:list|None=None)->int:
     "Entry point of the `deepfake-detect` console script"
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] in ('-h', '--help'): print(_usage(), file=sys.stdout if argv else sys.stderr); return 0 if argv else 2
+    if not argv or argv[0] in ('-h', '--help'):
+        print(_usage(), file=sys.stdout if argv else sys.stderr); return 0 if argv else 2
     name = ' '.join(argv[:2]) if ' '.join(argv[:2]) in COMMANDS else argv[0]
-    if name not in COMMANDS: print(f"deepfake-detect: error: unknown subcommand {argv[0]!r}\n\n{_usage()}", file=sys.stderr); return 2
+    if name not in COMMANDS:
+        print(f"deepfake-detect: error: unknown subcommand {argv[0]!r}\n\n{_usage()}", file=sys.stderr); return 2
     tune_malloc(); warnings.filterwarnings('ignore', message='.*torch.jit.script.*')
-    logging.getLogger('torch.utils.cpp_extension').setLevel(logging.ERROR)  # 'No CUDA runtime is found' on every CPU compile: not the user's business
+    # 'No CUDA runtime is found' on every CPU compile: not the user's business
+    logging.getLogger('torch.utils.cpp_extension').setLevel(logging.ERROR)
     func, rest = COMMANDS[name], argv[len(name.split()):]
     try:
-        args = func.parse(rest) if hasattr(func, 'parse') else vars(parser_for(func, f"deepfake-detect {name}").parse_args(rest))
+        args = func.parse(rest) if hasattr(func, 'parse') else vars(parser_for(func,
+                f"deepfake-detect {name}").parse_args(rest))
         with log_lines(): func(**args)
     except UserError as e: print(f"deepfake-detect {name}: error: {e}", file=sys.stderr); return 2
     except KeyboardInterrupt:
-        print(f"interrupted; {RESUMABLE.get(name, 'nothing was written (outputs appear only when complete)')}", file=sys.stderr); return 130
+        print(f"interrupted; {RESUMABLE.get(name, 'nothing was written (outputs appear only when complete)')}",
+              file=sys.stderr)
+        return 130
     return 0
 
 # %% ../nbs/10_cli.ipynb #74218f02

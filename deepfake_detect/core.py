@@ -71,31 +71,39 @@ def not_regular(path)->str:
     "Why `path` cannot be read as a file, or '' for a regular file; from `stat` alone, nothing is opened"
     try: st = os.stat(path)
     except FileNotFoundError: return 'no such file'
-    except OSError as e: return 'a symbolic link that loops' if e.errno == errno.ELOOP else f'cannot be read ({e.strerror})'
+    except OSError as e:
+        return 'a symbolic link that loops' if e.errno == errno.ELOOP else f'cannot be read ({e.strerror})'
     if stat.S_ISREG(st.st_mode): return ''
     return f"not a regular file but {_KINDS.get(stat.S_IFMT(st.st_mode), 'a special file')}: remove it or point at an image file"
 
 # %% ../nbs/00_core.ipynb #a3698054
 def open_regular(path)->io.BufferedReader:
-    "`path` opened for reading where it is a regular file (checked before and after opening), else `ImageError` saying what it is"
+    ("`path` opened for reading where it is a regular file (checked before and after opening), else `ImageError` "
+     "saying what it is")
     why = not_regular(path)
     if why: raise ImageError(path, why)
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    if not stat.S_ISREG(os.fstat(fd).st_mode): os.close(fd); raise ImageError(path, 'not a regular file: point at an image file')
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd); raise ImageError(path, 'not a regular file: point at an image file')
     return os.fdopen(fd, 'rb')
 
 # %% ../nbs/00_core.ipynb #3b03e80e
 MAX_UNZIPPED = 2 << 30  # bytes the members of a model's zip file (skops, npz) may take once decompressed
 
 def check_zip(path, limit:int=MAX_UNZIPPED):
-    "A `UserError` unless `path` is a zip file whose members take at most `limit` bytes decompressed (read from its directory)"
+    ("A `UserError` unless `path` is a zip file whose members take at most `limit` bytes decompressed (read from its "
+     "directory)")
     try:
         with open_regular(path) as f, zipfile.ZipFile(f) as z: total = sum(i.file_size for i in z.infolist())
-    except (zipfile.BadZipFile, OSError, ImageError) as e: raise UserError(f"{path}: not a readable zip file ({str(e)[:80]}); retrain the model") from None
-    if total > limit: raise UserError(f"{path}: decompresses to {total/2**20:,.0f} MB, over the {limit/2**20:,.0f} MB a model file may take; use model directories from sources you trust")
+    except (zipfile.BadZipFile, OSError, ImageError) as e:
+        raise UserError(f"{path}: not a readable zip file ({str(e)[:80]}); retrain the model") from None
+    if total > limit:
+        raise UserError(f"{path}: decompresses to {total/2**20:,.0f} MB, over the {limit/2**20:,.0f} MB a model file "
+                        "may take; use model directories from sources you trust")
 
 # %% ../nbs/00_core.ipynb #1c562c9b
-IMAGE_EXTENSIONS = {k for k, v in mimetypes.types_map.items() if v.startswith('image/')}  # what fastai's get_image_files reads
+# what fastai's get_image_files reads
+IMAGE_EXTENSIONS = {k for k, v in mimetypes.types_map.items() if v.startswith('image/')}
 
 def image_files(path)->list:
     "Image files under the folder `path` (not hidden, by extension), sorted; links are followed, into no folder twice"
@@ -115,9 +123,11 @@ def _umask()->int:
 # %% ../nbs/00_core.ipynb #a46a6186
 @contextmanager
 def atomic_path(path):
-    "Yield a temporary path beside `path`; on success rename it to `path` atomically, with the umask's permissions (never over a special file)"
+    ("Yield a temporary path beside `path`; on success rename it to `path` atomically, with the umask's permissions "
+     "(never over a special file)")
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    if os.path.lexists(path) and not path.is_symlink() and not stat.S_ISREG(os.lstat(path).st_mode): raise UserError(f"{path}: {not_regular(path).split(':')[0]}, which an output never replaces")
+    if os.path.lexists(path) and not path.is_symlink() and not stat.S_ISREG(os.lstat(path).st_mode):
+        raise UserError(f"{path}: {not_regular(path).split(':')[0]}, which an output never replaces")
     fd,tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix=path.suffix); os.close(fd)
     try:
         yield Path(tmp)
@@ -153,16 +163,19 @@ def _exchange(a, b)->bool:
 # %% ../nbs/00_core.ipynb #c5c4c116
 @contextmanager
 def atomic_dir(path):
-    "Yield a temporary folder beside `path`; on success it replaces `path` whole (an existing folder stays complete until then)"
+    ("Yield a temporary folder beside `path`; on success it replaces `path` whole (an existing folder stays complete "
+     "until then)")
     path = Path(path)
-    if path.exists() and not path.is_dir(): raise UserError(f"{path}: a file is in the way of the folder to write; choose another --out")
+    if path.exists() and not path.is_dir():
+        raise UserError(f"{path}: a file is in the way of the folder to write; choose another --out")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f'.{path.name}.partial-'))
     try:
         yield tmp
         os.chmod(tmp, 0o777 & ~_umask())
         if not path.exists(): os.rename(tmp, path)
-        elif not _exchange(tmp, path):  # no atomic exchange here: two renames, the old folder kept until the new one is in place
+        # no atomic exchange here: two renames, the old folder kept until the new one is in place
+        elif not _exchange(tmp, path):
             old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f'.{path.name}.old-')); os.rmdir(old)
             os.rename(path, old); os.rename(tmp, path); tmp = old
     finally: shutil.rmtree(tmp, ignore_errors=True)  # after an exchange tmp holds the old folder
@@ -182,37 +195,60 @@ def _under_model_dir(p:Path)->Path|None:
     "The model directory (a folder with a config.json) that `p` is in, if any"
     return next((d for d in p.parents if (d/'config.json').is_file()), None)
 
+# %% ../nbs/00_core.ipynb #425eeaed
+def _check_existing(out:Path, own, overwrite:bool, folder:bool):
+    "A `UserError` unless the existing `out` may be replaced (see `check_out`)"
+    why = '' if out.is_dir() else not_regular(out)
+    if why and why != 'no such file':
+        raise UserError(f"{out}: {why.split(':')[0]}, which an output never replaces; choose another --out")
+    if out.is_dir() != folder:
+        raise UserError(f"{out}: is a {'folder' if out.is_dir() else 'file'}; --out needs a "
+                        f"{'folder' if folder else 'file'} name")
+    mine = own is not None and own(out)
+    if folder and not mine and any(out.iterdir()) and not (overwrite and (out/MARKER).is_file()):
+        raise UserError(f"{out}: a folder this command did not write "
+                        f"({'a model directory' if (out/'config.json').is_file() else 'no ' + MARKER + ' marker'}); choose a new or empty --out")
+    if not folder and not mine and not overwrite:
+        raise UserError(f"{out}: exists and is not an earlier output of this command; choose another --out, or "
+                        "pass --overwrite to replace it")
+
+# %% ../nbs/00_core.ipynb #a338b05e
+def _check_writable(out:Path, folder:bool):
+    "A `UserError` unless the folder `out` goes in can be created and written"
+    parent = out if folder and out.exists() else out.parent
+    try: parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"{out}: cannot create its folder ({e.strerror}); choose another --out") from None
+    try:
+        fd, t = tempfile.mkstemp(dir=parent)
+        os.close(fd); os.unlink(t)  # a real write: permissions, read-only file systems, quotas
+    except OSError as e:
+        raise UserError(f"{out}: cannot write in {parent} ({e.strerror}); choose another --out") from None
+
 # %% ../nbs/00_core.ipynb #134c1b80
 def check_out(out, # output file or folder
               inputs=(), # paths the run reads
               own=None, # predicate: is an existing out an earlier output of the same command?
               overwrite:bool=False, # replace another regular file, or a folder another command of this project wrote (never an input, a model or a special file)
               folder:bool=False, # out is a folder
-              mark:str|None=None, # folder outputs: create the folder with this command's marker (`marked(mark)` recognises it)
+              # folder outputs: create the folder with this command's marker (`marked(mark)` recognises it)
+              mark:str|None=None,
              )->Path:
-    "`out` checked before any work: not an input, not in a model directory, not another command's output, writable; else a `UserError`"
+    ("`out` checked before any work: not an input, not in a model directory, not another command's output, writable; "
+     "else a `UserError`")
     out = Path(out); r = out.resolve(); cwd = Path.cwd().resolve()
-    if folder and (r == cwd or r in cwd.parents): raise UserError(f"{out}: is the current folder or holds it, which a run cannot replace; choose another --out")
+    if folder and (r == cwd or r in cwd.parents):
+        raise UserError(f"{out}: is the current folder or holds it, which a run cannot replace; choose another --out")
     for p in (Path(x).resolve() for x in inputs):
-        if r == p or r in p.parents or (p.is_dir() and p in r.parents and r.suffix.lower() in Image.registered_extensions()):
+        if r == p or r in p.parents or (p.is_dir() and p in r.parents
+                                        and r.suffix.lower() in Image.registered_extensions()):
             raise UserError(f"{out}: is an input of this run (or holds one); choose another --out")
-        if folder and p.is_dir() and p in r.parents: raise UserError(f"{out}: is inside the input folder {p}; choose another --out")
+        if folder and p.is_dir() and p in r.parents:
+            raise UserError(f"{out}: is inside the input folder {p}; choose another --out")
     md = _under_model_dir(r)
     if md is not None: raise UserError(f"{out}: is inside the model directory {md}; write outputs elsewhere")
-    if os.path.lexists(out):
-        why = '' if out.is_dir() else not_regular(out)
-        if why and why != 'no such file': raise UserError(f"{out}: {why.split(':')[0]}, which an output never replaces; choose another --out")
-        if out.is_dir() != folder: raise UserError(f"{out}: is a {'folder' if out.is_dir() else 'file'}; --out needs a {'folder' if folder else 'file'} name")
-        mine = own is not None and own(out)
-        if folder and not mine and any(out.iterdir()) and not (overwrite and (out/MARKER).is_file()):
-            raise UserError(f"{out}: a folder this command did not write ({'a model directory' if (out/'config.json').is_file() else 'no ' + MARKER + ' marker'}); choose a new or empty --out")
-        if not folder and not mine and not overwrite:
-            raise UserError(f"{out}: exists and is not an earlier output of this command; choose another --out, or pass --overwrite to replace it")
-    parent = out if folder and out.exists() else out.parent
-    try: parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise UserError(f"{out}: cannot create its folder ({e.strerror}); choose another --out") from None
-    try: fd, t = tempfile.mkstemp(dir=parent); os.close(fd); os.unlink(t)  # a real write: permissions, read-only file systems, quotas
-    except OSError as e: raise UserError(f"{out}: cannot write in {parent} ({e.strerror}); choose another --out") from None
+    if os.path.lexists(out): _check_existing(out, own, overwrite, folder)
+    _check_writable(out, folder)
     if mark: out.mkdir(parents=True, exist_ok=True); save_json(out/MARKER, dict(command=mark))
     return out
 
@@ -232,14 +268,19 @@ def _reduce_factor(w, h, max_pixels): return max(1, int(np.ceil(np.sqrt(w*h/max_
 
 # %% ../nbs/00_core.ipynb #3a4a67ce
 def _peak_bytes(img:Image.Image, f:int)->int:
-    "Bytes `open_image` holds at once for `img` at its current (draft) size: Pillow's pixels, then its copies reduced by `f` and in RGB"
-    w, h = img.size; per = 1 if img.mode in ('1', 'L', 'P') else 2 if img.mode.startswith('I;16') else 4  # Pillow keeps other modes in 32 bits
+    ("Bytes `open_image` holds at once for `img` at its current (draft) size: Pillow's pixels, then its copies reduced"
+     " by `f` and in RGB")
+    w, h = img.size
+    # Pillow keeps other modes in 32 bits
+    per = 1 if img.mode in ('1', 'L', 'P') else 2 if img.mode.startswith('I;16') else 4
     small = (w//f)*(h//f)
-    return w*h*per + (small*per if f > 1 else 0) + (small*4 if img.mode != 'RGB' else 0) + (small*8 if img.mode.startswith(('I', 'F')) else 0)
+    return w*h*per + (small*per if f > 1 else 0) + (small*4 if img.mode != 'RGB' else 0) + (small*8
+            if img.mode.startswith(('I', 'F')) else 0)
 
 # %% ../nbs/00_core.ipynb #cd1860c6
 class _Budget:
-    "Bytes that may be decoding at once in this process: `take` waits until its share fits (one image alone always fits)"
+    ("Bytes that may be decoding at once in this process: `take` waits until its share fits (one image alone always "
+     "fits)")
     def __init__(self, total:int): self.total, self.used, self.cv = total, 0, threading.Condition()
     @contextmanager
     def take(self, n:int):
@@ -249,14 +290,16 @@ class _Budget:
         finally:
             with self.cv: self.used -= n; self.cv.notify_all()
 
-DECODING = _Budget(1 << 30)  # decoded bytes in flight across the threads of one process (the CNN's loaders decode several at once)
+# decoded bytes in flight across the threads of one process (the CNN's loaders decode several at once)
+DECODING = _Budget(1 << 30)
 
 # %% ../nbs/00_core.ipynb #61fc8cff
 _HEADERS = threading.Lock()
 
 @contextmanager
 def unguarded():
-    "Pillow's decompression-bomb check off within this block, to read headers of any size (`open_image` bounds the decoded bytes)"
+    ("Pillow's decompression-bomb check off within this block, to read headers of any size (`open_image` bounds the "
+     "decoded bytes)")
     with _HEADERS, warnings.catch_warnings():
         warnings.simplefilter('ignore', Image.DecompressionBombWarning)
         old, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
@@ -266,7 +309,8 @@ def unguarded():
 # %% ../nbs/00_core.ipynb #50824712
 def open_image(path, # image file
                max_pixels:int=50_000_000, # larger images are reduced by an integer factor below this
-               max_bytes:int=512 << 20, # images that would take more to decode and convert (after JPEG draft reduction) are refused
+               # images that would take more to decode and convert (after JPEG draft reduction) are refused
+               max_bytes:int=512 << 20,
               )->Image.Image:
     "Open `path` as an 8-bit RGB image, or raise `ImageError` saying why not"
     path = Path(path)
@@ -276,18 +320,23 @@ def open_image(path, # image file
         try:
             with unguarded(): img = Image.open(fp)
             w,h = img.size; f = _reduce_factor(w, h, max_pixels)
-            if size < w*h/(4096 if img.format == 'JPEG' else 16384):  # a real image of that size cannot be this small: the header lies
-                raise ImageError(path, f'the header claims {w}x{h} pixels but the file holds {size:,} bytes: truncated or forged; remove it')
+            # a real image of that size cannot be this small: the header lies
+            if size < w*h/(4096 if img.format == 'JPEG' else 16384):
+                raise ImageError(path, f'the header claims {w}x{h} pixels but the file holds {size:,} bytes: truncated '
+                                       'or forged; remove it')
             if f > 1 and img.format == 'JPEG': img.draft('RGB', (w//f, h//f)); f = _reduce_factor(*img.size, max_pixels)
             need = _peak_bytes(img, f)
-            if need > max_bytes: raise ImageError(path, f'{w}x{h} {img.mode} pixels need {need/2**20:,.0f} MB to decode and convert, over the {max_bytes >> 20} MB limit: downscale it first')
+            if need > max_bytes:
+                raise ImageError(path, f'{w}x{h} {img.mode} pixels need {need/2**20:,.0f} MB to decode and convert, '
+                                       f'over the {max_bytes >> 20} MB limit: downscale it first')
             with DECODING.take(need):
                 img.load()
                 img = ImageOps.exif_transpose(img)
                 f = _reduce_factor(*img.size, max_pixels)
                 if f > 1: img = img.reduce(f)
                 return _to_rgb(img)
-        except UnidentifiedImageError: raise ImageError(path, 'not an image file Pillow can read (wrong extension or corrupt): remove it') from None
+        except UnidentifiedImageError:
+            raise ImageError(path, 'not an image file Pillow can read (wrong extension or corrupt): remove it') from None
         except (OSError, SyntaxError, ValueError) as e:
             raise ImageError(path, f'corrupt or truncated image ({e}): re-download or remove it') from None
 

@@ -48,14 +48,19 @@ def get_source(spec:str, # a folder, kaggle:owner/name[/versions/N] or competiti
     if spec.startswith('competition:'):
         comp = spec.removeprefix('competition:')
         if not iskaggle and not kaggle_credentials():
-            raise UserError(f"{spec}: no Kaggle credentials; put kaggle.json in ~/.kaggle or set KAGGLE_USERNAME and KAGGLE_KEY, "
+            raise UserError(f"{spec}: no Kaggle credentials; put kaggle.json in ~/.kaggle or set KAGGLE_USERNAME and "
+                            "KAGGLE_KEY, "
                             "or run on Kaggle with the competition's data attached")
-        if not iskaggle and not is_online('www.kaggle.com'): raise UserError(f"{spec}: cannot reach www.kaggle.com; connect to the network")
+        if not iskaggle and not is_online('www.kaggle.com'):
+            raise UserError(f"{spec}: cannot reach www.kaggle.com; connect to the network")
         from fastkaggle import setup_comp
         try: return Path(setup_comp(comp))
-        except SystemExit as e: raise UserError(f"{spec}: the Kaggle API refused ({e}); check your credentials and that you joined the competition") from None
+        except SystemExit as e:
+            raise UserError(f"{spec}: the Kaggle API refused ({e}); check your credentials and that you joined the "
+                            "competition") from None
     path = Path(spec)
-    if not path.is_dir(): raise UserError(f"{spec}: no such folder; give a folder with one sub-folder per class (ai/fake and real)")
+    if not path.is_dir():
+        raise UserError(f"{spec}: no such folder; give a folder with one sub-folder per class (ai/fake and real)")
     return path
 
 # %% ../nbs/01_data.ipynb #ea24b85d
@@ -66,7 +71,8 @@ def label_of(path)->str:
     "The class of an image from its parent folder: 'ai' (ai/fake) or 'real', any case"
     name = Path(path).parent.name
     try: return CLASS_NAMES[name.lower()]
-    except KeyError: raise UserError(f"{path}: its folder {name!r} is not a class name; use ai (or fake) and real") from None
+    except KeyError:
+        raise UserError(f"{path}: its folder {name!r} is not a class name; use ai (or fake) and real") from None
 
 # %% ../nbs/01_data.ipynb #c7208e68
 def class_files(path, # dataset folder with one sub-folder per class
@@ -76,15 +82,18 @@ def class_files(path, # dataset folder with one sub-folder per class
     path = Path(path)
     if not path.is_dir(): raise UserError(f"{path}: no such folder")
     files = image_files(path)
-    if not files: raise UserError(f"{path}: no image files found; expected sub-folders ai/ (or fake/) and real/ holding images")
+    if not files:
+        raise UserError(f"{path}: no image files found; expected sub-folders ai/ (or fake/) and real/ holding images")
     found = sorted({f.parent.relative_to(path).as_posix() for f in files})
     bad = [d for d in found if Path(d).name.lower() not in CLASS_NAMES]
-    if bad: raise UserError(f"{path}: images must sit in class folders named ai (or fake) and real; found folders {found}")
+    if bad:
+        raise UserError(f"{path}: images must sit in class folders named ai (or fake) and real; found folders {found}")
     out = {}
     for f in files: out.setdefault(label_of(f), []).append(f)
     if len(out) < min_classes:
         missing = sorted(set(VOCAB)-set(out))
-        raise UserError(f"{path}: only class {sorted(out)} has images (folders found: {found}); add images of {missing} to train or evaluate")
+        raise UserError(f"{path}: only class {sorted(out)} has images (folders found: {found}); add images of "
+                        f"{missing} to train or evaluate")
     return out
 
 # %% ../nbs/01_data.ipynb #8660aac6
@@ -117,10 +126,13 @@ def usable(files:list, # training files
     for cls in VOCAB:
         idx = [i for i,f in enumerate(files) if label_of(f) == cls]; n = int(ok[idx].sum()) if idx else 0
         bad = [Path(files[i]).name for i in idx if not ok[i]]
-        if n < min_per_class: short.append(f"class {cls!r} has {n} readable image(s)" + (f" (unreadable: {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''})" if bad else ''))
-    if short: raise UserError('; '.join(short) + f"; training needs {min_per_class} per class: add images or fix the files")
+        if n < min_per_class:
+            short.append(f"class {cls!r} has {n} readable image(s)" + (f" (unreadable: {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''})" if bad else ''))
+    if short:
+        raise UserError('; '.join(short) + f"; training needs {min_per_class} per class: add images or fix the files")
     if len(skipped): print(f"skipped {len(skipped)} unreadable image(s), listed in skipped.csv in the model directory: "
-                           f"{', '.join(Path(p).name for p in skipped.path[:5])}{' ...' if len(skipped) > 5 else ''}", file=sys.stderr)
+                           f"{', '.join(Path(p).name for p in skipped.path[:5])}{' ...' if len(skipped) > 5 else ''}",
+                           file=sys.stderr)
     return ok, skipped
 
 # %% ../nbs/01_data.ipynb #4d21faf5
@@ -129,7 +141,8 @@ def _resize_one(rel, src, dest, max_size, ext):
     if out.exists(): return ''
     try: img = open_image(src/rel)
     except ImageError as e: return e.reason
-    if max_size and max(img.size) > max_size: r = max_size/max(img.size); img = img.resize((int(img.width*r), int(img.height*r)), Image.BILINEAR)
+    if max_size and max(img.size) > max_size:
+        r = max_size/max(img.size); img = img.resize((int(img.width*r), int(img.height*r)), Image.BILINEAR)
     with atomic_path(out) as tmp: img.save(tmp, format=Image.registered_extensions().get(out.suffix.lower(), 'PNG'))
     return ''
 
@@ -162,13 +175,15 @@ def balanced_subset(files_by_class:dict, # {class: files}, e.g. from class_files
 def source_counts(fbcs:list, # {class: files} of each source, from class_files
                   max_per_class:int|None=None, # at most this many images of a class from one source
                  )->list:
-    "Images of each class each source gives: the same total per class, shared by its sources as evenly as whole images allow"
+    ("Images of each class each source gives: the same total per class, shared by its sources as evenly as whole "
+     "images allow")
     held = {c: [i for i, f in enumerate(fbcs) if f.get(c)] for c in VOCAB}
     if missing := [c for c in VOCAB if not held[c]]:
         raise UserError(f"no source holds images of class {missing[0]!r}: add a folder with a {missing[0]}/ sub-folder")
     per = {c: min([len(fbcs[i][c]) for i in held[c]] + ([max_per_class] if max_per_class else [])) for c in VOCAB}
     total = min(per[c]*len(held[c]) for c in VOCAB)
-    share = lambda c, i: total//len(held[c]) + (held[c].index(i) < total % len(held[c]))  # the first sources take the remainder
+    # the first sources take the remainder
+    share = lambda c, i: total//len(held[c]) + (held[c].index(i) < total % len(held[c]))
     return [{c: share(c, i) for c in VOCAB if i in held[c]} for i in range(len(fbcs))]
 
 # %% ../nbs/01_data.ipynb #df919703
@@ -176,7 +191,8 @@ def balanced_sources(fbcs:list, # {class: files} of each source
                      max_per_class:int|None=None, seed:int=42)->list:
     "The files each source gives (`source_counts` of each class, drawn with `seed` as `balanced_subset` draws)"
     def draw(fbc, counts):
-        rng = random.Random(seed); return [f for k in sorted(counts) for f in sorted(rng.sample(sorted(fbc[k]), counts[k]))]
+        rng = random.Random(seed)
+        return [f for k in sorted(counts) for f in sorted(rng.sample(sorted(fbc[k]), counts[k]))]
     return [draw(fbc, n) for fbc, n in zip(fbcs, source_counts(fbcs, max_per_class))]
 
 # %% ../nbs/01_data.ipynb #f0380067
@@ -193,7 +209,8 @@ def training_files(path, # a dataset folder, or a list of them (sources: each ma
         return files, [dict(path=str(paths[0]), images=len(files))]
     fbcs = [class_files(p, min_classes=1) for p in paths]
     picked = balanced_sources(fbcs, max_per_class, seed)
-    return [f for fs in picked for f in fs], [dict(path=str(p), images=len(fs), classes=sorted(fbc)) for p, fs, fbc in zip(paths, picked, fbcs)]
+    return [f for fs in picked for f in fs], [dict(path=str(p), images=len(fs), classes=sorted(fbc))
+                                              for p, fs, fbc in zip(paths, picked, fbcs)]
 
 # %% ../nbs/01_data.ipynb #33d8bc2b
 def holdout_split(path, # dataset folder with one sub-folder per class
@@ -220,7 +237,8 @@ def data_dir(name:str)->Path|None:
 
 # %% ../nbs/01_data.ipynb #cfc93489
 _STD_LUMA = np.array([16,11,10,16,24,40,51,61,12,12,14,19,26,58,60,55,14,13,16,24,40,57,69,56,14,17,22,29,51,87,80,62,
-                      18,22,37,56,68,109,103,77,24,35,55,64,81,104,113,92,49,64,78,87,103,121,120,101,72,92,95,98,112,100,103,99])
+                      18,22,37,56,68,109,103,77,24,35,55,64,81,104,113,92,49,64,78,87,103,121,120,101,72,92,95,98,112,
+                      100,103,99])
 
 def jpeg_quality(img:Image.Image)->float:
     "Estimate the libjpeg quality (1-100) of a JPEG from its luminance table; NaN for other formats"
@@ -244,7 +262,8 @@ def image_meta(path)->dict:
 def _bias_features(df):
     X = pd.DataFrame(dict(width=df.width, height=df.height, aspect=df.width/df.height.clip(lower=1),
                           log_bytes=np.log1p(df.bytes), quality=df.quality.fillna(-1)))
-    return pd.concat([X, pd.get_dummies(df.format, prefix='format', dtype=float), pd.get_dummies(df['mode'], prefix='mode', dtype=float)], axis=1)
+    return pd.concat([X, pd.get_dummies(df.format, prefix='format', dtype=float),
+                      pd.get_dummies(df['mode'], prefix='mode', dtype=float)], axis=1)
 
 # %% ../nbs/01_data.ipynb #2d0957a6
 def _cv_score(X, y, seed=0):
@@ -253,25 +272,31 @@ def _cv_score(X, y, seed=0):
     k = min(5, int(np.bincount(y).min()))
     if k < 2: return float('nan')
     cv = StratifiedKFold(k, shuffle=True, random_state=seed)
-    return float(cross_val_score(DecisionTreeClassifier(max_depth=3, random_state=seed), X, y, cv=cv, scoring='balanced_accuracy').mean())
+    return float(cross_val_score(DecisionTreeClassifier(max_depth=3, random_state=seed), X, y, cv=cv,
+                                 scoring='balanced_accuracy').mean())
 
 # %% ../nbs/01_data.ipynb #cbe39b18
 class Audit:
     "What `audit` found: `files` (one row per image), `table` (per class), `score`, `warning`"
-    def __init__(self, files, table, score, by_field, warning): self.files,self.table,self.score,self.by_field,self.warning = files,table,score,by_field,warning
+    def __init__(self, files, table, score, by_field, warning):
+        self.files,self.table,self.score,self.by_field,self.warning = files,table,score,by_field,warning
     def __repr__(self):
         s = self.table.to_string() + f"\n\nmetadata-only balanced accuracy (5-fold CV, depth-3 tree): {self.score:.3f}"
         bad = self.files[self.files.format == 'unreadable'] if 'format' in self.files else []
-        if len(bad): s += f"\n{len(bad)} unreadable file(s): " + ', '.join(map(str, bad.path[:10])) + (' ...' if len(bad) > 10 else '')
+        if len(bad):
+            s += f"\n{len(bad)} unreadable file(s): " + ', '.join(map(str, bad.path[:10])) + (' ...' if len(bad) > 10
+                    else '')
         return s + (f"\nWARNING: {self.warning}" if self.warning else "\nno metadata shortcut found")
 
 # %% ../nbs/01_data.ipynb #2a08a79c
 def _summary(df):
     fmt = lambda s: ', '.join(f'{k}:{v}' for k,v in s.value_counts().items())
     return pd.DataFrame({cls: {'images': len(g), 'formats': fmt(g.format), 'modes': fmt(g['mode']),
-        'jpeg quality (median)': g.quality.median(), 'width (min/median/max)': f'{g.width.min()}/{int(g.width.median())}/{g.width.max()}',
+        'jpeg quality (median)': g.quality.median(),
+                               'width (min/median/max)': f'{g.width.min()}/{int(g.width.median())}/{g.width.max()}',
         'height (min/median/max)': f'{g.height.min()}/{int(g.height.median())}/{g.height.max()}',
-        'aspect w/h (median)': round(float((g.width/g.height.clip(lower=1)).median()), 3), 'square (%)': round(100*float((g.width==g.height).mean()), 1),
+        'aspect w/h (median)': round(float((g.width/g.height.clip(lower=1)).median()), 3),
+                               'square (%)': round(100*float((g.width==g.height).mean()), 1),
         'kB (median)': round(g.bytes.median()/1024, 1)} for cls,g in df.groupby('label')})
 
 # %% ../nbs/01_data.ipynb #b79e5f8a
@@ -286,18 +311,22 @@ def audit(path, # dataset folder with one sub-folder per class
     X, y = _bias_features(df), (df.label == 'ai').astype(int).values
     score = _cv_score(X.values, y)
     groups = {'format': [c for c in X if c.startswith('format_')], 'mode': [c for c in X if c.startswith('mode_')],
-              'size': ['width', 'height'], 'aspect': ['aspect'], 'file size': ['log_bytes'], 'jpeg quality': ['quality']}
+              'size': ['width', 'height'], 'aspect': ['aspect'], 'file size': ['log_bytes'],
+              'jpeg quality': ['quality']}
     by_field = {k: _cv_score(X[v].values, y) for k,v in groups.items() if v}
     warning = None
     if score >= warn_at:
-        top = ', '.join(f'{k} ({v:.2f})' for k,v in sorted(by_field.items(), key=lambda kv: -kv[1]) if v >= warn_at) or 'several fields together'
+        top = ', '.join(f'{k} ({v:.2f})' for k,v in sorted(by_field.items(), key=lambda kv: -kv[1])
+                        if v >= warn_at) or 'several fields together'
         warning = (f"file metadata alone separates the classes (balanced accuracy {score:.2f}); by field: {top}. "
-                   "A detector may learn the file, not the image: re-encode both classes alike (e.g. `resize_images(..., ext='.png')`) or balance these fields.")
+                   "A detector may learn the file, not the image: re-encode both classes alike (e.g. "
+                   "`resize_images(..., ext='.png')`) or balance these fields.")
     return Audit(df, table, score, by_field, warning)
 
 # %% ../nbs/01_data.ipynb #20e401f1
 def draw_jpeg_blur(rnd=random, p_jpeg:float=0.5, quality=(30, 100), p_blur:float=0.5, sigma=(0., 3.))->tuple:
-    "`(quality, sigma)` of one random perturbation (None where skipped), drawn with `rnd` (`random` or a `random.Random`)"
+    ("`(quality, sigma)` of one random perturbation (None where skipped), drawn with `rnd` (`random` or a "
+     "`random.Random`)")
     q = rnd.randint(*quality) if rnd.random() < p_jpeg else None
     return q, (rnd.uniform(*sigma) if rnd.random() < p_blur else None)
 
@@ -311,7 +340,8 @@ def jpeg_blur(img:Image.Image, quality:int|None=None, sigma:float|None=None)->Im
 
 # %% ../nbs/01_data.ipynb #2f2eba4b
 class JpegBlurred:
-    "An image file as `jpeg_blur(quality, sigma)` leaves it, opened when called (picklable: an item for worker processes)"
+    ("An image file as `jpeg_blur(quality, sigma)` leaves it, opened when called (picklable: an item for worker "
+     "processes)")
     def __init__(self, path, quality=None, sigma=None): self.path,self.quality,self.sigma = path,quality,sigma
     def __call__(self)->Image.Image: return jpeg_blur(open_image(self.path), self.quality, self.sigma)
     def __repr__(self): return f"JpegBlurred({str(self.path)!r}, quality={self.quality}, sigma={self.sigma})"

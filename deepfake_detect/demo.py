@@ -95,7 +95,8 @@ def make_other_images(dest, # folder to create (one flat folder of PNG images)
         elif kind == 'smooth':
             yy, xx = np.mgrid[0:size, 0:size]/size; c = rng.uniform(0, 255, (3, 3))
             a = c[0] + yy[..., None]*(c[1] - c[0]) + xx[..., None]*(c[2] - c[0])/2  # a colour gradient
-            a = np.clip(a + 40*np.exp(-((yy - rng.uniform())**2 + (xx - rng.uniform())**2)*20)[..., None], 0, 255).astype(np.uint8)
+            a = np.clip(a + 40*np.exp(-((yy - rng.uniform())**2 + (xx - rng.uniform())**2)*20)[..., None], 0,
+                        255).astype(np.uint8)
         else: raise ValueError(f"kind must be tiny, noise or smooth, not {kind!r}")
         with atomic_path(dest/f'{kind}_{i:04d}.png') as tmp: Image.fromarray(a).save(tmp, format='PNG')
     return dest

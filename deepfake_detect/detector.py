@@ -15,7 +15,8 @@ from .distributed import sharded, is_main
 __all__ = ['collect_files', 'predict_files', 'submit', 'load_detector']
 
 # %% ../nbs/06_detector.ipynb #dcba2b5c
-_all_ = ['load_detector']  # the one way in, from [the detector interface](01c_base.ipynb), kept here for scripts that import it from this module
+# the one way in, from [the detector interface](01c_base.ipynb), kept here for scripts that import it from this module
+_all_ = ['load_detector']
 
 # %% ../nbs/06_detector.ipynb #62282cb6
 def collect_files(paths)->list:
@@ -29,6 +30,27 @@ def collect_files(paths)->list:
             if os.path.realpath(f) not in seen: seen.add(os.path.realpath(f)); out.append(f)
     return out
 
+# %% ../nbs/06_detector.ipynb #2e060cd1
+def _kaggle_table(files:list, label:np.ndarray, errs:list, unreadable:str, out)->pd.DataFrame:
+    "The competition's filename,class table: an unreadable file gets the class `unreadable`, and a line on stderr"
+    for f, e in zip(files, errs):
+        if e: print(f"{f}: {e} (class {unreadable})", file=sys.stderr)
+    if any(errs):
+        print(f"{sum(map(bool, errs))} unreadable file(s) given class {unreadable} in {out}", file=sys.stderr)
+    cls = np.where(label == 'ai', 0, np.where(label == 'real', 1, int(unreadable == 'real')))
+    return pd.DataFrame({'filename': [f.name for f in files], 'class': cls})
+
+# %% ../nbs/06_detector.ipynb #36be1c71
+def _table(files:list, p:np.ndarray, label:np.ndarray, errs:list, dom:np.ndarray, abstain:bool)->pd.DataFrame:
+    "One row per file: P(ai), the label (`unknown` outside the domain where `abstain`), the domain score, any error"
+    out_dom = dom > 1
+    in_dom = np.where(np.isnan(dom), '', np.where(out_dom, 'no', 'yes'))
+    df = pd.DataFrame(dict(filename=[str(f) for f in files], p_ai=np.round(p, 6),
+                           label=np.where(out_dom & abstain, 'unknown', label),
+                           in_domain=in_dom, domain_score=np.round(dom, 4)))
+    if any(errs): df['error'] = errs
+    return df
+
 # %% ../nbs/06_detector.ipynb #dc7ef265
 def predict_files(model_dir, # model directory
                   paths:list, # image files or folders
@@ -37,9 +59,11 @@ def predict_files(model_dir, # model directory
                   kaggle:bool=False, # write the competition's filename,class file
                   bs:int=64, progress:bool=True,
                   unreadable:str='real', # Kaggle file: the class of a file that cannot be read, ai or real
-                  abstain:bool=True, # label an image outside the detector's training domain 'unknown' (False: ai or real anyway)
+                  # label an image outside the detector's training domain 'unknown' (False: ai or real anyway)
+                  abstain:bool=True,
                  )->pd.DataFrame:
-    "Predict P(ai) for every image under `paths` with the detector in `model_dir` and write a CSV (launched on several processes: each scores a share, rank 0 writes and returns the table, the others return None)"
+    ("Predict P(ai) for every image under `paths` with the detector in `model_dir` and write a CSV (launched on "
+     "several processes: each scores a share, rank 0 writes and returns the table, the others return None)")
     if unreadable not in ('ai', 'real'): raise UserError(f"unreadable must be ai or real, not {unreadable!r}")
     files = collect_files(paths)
     if not files: raise UserError(f"no image files found in {', '.join(map(str, paths))}")
@@ -50,17 +74,11 @@ def predict_files(model_dir, # model directory
     p, errs, dom = v
     label = np.where(np.isnan(p), '', np.where(p >= det.threshold, 'ai', 'real'))
     out_dom = dom > 1  # NaN (no domain model, or unreadable) is not out
-    if out_dom.any(): print(f"{int(out_dom.sum())} of {len(files)} images are outside what the detector was trained on" + (" (labelled unknown)" if abstain and not kaggle else ''), file=sys.stderr)
-    if kaggle:
-        for f, e in zip(files, errs):
-            if e: print(f"{f}: {e} (class {unreadable})", file=sys.stderr)
-        if any(errs): print(f"{sum(map(bool, errs))} unreadable file(s) given class {unreadable} in {out}", file=sys.stderr)
-        df = pd.DataFrame(dict(filename=[f.name for f in files], **{'class': np.where(label == 'ai', 0, np.where(label == 'real', 1, int(unreadable == 'real')))}))
-    else:
-        in_dom = np.where(np.isnan(dom), '', np.where(out_dom, 'no', 'yes'))
-        df = pd.DataFrame(dict(filename=[str(f) for f in files], p_ai=np.round(p, 6), label=np.where(out_dom & abstain, 'unknown', label),
-                               in_domain=in_dom, domain_score=np.round(dom, 4)))
-        if any(errs): df['error'] = errs
+    if out_dom.any():
+        note = " (labelled unknown)" if abstain and not kaggle else ''
+        print(f"{int(out_dom.sum())} of {len(files)} images are outside what the detector was trained on{note}",
+              file=sys.stderr)
+    df = _kaggle_table(files, label, errs, unreadable, out) if kaggle else _table(files, p, label, errs, dom, abstain)
     with atomic_path(out) as tmp: df.to_csv(tmp, index=False)
     return df
 
@@ -69,7 +87,9 @@ def _unique_names(files:list):
     "A `UserError` naming two files with the same base name (the competition's file keys rows by name)"
     seen = {}
     for f in files:
-        if f.name in seen: raise UserError(f"two images named {f.name}: {seen[f.name]} and {f}; the Kaggle file keys rows by file name: rename or remove one")
+        if f.name in seen:
+            raise UserError(f"two images named {f.name}: {seen[f.name]} and {f}; the Kaggle file keys rows by file "
+                            "name: rename or remove one")
         seen[f.name] = f
 
 # %% ../nbs/06_detector.ipynb #514b4757
@@ -79,8 +99,10 @@ def submit(csv, # submission file
     "Submit `csv` to a Kaggle competition, or raise `UserError` saying why it cannot"
     from fastkaggle import iskaggle
     from deepfake_detect.data import kaggle_credentials
-    if iskaggle: raise UserError("running on Kaggle: submit the notebook's output file from the competition page instead")
-    if not kaggle_credentials(): raise UserError("no Kaggle credentials: put kaggle.json in ~/.kaggle or set KAGGLE_USERNAME and KAGGLE_KEY")
+    if iskaggle:
+        raise UserError("running on Kaggle: submit the notebook's output file from the competition page instead")
+    if not kaggle_credentials():
+        raise UserError("no Kaggle credentials: put kaggle.json in ~/.kaggle or set KAGGLE_USERNAME and KAGGLE_KEY")
     if not is_online('www.kaggle.com'): raise UserError("cannot reach www.kaggle.com to submit; connect to the network")
     from fastkaggle import import_kaggle
     try: return import_kaggle().competition_submit_cli(str(csv), message, competition)

@@ -13,7 +13,8 @@ __all__ = ['processes', 'process_rank', 'is_main', 'state', 'share', 'concat', '
 
 # %% ../nbs/01d_distributed.ipynb #b28daf92
 def processes()->int:
-    "How many processes this run was launched with (`accelerate launch`, `torchrun`, `notebook_launcher`); 1 when not launched"
+    ("How many processes this run was launched with (`accelerate launch`, `torchrun`, `notebook_launcher`); 1 when not"
+     " launched")
     return max(int(os.environ.get('WORLD_SIZE', 0)), 1)
 
 # %% ../nbs/01d_distributed.ipynb #ccd1bb38
@@ -34,14 +35,16 @@ def state():
 
 # %% ../nbs/01d_distributed.ipynb #70b55112
 def share(items, rank:int|None=None, size:int|None=None)->list:
-    "Process `rank`'s contiguous share of `items` among `size` processes (default: this process's); the first ranks take one more"
+    ("Process `rank`'s contiguous share of `items` among `size` processes (default: this process's); the first ranks "
+     "take one more")
     rank = process_rank() if rank is None else rank; size = processes() if size is None else size
     n, extra = divmod(len(items), size); start = rank*n + min(rank, extra)
     return items[start:start + n + (rank < extra)]
 
 # %% ../nbs/01d_distributed.ipynb #1e49092c
 def concat(parts:list):
-    "One result from per-process `parts`, in rank order: arrays and lists joined, tuples element-wise, objects with a `concat` class method through it"
+    ("One result from per-process `parts`, in rank order: arrays and lists joined, tuples element-wise, objects with a"
+     " `concat` class method through it")
     first = parts[0]
     if hasattr(type(first), 'concat'): return type(first).concat(parts)
     if isinstance(first, tuple): return tuple(concat(list(p)) for p in zip(*parts))
@@ -51,7 +54,8 @@ def concat(parts:list):
 
 # %% ../nbs/01d_distributed.ipynb #dfbe62eb
 def gather(part)->list|None:
-    "Every process's `part`, in rank order, on rank 0 (which writes the output); None on the others, which so hold only their own share"
+    ("Every process's `part`, in rank order, on rank 0 (which writes the output); None on the others, which so hold "
+     "only their own share")
     if processes() == 1: return [part]
     state(); parts = [None]*processes() if is_main() else None
     torch.distributed.gather_object(part, parts, dst=0)
@@ -64,7 +68,8 @@ def barrier():
 
 # %% ../nbs/01d_distributed.ipynb #1896c363
 def sharded(fn, items, *args, combine=concat, **kwargs):
-    "`fn(items, *args, **kwargs)`, the items split across the launched processes and the results joined (`combine`) in order on rank 0; None on the others"
+    ("`fn(items, *args, **kwargs)`, the items split across the launched processes and the results joined (`combine`) "
+     "in order on rank 0; None on the others")
     items = list(items)
     if processes() == 1: return fn(items, *args, **kwargs)
     if 'progress' in kwargs: kwargs['progress'] = kwargs['progress'] and is_main()
@@ -76,7 +81,8 @@ def sharded(fn, items, *args, combine=concat, **kwargs):
 
 # %% ../nbs/01d_distributed.ipynb #f797c421
 def _broadcast(self, t, rank):
-    "fastai's `DistributedDL._broadcast` on the process group's own device (fastai's moves it to CUDA, which gloo on a CPU cannot use)"
+    ("fastai's `DistributedDL._broadcast` on the process group's own device (fastai's moves it to CUDA, which gloo on "
+     "a CPU cannot use)")
     t = torch.tensor(t, dtype=torch.long)
     if torch.distributed.get_backend() == 'nccl': t = t.cuda()
     torch.distributed.broadcast(t, rank)

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 import numpy as np
 from .core import *
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['DomainModel', 'fit_domain', 'image_side', 'size_facts', 'size_score', 'save_domain', 'load_domain']
@@ -19,55 +20,79 @@ def _bad_domain(path, what:str)->UserError:
 
 # %% ../nbs/01b_domain.ipynb #dad48d78
 class DomainModel:
-    "Whether feature rows are like a detector's training rows: near them in a standardised, PCA-reduced space, and not far off that space"
+    ("Whether feature rows are like a detector's training rows: near them in a standardised, PCA-reduced space, and "
+     "not far off that space")
     def __init__(self, arrays:dict, config:dict): self.a, self.config = arrays, config
     @property
     def threshold(self)->float:
         "The nearest-neighbour distance above which a row is out of domain (chosen on validation rows)"
         return self.config['threshold']
-    def parts(self, X)->tuple:
-        "`(Z, length, residual)` of rows `X` standardised: projected on the principal components, their length, and the length the projection leaves out; float64 (a row's result does not depend on the rows beside it), in blocks"
-        X, a = np.asarray(X, np.float32), {k: self.a[k].astype(np.float64) for k in ('mean', 'scale', 'basis')}
-        if 'columns' in self.a: X = X[:, self.a['columns']]  # the columns the model was fitted on
-        Z, r, e = [np.zeros((0, a['basis'].shape[1]))], [np.zeros(0)], [np.zeros(0)]
-        for s in range(0, len(X), 1024):
-            S = (X[s:s+1024] - a['mean'])/a['scale']; P = S @ a['basis']; s2 = (S*S).sum(1)
-            Z.append(P); r.append(np.sqrt(s2)); e.append(np.sqrt(np.maximum(s2 - (P*P).sum(1), 0)))
-        return np.concatenate(Z), np.concatenate(r), np.concatenate(e)
     def project(self, X)->np.ndarray:
         "Rows `X` standardised and projected on the principal components"
         return self.parts(X)[0]
-    def distance(self, X)->np.ndarray:
-        "Nearest-neighbour distance of each row of `X` to the training rows (NaN for a row with a NaN)"
-        X = np.asarray(X, np.float32); out = np.full(len(X), np.nan); ok = ~np.isnan(X).any(1)
-        if ok.any(): out[ok] = self._near(self.project(X[ok]))
-        return out
     def _near(self, Z)->np.ndarray:
         "The distance test on projected rows `Z`: k nearest training rows, or the nearest class mean"
         return _knn(Z, self.a['ref'], self.config['k']) if self.config['kind'] == 'knn' else _gauss(Z, self.a['means'])
-    def check(self, width:int, # features in the rows the detector gives it
-              path='domain.npz'):
-        "A `UserError` unless the arrays fit the config and rows of `width` features: shapes, finite values, column indices"
-        a, c = self.a, self.config; cols = a.get('columns')
-        if cols is not None and not (cols.ndim == 1 and cols.dtype.kind in 'iu' and len(cols) and cols.min() >= 0 and cols.max() < width): raise _bad_domain(path, f"its columns are not indices below {width}")
-        w = width if cols is None else len(cols)
-        shapes = dict(mean=(w,), scale=(w,), basis=(w, c['dims']), **({'ref': (c['n_ref'], c['dims'])} if c['kind'] == 'knn' else {}))
-        for k, shape in shapes.items():
-            v = a.get(k)
-            if v is None or v.shape != shape or v.dtype.kind != 'f' or not np.isfinite(v).all(): raise _bad_domain(path, f"{k} is not a finite array of shape {shape} ({getattr(v, 'shape', 'missing')})")
-        if c['kind'] == 'gauss' and not (a.get('means') is not None and a['means'].ndim == 2 and a['means'].shape[1] == c['dims'] and np.isfinite(a['means']).all()): raise _bad_domain(path, 'means do not fit its dims')
-        if (a['scale'] <= 0).any() or (c['kind'] == 'knn' and c['k'] > c['n_ref']): raise _bad_domain(path, 'its scales or k are out of range')
-    def score(self, X, items=None)->np.ndarray:
-        "At most 1 in domain, above 1 out: the largest ratio of a test to its threshold (distance; residual and shell where fitted; with the rows' `items`, image size); NaN where unknown"
-        X = np.asarray(X, np.float32); s = np.full(len(X), np.nan); ok = ~np.isnan(X).any(1); c = self.config
-        if ok.any():
-            Z, r, e = self.parts(X[ok])
-            t = self._near(Z)/c['threshold']
-            if 'residual' in c: t = np.maximum(t, e/c['residual'])
-            if 'shell' in c: t = np.maximum(t, np.maximum(r/c['shell'][1], c['shell'][0]/np.maximum(r, 1e-12)))
-            s[ok] = t
-        if items is None or 'sizes' not in c: return s
-        return np.maximum(s, size_score(items, c['sizes']))  # an image whose size cannot be read is not known to be in domain (NaN)
+
+# %% ../nbs/01b_domain.ipynb #cd145770
+@patch
+def parts(self:DomainModel, X)->tuple:
+    ("`(Z, length, residual)` of rows `X` standardised: projected on the principal components, their length, and the "
+     "length the projection leaves out; float64 (a row's result does not depend on the rows beside it), in blocks")
+    X, a = np.asarray(X, np.float32), {k: self.a[k].astype(np.float64) for k in ('mean', 'scale', 'basis')}
+    if 'columns' in self.a: X = X[:, self.a['columns']]  # the columns the model was fitted on
+    Z, r, e = [np.zeros((0, a['basis'].shape[1]))], [np.zeros(0)], [np.zeros(0)]
+    for s in range(0, len(X), 1024):
+        S = (X[s:s+1024] - a['mean'])/a['scale']; P = S @ a['basis']; s2 = (S*S).sum(1)
+        Z.append(P); r.append(np.sqrt(s2)); e.append(np.sqrt(np.maximum(s2 - (P*P).sum(1), 0)))
+    return np.concatenate(Z), np.concatenate(r), np.concatenate(e)
+
+# %% ../nbs/01b_domain.ipynb #3c4b4cb3
+@patch
+def distance(self:DomainModel, X)->np.ndarray:
+    "Nearest-neighbour distance of each row of `X` to the training rows (NaN for a row with a NaN)"
+    X = np.asarray(X, np.float32); out = np.full(len(X), np.nan); ok = ~np.isnan(X).any(1)
+    if ok.any(): out[ok] = self._near(self.project(X[ok]))
+    return out
+
+# %% ../nbs/01b_domain.ipynb #46bb00e5
+@patch
+def check(self:DomainModel, width:int, # features in the rows the detector gives it
+          path='domain.npz'):
+    ("A `UserError` unless the arrays fit the config and rows of `width` features: shapes, finite values, column "
+     "indices")
+    a, c = self.a, self.config; cols = a.get('columns')
+    if cols is not None and not (cols.ndim == 1 and cols.dtype.kind in 'iu' and len(cols) and cols.min() >= 0
+                                 and cols.max() < width):
+        raise _bad_domain(path, f"its columns are not indices below {width}")
+    w = width if cols is None else len(cols)
+    shapes = dict(mean=(w,), scale=(w,), basis=(w, c['dims']),
+                  **({'ref': (c['n_ref'], c['dims'])} if c['kind'] == 'knn' else {}))
+    for k, shape in shapes.items():
+        v = a.get(k)
+        if v is None or v.shape != shape or v.dtype.kind != 'f' or not np.isfinite(v).all():
+            raise _bad_domain(path, f"{k} is not a finite array of shape {shape} ({getattr(v, 'shape', 'missing')})")
+    if c['kind'] == 'gauss' and not (a.get('means') is not None and a['means'].ndim == 2
+                                     and a['means'].shape[1] == c['dims'] and np.isfinite(a['means']).all()):
+        raise _bad_domain(path, 'means do not fit its dims')
+    if (a['scale'] <= 0).any() or (c['kind'] == 'knn' and c['k'] > c['n_ref']):
+        raise _bad_domain(path, 'its scales or k are out of range')
+
+# %% ../nbs/01b_domain.ipynb #0fc37381
+@patch
+def score(self:DomainModel, X, items=None)->np.ndarray:
+    ("At most 1 in domain, above 1 out: the largest ratio of a test to its threshold (distance; residual and shell "
+     "where fitted; with the rows' `items`, image size); NaN where unknown")
+    X = np.asarray(X, np.float32); s = np.full(len(X), np.nan); ok = ~np.isnan(X).any(1); c = self.config
+    if ok.any():
+        Z, r, e = self.parts(X[ok])
+        t = self._near(Z)/c['threshold']
+        if 'residual' in c: t = np.maximum(t, e/c['residual'])
+        if 'shell' in c: t = np.maximum(t, np.maximum(r/c['shell'][1], c['shell'][0]/np.maximum(r, 1e-12)))
+        s[ok] = t
+    if items is None or 'sizes' not in c: return s
+    # an image whose size cannot be read is not known to be in domain (NaN)
+    return np.maximum(s, size_score(items, c['sizes']))
 
 # %% ../nbs/01b_domain.ipynb #2b8cf111
 def _knn(Z:np.ndarray, R:np.ndarray, k:int, exclude_self:bool=False)->np.ndarray:
@@ -84,36 +109,48 @@ def _gauss(Z:np.ndarray, means:np.ndarray)->np.ndarray:
     "Mahalanobis distance to the nearest class mean: Euclidean, as the components are whitened"
     return np.sqrt(((Z[:, None] - means[None])**2).sum(-1)).min(1)
 
+# %% ../nbs/01b_domain.ipynb #a5b07f8e
+def _components(X:np.ndarray, kind:str, dims:int, rng)->dict:
+    "The rows' standardisation and principal components (whitened for kind 'gauss'): arrays `mean`, `scale`, `basis`"
+    mean, scale = X.mean(0, dtype=np.float64), X.std(0, dtype=np.float64) + 1e-6
+    S = (X[rng.permutation(len(X))[:5000]] - mean)/scale
+    _, sv, Vt = np.linalg.svd(S - S.mean(0), full_matrices=False)
+    dims = min(dims, len(sv)); basis = Vt[:dims].T.astype(np.float32)
+    if kind == 'gauss':
+        # whitened: Euclidean distance is Mahalanobis
+        basis = basis/np.maximum(sv[:dims]/np.sqrt(max(len(S)-1, 1)), 1e-6)
+    return dict(mean=mean.astype(np.float32), scale=scale.astype(np.float32), basis=basis.astype(np.float32))
+
 # %% ../nbs/01b_domain.ipynb #fd5e1b72
 def fit_domain(X:np.ndarray, # training rows (NaN rows are ignored)
-               X_valid:np.ndarray, # validation rows the threshold is chosen on (empty: leave-one-out on the training rows)
+               X_valid:np.ndarray, # validation rows that set the thresholds (empty: leave-one-out on X)
                y:np.ndarray|None=None, # training labels (kind 'gauss': one mean per class)
-               kind:str='knn', # 'knn': mean distance to the k nearest training rows; 'gauss': Mahalanobis distance to the nearest class mean
+               kind:str='knn', # 'knn': mean distance to the k nearest training rows; 'gauss': to the nearest class mean
                dims:int=32, k:int=5, quantile:float=0.998, max_ref:int=20_000, seed:int=0,
-               residual:bool=True, # also test what the principal components leave out (kind 'knn'): a row far off their space is out
-               shell:bool=False, # also test the standardised row's length, both ways: too short (a featureless image) or too long is out
+               residual:bool=True, # also test what the principal components leave out (kind 'knn')
+               shell:bool=False, # also test the standardised row's length: too short or too long is out
                items=None, # the training images (paths): their sizes are recorded and checked by score
-               margin:float=1.5, # how far beyond the training images' sides an image may be (a factor) and still be in domain
-               columns=None, # indices of the columns of X the tests read (default: all); rows given to score keep every column
+               margin:float=1.5, # how far beyond the training images' sides an image stays in domain (a factor)
+               columns=None, # the columns of X the tests read (default: all); rows given to score keep every one
               )->DomainModel:
     "A `DomainModel` of the rows `X`, each test's threshold the `quantile` of the validation rows' values"
     if kind not in ('knn', 'gauss'): raise UserError(f"domain kind must be knn or gauss, not {kind!r}")
     X = np.asarray(X, np.float32); keep = ~np.isnan(X).any(1); rng = np.random.default_rng(seed)
     Xv = np.asarray(X_valid, np.float32)
-    if columns is not None: columns = np.asarray(columns, np.int64); X, Xv = X[:, columns], (Xv[:, columns] if len(Xv) else Xv)
+    if columns is not None:
+        columns = np.asarray(columns, np.int64); X, Xv = X[:, columns], (Xv[:, columns] if len(Xv) else Xv)
     if not keep.all(): X = X[keep]
-    mean, scale = X.mean(0, dtype=np.float64), X.std(0, dtype=np.float64) + 1e-6
-    S = (X[rng.permutation(len(X))[:5000]] - mean)/scale
-    _, sv, Vt = np.linalg.svd(S - S.mean(0), full_matrices=False)
-    dims = min(dims, len(sv)); basis = Vt[:dims].T.astype(np.float32)
-    if kind == 'gauss': basis = basis/np.maximum(sv[:dims]/np.sqrt(max(len(S)-1, 1)), 1e-6)  # whitened: Euclidean distance is Mahalanobis
-    a = dict(mean=mean.astype(np.float32), scale=scale.astype(np.float32), basis=basis.astype(np.float32))
+    a = _components(X, kind, dims, rng); dims = a['basis'].shape[1]
     Z = DomainModel(a, {}).project(X)
     if kind == 'knn': a['ref'] = Z[rng.permutation(len(Z))[:max_ref]].astype(np.float32)
-    else: a['means'] = np.stack([Z[np.asarray(y)[keep] == c].mean(0) for c in np.unique(np.asarray(y)[keep])]).astype(np.float32)
-    m = DomainModel(a, dict(kind=kind, dims=int(dims), k=int(k), quantile=quantile, n_ref=int(len(a['ref'] if kind == 'knn' else a['means'])), threshold=1.0))
+    else:
+        a['means'] = np.stack([Z[np.asarray(y)[keep] == c].mean(0)
+                               for c in np.unique(np.asarray(y)[keep])]).astype(np.float32)
+    m = DomainModel(a, dict(kind=kind, dims=int(dims), k=int(k), quantile=quantile,
+                            n_ref=int(len(a['ref'] if kind == 'knn' else a['means'])), threshold=1.0))
     Xv = Xv[~np.isnan(Xv).any(1)] if len(Xv) else Xv
-    d = m.distance(Xv) if len(Xv) else (_knn(Z, a['ref'], k, exclude_self=True) if kind == 'knn' else _gauss(Z, a['means']))
+    d = m.distance(Xv) if len(Xv) else (_knn(Z, a['ref'], k, exclude_self=True) if kind == 'knn'
+                                        else _gauss(Z, a['means']))
     m.config['threshold'] = float(max(np.quantile(d, quantile), 1e-6))
     _, r, e = m.parts(Xv if len(Xv) else X)
     if residual and kind == 'knn': m.config['residual'] = float(max(np.quantile(e, quantile), 1e-6))
@@ -124,7 +161,8 @@ def fit_domain(X:np.ndarray, # training rows (NaN rows are ignored)
 
 # %% ../nbs/01b_domain.ipynb #70372ae7
 def image_side(item)->tuple:
-    "`(shorter, longer)` side of an image path (from its header, of any size), PIL image or HxWx3 array; NaNs where it cannot be read"
+    ("`(shorter, longer)` side of an image path (from its header, of any size), PIL image or HxWx3 array; NaNs where "
+     "it cannot be read")
     from PIL import Image
     try:
         if isinstance(item, (str, Path)):
@@ -136,13 +174,15 @@ def image_side(item)->tuple:
 
 # %% ../nbs/01b_domain.ipynb #ecd9ee1c
 def size_facts(items, margin:float=1.5)->dict:
-    "The training images' sides: the smallest shorter side, the largest longer side, and the factor `margin` allowed beyond them"
+    ("The training images' sides: the smallest shorter side, the largest longer side, and the factor `margin` allowed "
+     "beyond them")
     s = np.array([image_side(i) for i in items]).reshape(-1, 2)
     return dict(min_side=float(np.nanmin(s[:, 0])), max_side=float(np.nanmax(s[:, 1])), margin=float(margin))
 
 # %% ../nbs/01b_domain.ipynb #fc2c6c51
 def size_score(items, facts:dict)->np.ndarray:
-    "Above 1 where an image's shorter side is below `min_side/margin` or its longer side above `max_side*margin` (the ratio); NaN where unreadable"
+    ("Above 1 where an image's shorter side is below `min_side/margin` or its longer side above `max_side*margin` (the"
+     " ratio); NaN where unreadable")
     s = np.array([image_side(i) for i in items]).reshape(-1, 2)
     return np.maximum(facts['min_side']/facts['margin']/s[:, 0], s[:, 1]/(facts['max_side']*facts['margin']))
 
@@ -154,7 +194,8 @@ def save_domain(m:DomainModel, path)->dict:
 
 # %% ../nbs/01b_domain.ipynb #310c48e9
 def load_domain(path, config:dict)->DomainModel|None:
-    "The domain model of the model directory `path` (None where its config has none); `DomainModel.check` then checks it against the rows"
+    ("The domain model of the model directory `path` (None where its config has none); `DomainModel.check` then checks"
+     " it against the rows")
     if 'domain' not in config: return None
     f = Path(path)/'domain.npz'
     if not f.is_file(): raise UserError(f"{f}: missing; the model directory is incomplete, retrain it")

@@ -19,7 +19,8 @@ __all__ = ['SWEEP', 'evaluate', 'perturb', 'robustness', 'md_table', 'cross_doma
 
 # %% ../nbs/07_evaluate.ipynb #9e4ec931
 def _labelled(data, max_per_class, seed):
-    files = balanced_subset(class_files(data), max_per_class, seed) if max_per_class else [f for fs in class_files(data).values() for f in fs]
+    files = balanced_subset(class_files(data), max_per_class, seed) if max_per_class else [f
+            for fs in class_files(data).values() for f in fs]
     return files, np.array([label_of(f) == 'ai' for f in files], int)
 
 # %% ../nbs/07_evaluate.ipynb #20c1ad6b
@@ -41,11 +42,15 @@ def evaluate(model_dir, # model directory
     m.update(out_of_domain=float((dom[ok] > 1).mean()), domain_known=bool(not np.isnan(dom[ok]).all()),
              in_domain=binary_metrics(y[inside], p[inside], det.threshold) if inside.any() else None)
     out.mkdir(parents=True, exist_ok=True); save_json(out/'metrics.json', m)
-    df = pd.DataFrame(dict(filename=[str(f) for f in files], label=np.where(y == 1, 'ai', 'real'), p_ai=p, domain_score=dom, error=errs))
+    df = pd.DataFrame(dict(filename=[str(f) for f in files], label=np.where(y == 1, 'ai', 'real'), p_ai=p,
+                           domain_score=dom, error=errs))
     with atomic_path(out/'predictions.csv') as tmp: df.to_csv(tmp, index=False)
-    plot_confusion(y[ok], p[ok], det.threshold, out/'confusion.png'); plot_roc(y[ok], p[ok], out/'roc.png'); plot_reliability(y[ok], p[ok], path=out/'reliability.png')
-    rows = '\n'.join(f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |" for k,v in m.items() if k != 'in_domain')
-    atomic_write_text(out/'summary.md', f"# Evaluation of `{model_dir}` on `{data}`\n\nmethod: {det.config['method']}\n\n| metric | value |\n|---|---|\n{rows}\n\n"
+    plot_confusion(y[ok], p[ok], det.threshold, out/'confusion.png')
+    plot_roc(y[ok], p[ok], out/'roc.png'); plot_reliability(y[ok], p[ok], path=out/'reliability.png')
+    rows = '\n'.join(f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |" for k,v in m.items()
+                     if k != 'in_domain')
+    atomic_write_text(out/'summary.md', f"# Evaluation of `{model_dir}` on `{data}`\n\nmethod: "
+                                        f"{det.config['method']}\n\n| metric | value |\n|---|---|\n{rows}\n\n"
                       "![confusion](confusion.png) ![roc](roc.png) ![reliability](reliability.png)\n")
     return m
 
@@ -53,14 +58,17 @@ def evaluate(model_dir, # model directory
 def perturb(img:Image.Image, kind:str, level:float)->Image.Image:
     "Apply one perturbation to an RGB image: jpeg (quality), scale (factor), blur (sigma) or crop (kept fraction)"
     if kind == 'jpeg': return jpeg_blur(img, quality=level)
-    if kind == 'scale': return img if level == 1 else img.resize((max(1, round(img.width*level)), max(1, round(img.height*level))), Image.BICUBIC)
+    if kind == 'scale':
+        return img if level == 1 else img.resize((max(1, round(img.width*level)), max(1, round(img.height*level))),
+                                                 Image.BICUBIC)
     if kind == 'blur': return jpeg_blur(img, sigma=level)
     if kind == 'crop':
         w,h = img.size; cw,ch = max(1, round(w*level)), max(1, round(h*level))
         return img.crop(((w-cw)//2, (h-ch)//2, (w-cw)//2+cw, (h-ch)//2+ch))
     raise UserError(f"unknown perturbation {kind!r}")
 
-SWEEP = dict(jpeg=[100, 95, 90, 75, 50, 30], scale=[0.5, 0.75, 1.0, 1.5, 2.0], blur=[0, 0.5, 1, 2, 3], crop=[1.0, 0.9, 0.75, 0.5])
+SWEEP = dict(jpeg=[100, 95, 90, 75, 50, 30], scale=[0.5, 0.75, 1.0, 1.5, 2.0], blur=[0, 0.5, 1, 2, 3],
+             crop=[1.0, 0.9, 0.75, 0.5])
 
 # %% ../nbs/07_evaluate.ipynb #4042bd7b
 def robustness(model_dir, # model directory
@@ -83,27 +91,32 @@ def robustness(model_dir, # model directory
             if pe is None: continue  # not rank 0: it has the results
             p, ok = pe[0], ~np.isnan(pe[0])
             m = binary_metrics(y[ok], p[ok], det.threshold)
-            rows.append(dict(perturbation=kind, level=lv, accuracy=m['accuracy'], balanced_accuracy=m['balanced_accuracy'], roc_auc=m['roc_auc'], n=m['n']))
+            rows.append(dict(perturbation=kind, level=lv, accuracy=m['accuracy'],
+                             balanced_accuracy=m['balanced_accuracy'], roc_auc=m['roc_auc'], n=m['n']))
             if progress and is_main(): print(f"{kind} {lv}: accuracy {m['accuracy']:.3f} AUC {m['roc_auc']:.3f}")
     df = pd.DataFrame(rows)
     if not is_main(): return df
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out/'robustness.csv') as tmp: df.to_csv(tmp, index=False)
-    kinds = df.perturbation.unique(); fig, axs = plt.subplots(1, len(kinds), figsize=(3.6*len(kinds), 3.2), squeeze=False)
+    kinds = df.perturbation.unique()
+    fig, axs = plt.subplots(1, len(kinds), figsize=(3.6*len(kinds), 3.2), squeeze=False)
     for ax, kind in zip(axs[0], kinds):
-        d = df[df.perturbation == kind]; ax.plot(d.level, d.accuracy, 'o-', label='accuracy'); ax.plot(d.level, d.roc_auc, 's--', label='AUC')
+        d = df[df.perturbation == kind]
+        ax.plot(d.level, d.accuracy, 'o-', label='accuracy'); ax.plot(d.level, d.roc_auc, 's--', label='AUC')
         ax.set_title(kind); ax.set_ylim(0, 1.02); ax.axhline(.5, c='gray', ls=':'); ax.set_xlabel('level')
     axs[0][0].legend(); plt.close(fig); save_fig(fig, out/'robustness.png', dpi=90)
     return df
 
 # %% ../nbs/07_evaluate.ipynb #b7fa08e0
 def _folder_files(folder, label:str|None=None, max_per_class:int|None=None, seed:int=42)->tuple:
-    "`(files, labels or None, kind)`: a labelled folder, a folder of one class, or a flat folder of images whose class is `label` (or unknown)"
+    ("`(files, labels or None, kind)`: a labelled folder, a folder of one class, or a flat folder of images whose "
+     "class is `label` (or unknown)")
     folder = Path(folder)
     if not folder.is_dir(): raise UserError(f"{folder}: no such folder")
     subs = {p.name.lower() for p in folder.iterdir() if p.is_dir()} & {'ai', 'fake', 'real'}
     if subs:
-        fbc = class_files(folder, min_classes=1); files = balanced_subset(fbc, max_per_class, seed) if max_per_class else [f for fs in fbc.values() for f in fs]
+        fbc = class_files(folder, min_classes=1)
+        files = balanced_subset(fbc, max_per_class, seed) if max_per_class else [f for fs in fbc.values() for f in fs]
         return files, np.array([label_of(f) == 'ai' for f in files], int), 'labelled' if len(fbc) > 1 else 'one class'
     files = image_files(folder)[:max_per_class] if max_per_class else image_files(folder)
     if not files: raise UserError(f"{folder}: no image files found")
@@ -115,7 +128,9 @@ def _folder_files(folder, label:str|None=None, max_per_class:int|None=None, seed
 def md_table(df:pd.DataFrame)->str:
     "A markdown table of `df`, floats to three decimals"
     cell = lambda v: '' if isinstance(v, float) and np.isnan(v) else f'{v:.3f}' if isinstance(v, float) else str(v)
-    return '\n'.join(['| ' + ' | '.join(df.columns) + ' |', '|' + '---|'*len(df.columns)] + ['| ' + ' | '.join(cell(v) for v in r) + ' |' for r in df.itertuples(index=False)]) + '\n'
+    return '\n'.join(['| ' + ' | '.join(df.columns) + ' |',
+                      '|' + '---|'*len(df.columns)] + ['| ' + ' | '.join(cell(v) for v in r) + ' |'
+                                                       for r in df.itertuples(index=False)]) + '\n'
 
 # %% ../nbs/07_evaluate.ipynb #e8f548da
 def cross_domain(models:list, # model directories
@@ -123,7 +138,8 @@ def cross_domain(models:list, # model directories
                  out, # report directory to write
                  label:str|None=None, # the class of the images of flat folders
                  max_per_class:int|None=None, seed:int=42, progress:bool=False)->pd.DataFrame:
-    "The models x folders matrix: accuracy and AUC where labelled, the share flagged AI and the share out of domain everywhere"
+    ("The models x folders matrix: accuracy and AUC where labelled, the share flagged AI and the share out of domain "
+     "everywhere")
     out = Path(out); dets = {str(m): load_detector(m) for m in models}; rows = []
     for folder in folders:
         files, y, kind = _folder_files(folder, label, max_per_class, seed)
@@ -131,7 +147,8 @@ def cross_domain(models:list, # model directories
             v = sharded(det.verdicts, files, progress=progress)
             if v is None: continue  # not rank 0: it has the results
             p, errs, dom = v; ok = ~np.isnan(p)
-            r = dict(model=name, folder=str(folder), kind=kind, n=int(ok.sum()), flagged_ai=float((p[ok] >= det.threshold).mean()) if ok.any() else np.nan,
+            r = dict(model=name, folder=str(folder), kind=kind, n=int(ok.sum()),
+                     flagged_ai=float((p[ok] >= det.threshold).mean()) if ok.any() else np.nan,
                      out_of_domain=float((dom[ok] > 1).mean()) if ok.any() and not np.isnan(dom[ok]).all() else np.nan)
             if y is not None and ok.any():
                 r['accuracy'] = float(((p[ok] >= det.threshold) == y[ok]).mean())
@@ -152,7 +169,9 @@ def plot_matrix(df:pd.DataFrame, col:str, path=None):
     M = df.pivot(index='model', columns='folder', values=col)
     fig, ax = plt.subplots(figsize=(1.6 + 1.4*M.shape[1], 1 + 0.6*M.shape[0]))
     im = ax.imshow(M.values.astype(float), cmap='viridis', vmin=0, vmax=1)
-    ax.set_xticks(range(M.shape[1]), [Path(c).name for c in M.columns], rotation=30, ha='right'); ax.set_yticks(range(M.shape[0]), [Path(r).name for r in M.index])
-    for (i, j), v in np.ndenumerate(M.values.astype(float)): ax.text(j, i, '' if np.isnan(v) else f'{v:.2f}', ha='center', va='center', color='w' if v < .6 else 'k')
+    ax.set_xticks(range(M.shape[1]), [Path(c).name for c in M.columns], rotation=30, ha='right')
+    ax.set_yticks(range(M.shape[0]), [Path(r).name for r in M.index])
+    for (i, j), v in np.ndenumerate(M.values.astype(float)):
+        ax.text(j, i, '' if np.isnan(v) else f'{v:.2f}', ha='center', va='center', color='w' if v < .6 else 'k')
     ax.set_title(col.replace('_', ' ')); fig.colorbar(im, ax=ax, shrink=.8); plt.close(fig)
     return save_fig(fig, path)

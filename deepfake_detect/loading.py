@@ -27,19 +27,23 @@ __all__ = ['Slots', 'Chunks', 'ahead', 'device_batches', 'prefetched', 'loader_w
 
 # %% ../nbs/03a_loading.ipynb #fc6a105e
 class Slots:
-    "`n` slots of `nbytes` in shared host memory that loader processes decode pieces into, page-locked for the GPU by `pin`"
+    ("`n` slots of `nbytes` in shared host memory that loader processes decode pieces into, page-locked for the GPU by"
+     " `pin`")
     def __init__(self, n:int, nbytes:int):
         self.n, self.nbytes, self.pinned = n, nbytes, False
-        self.buf = torch.zeros(n, nbytes, dtype=torch.uint8).share_memory_()  # zeros: the pages exist before the loaders write
+        # zeros: the pages exist before the loaders write
+        self.buf = torch.zeros(n, nbytes, dtype=torch.uint8).share_memory_()
 
     def pin(self)->bool:
-        "Page-lock the slots for copies to the GPU that do not wait; after the loaders have started (the driver may keep page-locked memory from forked processes)"
+        ("Page-lock the slots for copies to the GPU that do not wait; after the loaders have started (the driver may "
+         "keep page-locked memory from forked processes)")
         self.pinned = int(torch.cuda.cudart().cudaHostRegister(self.buf.data_ptr(), self.n*self.nbytes, 0)) == 0
         if not self.pinned: warnings.warn("could not page-lock the loaders' slots: each copy to the GPU waits")
         return self.pinned
 
     def put(self, i:int, loaded:list)->tuple:
-        "`stack_loaded(loaded)` with each group's images written into slot `i % n`, described by `(slot, offset, shape)`; as it is when they do not fit"
+        ("`stack_loaded(loaded)` with each group's images written into slot `i % n`, described by `(slot, offset, "
+         "shape)`; as it is when they do not fit")
         shapes = by_shape(loaded)
         if sum(len(idx)*math.prod(shape) for shape,idx in shapes.items()) > self.nbytes: return stack_loaded(loaded)
         s, off, groups = i % self.n, 0, []
@@ -60,7 +64,8 @@ class Slots:
 
 # %% ../nbs/03a_loading.ipynb #2fb0284e
 class Chunks(torch.utils.data.Dataset):
-    "Chunks of items, each decoded and stacked by `load_images` and `stack_loaded` in a loader worker, into `slots` where given"
+    ("Chunks of items, each decoded and stacked by `load_images` and `stack_loaded` in a loader worker, into `slots` "
+     "where given")
     def __init__(self, chunks, cfg, slots=None): self.chunks,self.cfg,self.slots = chunks,cfg,slots
     def __len__(self): return len(self.chunks)
     def __getitem__(self, i):
@@ -89,17 +94,23 @@ def ahead(gen, n:int=2):
 
 # %% ../nbs/03a_loading.ipynb #b0fd0c0a
 def device_batches(dl, bs:int, dev, slots=None):
-    "`stack_loaded` results of at least `bs` images on `dev`; each piece is copied there as it arrives (from its slot, on a stream of its own on a GPU) and its slot freed"
+    ("`stack_loaded` results of at least `bs` images on `dev`; each piece is copied there as it arrives (from its "
+     "slot, on a stream of its own on a GPU) and its slot freed")
     buf, cuda = [], dev.type == 'cuda'
     stream = torch.cuda.Stream(dev) if cuda else None
     for why, groups in dl:
         sent = []
         for idx, u8 in groups:
-            if not cuda: sent.append((idx, slots.get(u8).clone() if isinstance(u8, tuple) else u8)); continue  # a slot is reused: keep a copy
-            u8 = slots.get(u8) if isinstance(u8, tuple) else u8.pin_memory()  # a piece too large for a slot came through the queue: pin it, as the DataLoader would
+            if not cuda:
+                sent.append((idx, slots.get(u8).clone() if isinstance(u8, tuple) else u8))
+                continue  # a slot is reused: keep a copy
+            # a piece too large for a slot came through the queue: pin it, as the DataLoader would
+            u8 = slots.get(u8) if isinstance(u8, tuple) else u8.pin_memory()
             with torch.cuda.stream(stream): d = u8.to(dev, non_blocking=True)
             d.record_stream(torch.cuda.current_stream(dev)); sent.append((idx, d))  # used on the compute stream
-        if cuda: stream.synchronize()  # the copies are done: the slot can take a new piece (not the compute stream: no wait on the EM)
+        if cuda:
+            # the copies are done: the slot can take a new piece (not the compute stream: no wait on the EM)
+            stream.synchronize()
         buf.append((why, sent))
         if sum(len(r) for r,_ in buf) >= bs: yield merge_stacked(buf); buf = []
     if buf: yield merge_stacked(buf)
@@ -107,15 +118,18 @@ def device_batches(dl, bs:int, dev, slots=None):
 # %% ../nbs/03a_loading.ipynb #fc4b570b
 def prefetched(items, cfg:dict, workers:int, bs:int, piece:int=64,
                prefetch:int=2, # device batches a background thread assembles ahead of the one being computed (0: none)
-               slot_bytes:int=2**24, # a piece's decoded images; a piece that does not fit (large images) goes through the loader's queue
+               # a piece's decoded images; a piece that does not fit (large images) goes through the loader's queue
+               slot_bytes:int=2**24,
               ):
-    "Features per item, computed on the device in batches of `bs` while `workers` loader processes decode pieces of `piece` images into shared slots and a thread moves them to the device"
+    ("Features per item, computed on the device in batches of `bs` while `workers` loader processes decode pieces of "
+     "`piece` images into shared slots and a thread moves them to the device")
     pieces = [items[i:i+piece] for i in range(0, len(items), piece)]
     dev, workers = torch.device(cfg['device']), min(workers, len(pieces))
     # a loader keeps 2 pieces per worker in hand beyond the one being copied: with 2 more slots, none is overwritten before it is copied
     slots = Slots(2*workers + 2, slot_bytes)
     try:
-        dl = iter(torch.utils.data.DataLoader(Chunks(pieces, cfg, slots), batch_size=None, num_workers=workers, prefetch_factor=2 if workers else None, collate_fn=_as_is))
+        dl = iter(torch.utils.data.DataLoader(Chunks(pieces, cfg, slots), batch_size=None, num_workers=workers,
+                                              prefetch_factor=2 if workers else None, collate_fn=_as_is))
         if dev.type == 'cuda': slots.pin()
         batches = device_batches(dl, bs, dev, slots)
         for stacked in (ahead(batches, prefetch) if prefetch else batches): yield from loaded_features(stacked, cfg)
@@ -132,7 +146,8 @@ def loader_workers()->int:
 def _map(fn, items, workers):
     "Map `fn` over `items`, in order, in `workers` spawned processes (0: in this process)"
     if workers <= 0: yield from map(fn, items); return
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn'), initializer=torch.set_num_threads, initargs=(1,)) as ex:
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn'), initializer=torch.set_num_threads,
+                             initargs=(1,)) as ex:
         yield from ex.map(fn, items)
 
 # %% ../nbs/03a_loading.ipynb #9e94dc80
@@ -157,7 +172,8 @@ class TracePrep(Part):
 def trace_config(kernel:int=3, variant:str='em', features=DEFAULT_FEATURES,
                  colour:str='YCbCr', # colour space of the channels: 'YCbCr' (JPEG's luminance and chroma) or 'RGB'; model directories without it are RGB
                 )->dict:
-    "The preprocessing settings of the traces family, as stored in a model directory; a `UserError` for a value it does not know"
+    ("The preprocessing settings of the traces family, as stored in a model directory; a `UserError` for a value it "
+     "does not know")
     try: return TracePrep(kernel=kernel, variant=variant, features=list(features), colour=colour).model_dump()
     except ValidationError as e: raise UserError(f"trace settings: {config_problem(e)}") from None
 
@@ -176,16 +192,19 @@ def extract(items, # image paths or PIL images / uint8 arrays
 
 # %% ../nbs/03a_loading.ipynb #5690e4e9
 def _results(items:list, cfg:dict, workers:int=0, bs:int|None=None, device=None):
-    "`(features, '')` or `(None, reason)` per item, in order, as they are computed: one pipeline (loader processes or workers) for all items"
+    ("`(features, '')` or `(None, reason)` per item, in order, as they are computed: one pipeline (loader processes or"
+     " workers) for all items")
     cfg = {**cfg, 'device': _device(cfg, device)}
     gpu = cfg['device'].startswith('cuda'); bs = bs or (4096 if gpu else 16)
     if gpu and workers <= 0: return prefetched(items, cfg, loader_workers(), bs)
-    return (r for rs in _map(partial(items_features, cfg=cfg), [items[i:i+bs] for i in range(0, len(items), bs)], workers) for r in rs)
+    return (r for rs in _map(partial(items_features, cfg=cfg), [items[i:i+bs] for i in range(0, len(items), bs)],
+                             workers) for r in rs)
 
 # %% ../nbs/03a_loading.ipynb #8e463fc1
 def _rows(res:list, n:int)->np.ndarray:
     "`(len(res), n)` float32 features, NaN where an item failed"
-    return np.stack([v if v is not None else np.full(n, np.nan, np.float32) for v,_ in res]) if res else np.zeros((0, n), np.float32)
+    return np.stack([v if v is not None else np.full(n, np.nan, np.float32) for v,_ in res]) if res else np.zeros((0,
+            n), np.float32)
 
 # %% ../nbs/03a_loading.ipynb #9bcc2422
 def extract_folder(path, # folder of images (class sub-folders optional)
@@ -194,7 +213,8 @@ def extract_folder(path, # folder of images (class sub-folders optional)
                    resume:bool=False, # continue from out's checkpoint
                    every:int|None=None, # images between checkpoints (default: 256, or 4096 on a GPU)
                    progress:bool=True)->Path:
-    "Extract trace features of every image under `path` into `out`, checkpointing as it goes (launched on several processes: each extracts and checkpoints its share, rank 0 writes `out`)"
+    ("Extract trace features of every image under `path` into `out`, checkpointing as it goes (launched on several "
+     "processes: each extracts and checkpoints its share, rank 0 writes `out`)")
     path, out = Path(path), Path(out); cfg = cfg or trace_config()
     if not path.is_dir(): raise UserError(f"{path}: no such folder")
     files = image_files(path)
@@ -204,19 +224,25 @@ def extract_folder(path, # folder of images (class sub-folders optional)
     X, errs, done = [], [], 0
     if resume and ckpt.exists():
         try: c = dict(np.load(ckpt, allow_pickle=False))
-        except Exception as e: raise UserError(f"{ckpt}: the checkpoint is unreadable ({type(e).__name__}); delete it to start again") from None
+        except Exception as e:
+            raise UserError(f"{ckpt}: the checkpoint is unreadable ({type(e).__name__}); delete it to start again") from None
         if list(c['paths']) == [str(f) for f in mine[:len(c['paths'])]] and json.loads(str(c['cfg'])) == cfg:
             X, errs, done = list(c['X']), list(c['errors']), len(c['paths'])
-    every = every or (4096 if _device(cfg).startswith('cuda') else 256); n = len(feature_names(cfg['kernel'], cfg['features']))
+    every = every or (4096 if _device(cfg).startswith('cuda') else 256)
+    n = len(feature_names(cfg['kernel'], cfg['features']))
     it = _results(mine[done:], cfg, workers)  # one pipeline for the whole share: workers start (and compile) once
     new = []
     for r in (progress_bar(it, total=len(mine)-done) if progress and is_main() else it):
         new.append(r)
         if len(new) == every or done + len(new) == len(mine):
             X += list(_rows(new, n)); errs += [e for _,e in new]; done += len(new); new = []
-            save_npz(ckpt, paths=np.array([str(f) for f in mine[:done]]), X=np.stack(X), errors=np.array(errs), cfg=json.dumps(cfg))
-    parts = gather((np.stack(X) if X else np.zeros((0, n), np.float32), errs))  # every share, in rank order: the folder's order
-    if parts is not None: _write_features(out, files, np.concatenate([p[0] for p in parts]), sum([p[1] for p in parts], []), cfg)  # rank 0
+            save_npz(ckpt, paths=np.array([str(f) for f in mine[:done]]), X=np.stack(X), errors=np.array(errs),
+                     cfg=json.dumps(cfg))
+    # every share, in rank order: the folder's order
+    parts = gather((np.stack(X) if X else np.zeros((0, n), np.float32), errs))
+    if parts is not None:
+        # rank 0
+        _write_features(out, files, np.concatenate([p[0] for p in parts]), sum([p[1] for p in parts], []), cfg)
     barrier(); ckpt.unlink(missing_ok=True)
     return out
 
@@ -224,6 +250,7 @@ def extract_folder(path, # folder of images (class sub-folders optional)
 def _write_features(out:Path, files:list, X:np.ndarray, errs:list, cfg:dict):
     "The features file `out` and its `.errors.csv`"
     labels = [label_of(f) if f.parent.name.lower() in ('ai', 'fake', 'real') else '' for f in files]
-    save_npz(out, paths=np.array([str(f) for f in files]), labels=np.array(labels), X=X, errors=np.array(errs), cfg=json.dumps(cfg))
+    save_npz(out, paths=np.array([str(f) for f in files]), labels=np.array(labels), X=X, errors=np.array(errs),
+             cfg=json.dumps(cfg))
     bad = pd.DataFrame([(str(f), e) for f,e in zip(files, errs) if e], columns=['path', 'reason'])
     with atomic_path(out.with_name(out.name + '.errors.csv')) as tmp: bad.to_csv(tmp, index=False)

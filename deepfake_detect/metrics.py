@@ -36,7 +36,8 @@ def binary_metrics(y, # 1 = AI-generated, 0 = real
 
 # %% ../nbs/01a_metrics.ipynb #ab4a1086
 def best_threshold(y, p)->float:
-    "The threshold on P(ai) that maximises balanced accuracy on (`y`, `p`); of the thresholds that tie, the one nearest 0.5"
+    ("The threshold on P(ai) that maximises balanced accuracy on (`y`, `p`); of the thresholds that tie, the one "
+     "nearest 0.5")
     y,p = np.asarray(y, int), np.asarray(p, float)
     if len(set(y.tolist())) < 2: return 0.5
     fpr, tpr, thr = roc_curve(y, p, drop_intermediate=False)
@@ -57,7 +58,8 @@ def fit_temperature(y, p)->float:
     from scipy.optimize import minimize_scalar
     y, p = np.asarray(y, float), np.asarray(p, float)
     if len(set(y.tolist())) < 2: return 1.0
-    nll = lambda lt: -np.mean(y*np.log(np.clip(apply_temperature(p, np.exp(lt)), 1e-7, 1)) + (1-y)*np.log(np.clip(1-apply_temperature(p, np.exp(lt)), 1e-7, 1)))
+    nll = lambda lt: -np.mean(y*np.log(np.clip(apply_temperature(p, np.exp(lt)), 1e-7,
+                                               1)) + (1-y)*np.log(np.clip(1-apply_temperature(p, np.exp(lt)), 1e-7, 1)))
     return float(np.exp(minimize_scalar(nll, bounds=(np.log(0.05), np.log(20)), method='bounded').x))
 
 # %% ../nbs/01a_metrics.ipynb #dce8739c
@@ -75,7 +77,8 @@ def plot_confusion(y, p, threshold:float=0.5, path=None, title:str='Confusion ma
     cm = np.array([[((y==a)&(pred==b)).sum() for b in (1, 0)] for a in (1, 0)])
     fig, ax = plt.subplots(figsize=(3.5, 3.5)); ax.imshow(cm, cmap='Blues')
     for i in range(2):
-        for j in range(2): ax.text(j, i, cm[i, j], ha='center', va='center', color='white' if cm[i, j] > cm.max()/2 else 'black')
+        for j in range(2):
+            ax.text(j, i, cm[i, j], ha='center', va='center', color='white' if cm[i, j] > cm.max()/2 else 'black')
     ax.set_xticks([0, 1], ['ai', 'real']); ax.set_yticks([0, 1], ['ai', 'real'])
     ax.set_xlabel('predicted'); ax.set_ylabel('actual'); ax.set_title(title)
     plt.close(fig); return save_fig(fig, path)
@@ -85,8 +88,10 @@ def plot_roc(y, p, path=None, title:str='ROC'):
     "ROC curve with its AUC"
     import matplotlib.pyplot as plt
     fpr, tpr, _ = roc_curve(y, p)
-    fig, ax = plt.subplots(figsize=(3.5, 3.5)); ax.plot(fpr, tpr, label=f"AUC {roc_auc_score(y, p):.3f}"); ax.plot([0, 1], [0, 1], ':', c='gray')
-    ax.set_xlabel('false positive rate (real called ai)'); ax.set_ylabel('true positive rate'); ax.legend(); ax.set_title(title)
+    fig, ax = plt.subplots(figsize=(3.5, 3.5))
+    ax.plot(fpr, tpr, label=f"AUC {roc_auc_score(y, p):.3f}"); ax.plot([0, 1], [0, 1], ':', c='gray')
+    ax.set_xlabel('false positive rate (real called ai)')
+    ax.set_ylabel('true positive rate'); ax.legend(); ax.set_title(title)
     plt.close(fig); return save_fig(fig, path)
 
 # %% ../nbs/01a_metrics.ipynb #e71bcd14
@@ -95,23 +100,27 @@ def plot_reliability(y, p, bins:int=10, path=None, title:str='Reliability'):
     import matplotlib.pyplot as plt
     y,p = np.asarray(y, float), np.asarray(p, float); idx = np.minimum((p*bins).astype(int), bins-1)
     xs = [(p[idx==b].mean(), y[idx==b].mean()) for b in range(bins) if (idx==b).any()]
-    fig, ax = plt.subplots(figsize=(3.5, 3.5)); ax.plot(*zip(*xs), 'o-', label=f"ECE {ece(y, p, bins):.3f}"); ax.plot([0, 1], [0, 1], ':', c='gray')
+    fig, ax = plt.subplots(figsize=(3.5, 3.5))
+    ax.plot(*zip(*xs), 'o-', label=f"ECE {ece(y, p, bins):.3f}"); ax.plot([0, 1], [0, 1], ':', c='gray')
     ax.set_xlabel('predicted P(ai)'); ax.set_ylabel('observed share of ai'); ax.legend(); ax.set_title(title)
     plt.close(fig); return save_fig(fig, path)
 
 # %% ../nbs/01a_metrics.ipynb #2d80088c
 def plot_top_losses(paths, y, p, k:int=9, path=None, side:int=128):
-    "The `k` images with the highest log loss, titled prediction/actual/loss/P(ai), in one picture of `side`-pixel thumbnails"
+    ("The `k` images with the highest log loss, titled prediction/actual/loss/P(ai), in one picture of `side`-pixel "
+     "thumbnails")
     import matplotlib.pyplot as plt
     from PIL import Image, ImageOps
     from deepfake_detect.core import open_image
     y,p = np.asarray(y, int), np.clip(np.asarray(p, float), 1e-7, 1-1e-7)
     loss = -np.log(np.where(y==1, p, 1-p)); idx = np.argsort(-loss)[:k]; lbl = lambda v: 'ai' if v else 'real'
-    n, pad = max(1, int(np.ceil(np.sqrt(len(idx))))), side//5; sheet = Image.new('RGB', (n*side, n*(side + pad)), 'white')
+    n, pad = max(1, int(np.ceil(np.sqrt(len(idx))))), side//5
+    sheet = Image.new('RGB', (n*side, n*(side + pad)), 'white')
     fig, ax = plt.subplots(figsize=(2.2*n, 2.5*n))
     for j, i in enumerate(idx):  # one image of thumbnails: a grid of axes took most of a small training's time to draw
         r, c = divmod(j, n); thumb = ImageOps.contain(open_image(paths[i]), (side, side))
         sheet.paste(thumb, (c*side + (side - thumb.width)//2, r*(side + pad) + pad + (side - thumb.height)//2))
-        ax.text(c*side + side/2, r*(side + pad) + pad/2, f"{lbl(p[i]>=.5)}/{lbl(y[i])} / {loss[i]:.2f} / {p[i]:.2f}", ha='center', va='center', fontsize=8)
+        ax.text(c*side + side/2, r*(side + pad) + pad/2, f"{lbl(p[i]>=.5)}/{lbl(y[i])} / {loss[i]:.2f} / {p[i]:.2f}",
+                ha='center', va='center', fontsize=8)
     ax.imshow(sheet); ax.axis('off'); ax.set_title('Prediction/Actual/Loss/P(ai)'); plt.close(fig)
     return save_fig(fig, path)

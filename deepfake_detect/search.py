@@ -16,7 +16,8 @@ __all__ = ['STUDY_GRID', 'grid', 'trial_name', 'PeakMemory', 'search', 'results'
 
 # %% ../nbs/08_search.ipynb #a0831c61
 STUDY_GRID = [('resnet50', 128, 512), ('resnet50', 128, 256), ('resnet50', 128, 128),
-              ('convnext_small.fb_in22k', 128, 224), ('convnext_small.fb_in22k', 256, 299), ('convnext_small.fb_in22k', 128, 320),
+              ('convnext_small.fb_in22k', 128, 224), ('convnext_small.fb_in22k', 256, 299),
+              ('convnext_small.fb_in22k', 128, 320),
               ('vit_small_patch16_224', 128, 224), ('vit_small_patch16_224', 256, 224)]
 
 def grid(archs, sizes, items=None)->list:
@@ -36,7 +37,8 @@ def _rss_mb():
 
 # %% ../nbs/08_search.ipynb #32136df9
 class PeakMemory:
-    "Peak memory (MB) of a `with` block: CUDA `max_memory_allocated`, else the resident set sampled every `every` seconds"
+    ("Peak memory (MB) of a `with` block: CUDA `max_memory_allocated`, else the resident set sampled every `every` "
+     "seconds")
     def __init__(self, every:float=0.02): self.every = every
     def __enter__(self):
         self.mb, self._stop = 0., threading.Event()
@@ -76,8 +78,10 @@ def search(path, # labelled folder
             det = train(path, d, arch=arch, size=size, item=item, epochs=epochs, lr=lr, bs=bs, aug=aug, pretrained=pre,
                         seed=seed, files=files, progress=progress)
         wall = time.time()-t0; m = json.loads((d/'metrics.json').read_text())['valid']
-        r = dict(trial=d.name, arch=arch, item=item, size=size, epochs=epochs, pretrained=pre, accuracy=m['accuracy'], roc_auc=m['roc_auc'],
-                 balanced_accuracy=m['balanced_accuracy'], wall_s=wall, params=sum(p.numel() for p in det.model.parameters()), peak_mb=mem.mb)
+        r = dict(trial=d.name, arch=arch, item=item, size=size, epochs=epochs, pretrained=pre, accuracy=m['accuracy'],
+                 roc_auc=m['roc_auc'],
+                 balanced_accuracy=m['balanced_accuracy'], wall_s=wall,
+                 params=sum(p.numel() for p in det.model.parameters()), peak_mb=mem.mb)
         if tfiles:
             p, errs = det.predict(tfiles, bs=bs); y = np.array([label_of(f) == 'ai' for f in tfiles], int)
             save_npz(d/'test_predictions.npz', paths=np.array([str(f) for f in tfiles]), p=p, y=y)
@@ -90,7 +94,8 @@ def search(path, # labelled folder
 def results(run_dir, plot:bool=True)->pd.DataFrame:
     "The finished trials of `run_dir`, best validation accuracy first; writes results.csv and results.png"
     rs = [json.loads(p.read_text()) for p in sorted(Path(run_dir).glob('trials/*/result.json'))]
-    df = pd.DataFrame(rs).sort_values(['accuracy', 'roc_auc'], ascending=False).reset_index(drop=True) if rs else pd.DataFrame()
+    df = pd.DataFrame(rs).sort_values(['accuracy', 'roc_auc'],
+                                      ascending=False).reset_index(drop=True) if rs else pd.DataFrame()
     with atomic_path(Path(run_dir)/'results.csv') as tmp: df.to_csv(tmp, index=False)
     if plot and len(df):
         import matplotlib.pyplot as plt

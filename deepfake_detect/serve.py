@@ -17,12 +17,15 @@ __all__ = ['MAX_UPLOAD', 'MAX_DECODED', 'DOCS', 'LIMITS', 'decode_upload', 'trai
 
 # %% ../nbs/11_serve.ipynb #064b55b7
 MAX_UPLOAD = 20 << 20  # bytes an uploaded file may have
-MAX_DECODED = 256 << 20  # bytes an upload may take to decode and convert (`open_image`'s max_bytes; the command line allows 512 MB)
+# bytes an upload may take to decode and convert (`open_image`'s max_bytes; the command line allows 512 MB)
+MAX_DECODED = 256 << 20
 DOCS = 'https://deepfake-detect.github.io/deepfake_detect/evaluate.html#what-a-detector-can-and-cannot-tell'
 
 def decode_upload(data:bytes, name:str='upload')->Image.Image:
-    "The uploaded bytes as an RGB image, decoded in a private temporary folder deleted at once; `ImageError` saying why not"
-    if len(data) > MAX_UPLOAD: raise ImageError(name, f'{len(data) >> 20} MB is over the {MAX_UPLOAD >> 20} MB upload limit')
+    ("The uploaded bytes as an RGB image, decoded in a private temporary folder deleted at once; `ImageError` saying "
+     "why not")
+    if len(data) > MAX_UPLOAD:
+        raise ImageError(name, f'{len(data) >> 20} MB is over the {MAX_UPLOAD >> 20} MB upload limit')
     with tempfile.TemporaryDirectory(prefix='deepfake-detect-') as d:  # mode 0700, removed on leaving
         f = Path(d)/('upload' + Path(name).suffix[:8]); f.write_bytes(data)
         try: return open_image(f, max_bytes=MAX_DECODED)
@@ -47,9 +50,11 @@ def judge(dets:dict, # {name: detector}
     out = []
     for k, det in dets.items():
         t0 = time.perf_counter(); p, err, dom = (v[0] for v in det.verdicts([img], bs=1))
-        out.append(dict(model=k, method=det.config['method'], p_ai=None if np.isnan(p) else round(float(p), 4), threshold=det.threshold,
+        out.append(dict(model=k, method=det.config['method'], p_ai=None if np.isnan(p) else round(float(p), 4),
+                        threshold=det.threshold,
                         label=err and 'error' or ('ai' if p >= det.threshold else 'real'), error=err,
-                        in_domain=None if np.isnan(dom) else bool(dom <= 1), domain_score=None if np.isnan(dom) else round(float(dom), 3),
+                        in_domain=None if np.isnan(dom) else bool(dom <= 1), domain_score=None if np.isnan(dom)
+                        else round(float(dom), 3),
                         trained_on=trained_on(det), seconds=round(time.perf_counter() - t0, 3)))
     return dict(name=name, size=list(img.size), detectors=out, **(dict(image=img) if image else {}))
 
@@ -70,14 +75,18 @@ class _TooLarge(Exception):
 
 # %% ../nbs/11_serve.ipynb #49604661
 class BodyLimit:
-    "ASGI middleware: 413 for a request body over its path's limit, from `Content-Length` before it is read, else as the count passes"
-    def __init__(self, app, limits:dict, default:int=1 << 16): self.app, self.limits, self.default = app, limits, default
+    ("ASGI middleware: 413 for a request body over its path's limit, from `Content-Length` before it is read, else as "
+     "the count passes")
+    def __init__(self, app, limits:dict, default:int=1 << 16):
+        self.app, self.limits, self.default = app, limits, default
     async def __call__(self, scope, receive, send):
         from starlette.responses import PlainTextResponse
         if scope['type'] != 'http': return await self.app(scope, receive, send)
-        limit = self.limits.get(scope['path'], self.default); length = dict(scope['headers']).get(b'content-length', b'0')
+        limit = self.limits.get(scope['path'], self.default)
+        length = dict(scope['headers']).get(b'content-length', b'0')
         if not length.isdigit() or int(length) > limit:
-            return await PlainTextResponse(f"request over the {limit >> 20} MB this address takes", 413)(scope, receive, send)
+            return await PlainTextResponse(f"request over the {limit >> 20} MB this address takes", 413)(scope, receive,
+                    send)
         seen = 0
         async def counted():
             nonlocal seen
@@ -88,8 +97,10 @@ class BodyLimit:
 
 # %% ../nbs/11_serve.ipynb #ca176824
 class Scorer:
-    "Runs blocking work in one worker thread at a time, off the event loop; 503 (`_Busy`) when more than `queue` requests wait"
-    def __init__(self, queue:int=16): import anyio; self.limiter, self.queue, self.waiting = anyio.CapacityLimiter(1), queue, 0
+    ("Runs blocking work in one worker thread at a time, off the event loop; 503 (`_Busy`) when more than `queue` "
+     "requests wait")
+    def __init__(self, queue:int=16):
+        import anyio; self.limiter, self.queue, self.waiting = anyio.CapacityLimiter(1), queue, 0
     async def __call__(self, fn, *args):
         import anyio
         if self.waiting >= self.queue: raise _Busy(f"{self.waiting} requests are waiting; try again in a moment")
@@ -138,20 +149,27 @@ def _card(res:dict):
     if 'error' in res: return Div(P(f"{res['name']}: {res['error']}", cls='error'), cls='file')
     rows = []
     for d in res['detectors']:
-        dom = ('inside what it was trained on' if d['in_domain'] else 'outside what it was trained on: its answer is not evidence') if d['in_domain'] is not None \
+        dom = ('inside what it was trained on' if d['in_domain'] else 'outside what it was trained on: its answer is '
+                                                                      'not evidence') if d['in_domain'] is not None \
               else 'no domain model (trained before this check)'
         label = 'unknown' if d['in_domain'] is False else d['label']
-        rows.append(Div(H4(d['model']), P('P(ai) = ', Span(f"{d['p_ai']:.3f}" if d['p_ai'] is not None else '-'), ' : ', Span(label, cls=label),
+        rows.append(Div(H4(d['model']),
+                        P('P(ai) = ', Span(f"{d['p_ai']:.3f}" if d['p_ai'] is not None else '-'), ' : ',
+                          Span(label, cls=label),
                                           f" (threshold {d['threshold']:.2f})"),
-                        P(Small(dom, cls='domain')), P(Small(d['trained_on'])), Div('explaining...', cls='why', data_model=d['model']), cls='verdict'))
-    return Div(Div(Img(src=png_data(res['image'], 192), alt=res['name'], width=192), P(Small(res['name'])), cls='file'), *rows,
+                        P(Small(dom, cls='domain')), P(Small(d['trained_on'])),
+                        Div('explaining...', cls='why', data_model=d['model']), cls='verdict'))
+    return Div(Div(Img(src=png_data(res['image'], 192), alt=res['name'], width=192), P(Small(res['name'])), cls='file'),
+               *rows,
                P(Small(A('What a detector can and cannot tell', href=DOCS))))
 
 # %% ../nbs/11_serve.ipynb #b734d4e4
-LIMITS = {'/verdicts': MAX_UPLOAD + (1 << 16), '/why': MAX_UPLOAD + (1 << 16), '/api/verdicts': 5*MAX_UPLOAD}  # bytes a request body may have
+# bytes a request body may have
+LIMITS = {'/verdicts': MAX_UPLOAD + (1 << 16), '/why': MAX_UPLOAD + (1 << 16), '/api/verdicts': 5*MAX_UPLOAD}
 
 async def _form(req, files:int):
-    "The multipart form of `req` with at most `files` files and 4 other short fields (files spooled to disk), or the reason it is refused"
+    ("The multipart form of `req` with at most `files` files and 4 other short fields (files spooled to disk), or the "
+     "reason it is refused")
     try: return await req.form(max_files=files, max_fields=4, max_part_size=4096), None
     except _TooLarge as e: why = str(e)
     except Exception as e: why = f"not a form this address takes ({getattr(e, 'detail', None) or type(e).__name__})"
@@ -160,37 +178,46 @@ async def _form(req, files:int):
 
 # %% ../nbs/11_serve.ipynb #647b7a32
 def make_app(model_dirs:list)->'FastHTML':
-    "The FastHTML app of the page, its detectors loaded once from `model_dirs`; uploads through `BodyLimit` and one `Scorer`"
+    ("The FastHTML app of the page, its detectors loaded once from `model_dirs`; uploads through `BodyLimit` and one "
+     "`Scorer`")
     from fasthtml.common import FastHTML, Titled, Div, P, Input, Label, Style, Script, Small, Img, to_xml
     from starlette.routing import Route
     from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse
     dets = {Path(m).name or str(m): load_detector(m) for m in model_dirs}; score = Scorer()
-    app = FastHTML(title='deepfake_detect', secret_key=secrets.token_hex(16), default_hdrs=False)  # no session file; no script from a CDN
+    # no session file; no script from a CDN
+    app = FastHTML(title='deepfake_detect', secret_key=secrets.token_hex(16), default_hdrs=False)
     async def upload(req, files:int):
         "`(name, bytes or None over the limit)` of each `file` field, the form, and the reason a request is refused"
         form, why = await _form(req, files)
         if why: return [], None, why
-        return [(f.filename or 'upload', await f.read(MAX_UPLOAD + 1)) for f in form.getlist('file') if hasattr(f, 'read')], form, None
+        return [(f.filename or 'upload', await f.read(MAX_UPLOAD + 1)) for f in form.getlist('file')
+                if hasattr(f, 'read')], form, None
     async def judged(name, data, image=False):
-        if data is None or len(data) > MAX_UPLOAD: return dict(name=name, error=f'over the {MAX_UPLOAD >> 20} MB upload limit')
+        if data is None or len(data) > MAX_UPLOAD:
+            return dict(name=name, error=f'over the {MAX_UPLOAD >> 20} MB upload limit')
         return await score(judge, dets, data, name, image)
     def refused(why): return PlainTextResponse(why, 503 if 'waiting' in why else 413)
     @app.get('/')
     def index():
         return Titled('Is this image AI-generated?',
-            Style(_CSS), P(f"Detectors: {', '.join(f'{k} ({trained_on(d)})' for k,d in dets.items())}. Images up to {MAX_UPLOAD >> 20} MB; nothing is kept."),
-            Div(Label('Choose images ', Input(type='file', id='files', multiple=True, accept='image/*')), P(Small('or drop them here, or paste one')), id='drop'),
+            Style(_CSS), P(f"Detectors: {', '.join(f'{k} ({trained_on(d)})' for k,d in dets.items())}. Images up to "
+                           f"{MAX_UPLOAD >> 20} MB; nothing is kept."),
+            Div(Label('Choose images ', Input(type='file', id='files', multiple=True, accept='image/*')),
+                P(Small('or drop them here, or paste one')), id='drop'),
             Div(id='results'), Script(f"const MAXB = {MAX_UPLOAD};" + _JS))
     async def verdicts(req):
         files, _, why = await upload(req, 1)
         if why: return refused(why)
-        try: return HTMLResponse(to_xml(_card(await judged(*files[0], image=True)) if files else P('no file in the request', cls='error')))
+        try:
+            return HTMLResponse(to_xml(_card(await judged(*files[0], image=True)) if files
+                                       else P('no file in the request', cls='error')))
         except _Busy as e: return refused(str(e))
     async def why(req):
         files, form, why = await upload(req, 1)
         if why: return refused(why)
         det = dets.get(form.get('model'))
-        if not files or files[0][1] is None or det is None: return HTMLResponse(to_xml(P('no explanation: no readable file, or no such detector', cls='error')))
+        if not files or files[0][1] is None or det is None:
+            return HTMLResponse(to_xml(P('no explanation: no readable file, or no such detector', cls='error')))
         def figure(name, data):
             try: return Img(src=png_data(det.explain(decode_upload(data, name))), alt=f"why: {form.get('model')}")
             except ImageError as e: return P(e.reason, cls='error')
@@ -201,10 +228,12 @@ def make_app(model_dirs:list)->'FastHTML':
         if why: return refused(why)
         out = []
         try:
-            for f in (f for f in form.getlist('file') if hasattr(f, 'read')): out.append(await judged(f.filename or 'upload', await f.read(MAX_UPLOAD + 1)))
+            for f in (f for f in form.getlist('file') if hasattr(f, 'read')):
+                out.append(await judged(f.filename or 'upload', await f.read(MAX_UPLOAD + 1)))
         except _Busy as e: return refused(str(e))
         return JSONResponse(dict(files=out))
-    app.router.routes[:0] = [Route('/verdicts', verdicts, methods=['POST']), Route('/why', why, methods=['POST']), Route('/api/verdicts', api, methods=['POST'])]
+    app.router.routes[:0] = [Route('/verdicts', verdicts, methods=['POST']), Route('/why', why, methods=['POST']),
+                             Route('/api/verdicts', api, methods=['POST'])]
     app.add_middleware(BodyLimit, limits=LIMITS)
     return app
 

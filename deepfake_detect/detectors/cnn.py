@@ -20,6 +20,7 @@ from ..weights import timm_weights_kwargs
 from ..domain import fit_domain, save_domain
 from ..distributed import training_ctx, sharded, is_main, barrier, processes
 from ..metrics import binary_metrics, best_threshold, plot_confusion, plot_top_losses, fit_temperature, apply_temperature
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['RGBImage', 'JpegBlur', 'get_dls', 'create_learner', 'build_model', 'domain_layers', 'CNNPrep', 'CNNConfig',
@@ -64,7 +65,8 @@ def get_dls(path, # dataset folder (one sub-folder per class); ignored when file
     if files is None: files = verify([f for fs in class_files(path).values() for f in fs])[0]
     if aug not in ('study', 'flip', 'none'): raise UserError(f"aug must be study, flip or none, not {aug!r}")
     item_tfms = [JpegBlur()] * robust_aug + [Resize(item if aug == 'study' else size, method=method)]
-    batch_tfms = {'study': aug_transforms(size=size, min_scale=min_scale, **kwargs), 'flip': [Flip(p=0.5)], 'none': None}[aug]
+    batch_tfms = {'study': aug_transforms(size=size, min_scale=min_scale, **kwargs), 'flip': [Flip(p=0.5)],
+                  'none': None}[aug]
     dblock = DataBlock(blocks=(ImageBlock(RGBImage), CategoryBlock(vocab=VOCAB)), get_y=label_of,
                        splitter=RandomSplitter(valid_pct, seed=seed), item_tfms=item_tfms, batch_tfms=batch_tfms)
     return dblock.dataloaders(files, bs=bs, num_workers=num_workers)
@@ -79,10 +81,15 @@ def create_learner(dls, arch:str='resnet50', pretrained:bool=True, weights=None,
         import torchvision
         if pretrained and weights is None and not is_online('download.pytorch.org'):
             raise UserError(f"no network to download {arch} weights; use --no-pretrained or --weights FILE")
-        return vision_learner(dls, getattr(torchvision.models, arch.split(':', 1)[1]), pretrained=pretrained, weights=weights, metrics=metrics, **kwargs)
-    try: return vision_learner(dls, arch, pretrained=pretrained, metrics=metrics, **timm_weights_kwargs(arch, pretrained, weights), **kwargs)
+        return vision_learner(dls, getattr(torchvision.models, arch.split(':', 1)[1]), pretrained=pretrained,
+                              weights=weights, metrics=metrics, **kwargs)
+    try:
+        return vision_learner(dls, arch, pretrained=pretrained, metrics=metrics,
+                              **timm_weights_kwargs(arch, pretrained, weights), **kwargs)
     except RuntimeError as e:
-        if 'Unknown model' in str(e): raise UserError(f"unknown architecture {arch!r}: use a timm model name (timm.list_models()) or torchvision:NAME") from None
+        if 'Unknown model' in str(e):
+            raise UserError(f"unknown architecture {arch!r}: use a timm model name (timm.list_models()) or "
+                            "torchvision:NAME") from None
         raise
 
 # %% ../../nbs/05_detectors.cnn.ipynb #aea1a1e0
@@ -103,7 +110,8 @@ def _norm_stats(learn):
 
 # %% ../../nbs/05_detectors.cnn.ipynb #00974a9a
 def domain_layers(model)->list:
-    "The body's middle stages, whose channel means are the CNN's domain rows: timm's `feature_info` stages but the first and last (torchvision: its stage blocks but the last)"
+    ("The body's middle stages, whose channel means are the CNN's domain rows: timm's `feature_info` stages but the "
+     "first and last (torchvision: its stage blocks but the last)")
     body = model[0] if isinstance(model, torch.nn.Sequential) else model
     inner = getattr(body, 'model', body)  # fastai's TimmBody holds the timm model
     info = getattr(inner, 'feature_info', None)
@@ -127,7 +135,8 @@ class CNNConfig(DetectorConfig):
     "`config.json` of a CNN detector"
     arch: str = Field(pattern=r'^(torchvision:)?[A-Za-z0-9_.]{1,64}$') # timm name, or torchvision:NAME
     preprocessing: CNNPrep
-    domain_rows: Literal['stages', 'pooled']|None = None # what the domain model reads; absent: pooled (folders from before)
+    # what the domain model reads; absent: pooled (folders from before)
+    domain_rows: Literal['stages', 'pooled']|None = None
 
 # %% ../../nbs/05_detectors.cnn.ipynb #05f45e9c
 @register('cnn')
@@ -135,82 +144,118 @@ class CNNDetector(Detector):
     "A fine-tuned CNN: `config` (architecture, preprocessing, vocab, threshold) and a torch model"
     Config = CNNConfig
     files = ('model.safetensors',)
-    ranges = {**Detector.ranges, **dict(size=(16, 2048), item=(16, 2048), epochs=(1, 1000), freeze_epochs=(0, 1000), lr=(1e-8, 10), bs=(1, 4096),
-                                       effective_bs=(1, 10**6), domain_images=(1, 10**7))}  # the trainer's, checked by the command line
+    ranges = {**Detector.ranges,
+              **dict(size=(16, 2048), item=(16, 2048), epochs=(1, 1000), freeze_epochs=(0, 1000), lr=(1e-8, 10),
+                     bs=(1, 4096),
+                                       # the trainer's, checked by the command line
+                                       effective_bs=(1, 10**6), domain_images=(1, 10**7))}
     internal = Detector.internal + ('files',)
     def __init__(self, config:dict, model:torch.nn.Module):
         super().__init__(config, model.eval())
         self.vocab = config['vocab']; self.device = default_device()
         self.model.to(self.device)
-    def preprocess(self, img)->torch.Tensor:
-        "`(3, size, size)` normalised tensor from a PIL image"
-        from PIL import Image
-        c = self.config['preprocessing']
-        if img.size != (c['item'], c['item']): img = img.resize((c['item'], c['item']), Image.BILINEAR)
-        x = torch.from_numpy(np.array(img, dtype=np.uint8)).permute(2, 0, 1).float().div_(255)
-        if c['item'] != c['size']: x = torch.nn.functional.interpolate(x[None], size=(c['size'], c['size']), mode='bilinear', align_corners=False)[0]
-        return (x - torch.tensor(c['mean'])[:, None, None])/torch.tensor(c['std'])[:, None, None]
     def _load(self, item):
         try: return self.preprocess(open_image(item) if isinstance(item, (str, Path)) else item), ''
         except ImageError as e: return None, e.reason
-    @torch.inference_mode()
-    def predict_tensors(self, xb:torch.Tensor, tta:bool=False, embed:bool=False):
-        "P(ai) for a batch of preprocessed images (channels-last in memory on a CPU, where it is faster); with embed, also the domain rows: the middle stages' channel means (`domain_layers`), or the pooled features the head reads in model directories written before them"
+
+# %% ../../nbs/05_detectors.cnn.ipynb #949d9724
+@patch
+def preprocess(self:CNNDetector, img)->torch.Tensor:
+    "`(3, size, size)` normalised tensor from a PIL image"
+    from PIL import Image
+    c = self.config['preprocessing']
+    if img.size != (c['item'], c['item']): img = img.resize((c['item'], c['item']), Image.BILINEAR)
+    x = torch.from_numpy(np.array(img, dtype=np.uint8)).permute(2, 0, 1).float().div_(255)
+    if c['item'] != c['size']:
+        x = torch.nn.functional.interpolate(x[None], size=(c['size'], c['size']), mode='bilinear',
+                                            align_corners=False)[0]
+    return (x - torch.tensor(c['mean'])[:, None, None])/torch.tensor(c['std'])[:, None, None]
+
+# %% ../../nbs/05_detectors.cnn.ipynb #b915dabe
+@patch
+def predict_tensors(self:CNNDetector, xb:torch.Tensor, tta:bool=False, embed:bool=False):
+    ("P(ai) for a batch of preprocessed images (channels-last in memory on a CPU, where it is faster); with embed, "
+     "also the domain rows: the middle stages' channel means (`domain_layers`), or the pooled features the head reads "
+     "in model directories written before them")
+    with torch.inference_mode():
         xb, rows, hooks = xb.to(self.device), [], []
         if embed and self.config.get('domain_rows') == 'stages':  # hooks for this call only
-            hooks = [m.register_forward_hook(lambda m, i, o: rows.append(o.float().mean((2, 3)).cpu())) for m in domain_layers(self.model)]
+            hooks = [m.register_forward_hook(lambda m, i, o: rows.append(o.float().mean((2, 3)).cpu()))
+                     for m in domain_layers(self.model)]
         elif embed:
             head = self.model[-1] if isinstance(self.model, torch.nn.Sequential) else self.model
             first = next(m for m in head.modules() if isinstance(m, torch.nn.Linear))
             hooks = [first.register_forward_hook(lambda m, i, o: rows.append(i[0].float().cpu()))]
-        run = lambda x: self.model(x.contiguous(memory_format=torch.channels_last) if x.device.type == 'cpu' else x).float().softmax(1)
+        run = lambda x: self.model(x.contiguous(memory_format=torch.channels_last) if x.device.type == 'cpu'
+                                   else x).float().softmax(1)
         try: p = run(xb)
         finally:
             for h in hooks: h.remove()
         if tta: p = (p + run(xb.flip(3)))/2
         p = p[:, self.vocab.index('ai')].cpu()
         return (p, torch.cat(rows, 1).numpy()) if embed else p
-    def outputs(self, items, bs:int=64, tta:bool=False, progress:bool=False, workers:int=4)->tuple:
-        "`(p_ai before calibration, errors, rows)`: the rows are the domain rows of `predict_tensors`, NaN where an image cannot be read"
-        from concurrent.futures import ThreadPoolExecutor
-        from fastprogress.fastprogress import progress_bar
-        items = list(items); p = np.full(len(items), np.nan); errs = [''] * len(items); E = None
-        starts = range(0, len(items), bs)
-        with ThreadPoolExecutor(workers) as ex:
-            for s in (progress_bar(starts) if progress else starts):
-                loaded = list(ex.map(self._load, items[s:s+bs]))
-                ok = [i for i,(x,_) in enumerate(loaded) if x is not None]
-                for i,(_,e) in enumerate(loaded): errs[s+i] = e
-                if not ok: continue
-                pb, eb = self.predict_tensors(torch.stack([loaded[i][0] for i in ok]), tta, embed=True)
-                if E is None: E = np.full((len(items), eb.shape[1]), np.nan, np.float32)
-                p[[s+i for i in ok]], E[[s+i for i in ok]] = pb.numpy(), eb
-        return p, errs, (E if E is not None else np.full((len(items), 1), np.nan, np.float32))
-    def verdicts(self, items, bs:int=64, tta:bool=False, progress:bool=False)->Verdicts:
-        "P(ai) per image (NaN where it cannot be read), the reason ('' if fine), and the domain score of its middle stages' features and size"
-        items = list(items); p, errs, E = self.outputs(items, bs, tta, progress)
-        return Verdicts(apply_temperature(p, self.config.get('temperature', 1.0)), errs, self.domain_score(E, items))
-    def save_model(self, path):
-        "Write the network's weights as `model.safetensors`"
-        from safetensors.torch import save_file
-        with atomic_path(Path(path)/'model.safetensors') as tmp: save_file({k: v.detach().cpu().contiguous() for k,v in self.model.state_dict().items()}, str(tmp))
-    @classmethod
-    def load_model(cls, path, config):
-        "The network rebuilt from its architecture's name (within `build_bounded`) and filled from `model.safetensors`"
-        model = build_bounded(lambda device: build_model(config['arch'], len(config['vocab'])), f"{path}: the architecture {config['arch']!r} its config names")
-        return load_weights(model, Path(path)/'model.safetensors')
-    def check(self):
-        "One image of the config's size through the network: its domain rows must fit the domain model"
-        s = self.config['preprocessing']['size']; _, rows = self.predict_tensors(torch.zeros(1, 3, s, s), embed=True)
-        if self.domain is not None: self.domain.check(rows.shape[1], Path(self.path)/'domain.npz')
-    @classmethod
-    def from_learner(cls, learn, item:int, size:int, **extra):
-        "Wrap a trained fastai Learner"
-        mean, std = _norm_stats(learn)
-        config = dict(method='cnn', arch=learn.arch if isinstance(learn.arch, str) else f"torchvision:{learn.arch.__name__}",
-                      vocab=list(learn.dls.vocab), positive='ai', threshold=0.5,
-                      preprocessing=dict(item=item, size=size, method='squish', mean=mean, std=std), **extra)
-        return cls(config, learn.model)
+
+# %% ../../nbs/05_detectors.cnn.ipynb #02344c64
+@patch
+def outputs(self:CNNDetector, items, bs:int=64, tta:bool=False, progress:bool=False, workers:int=4)->tuple:
+    ("`(p_ai before calibration, errors, rows)`: the rows are the domain rows of `predict_tensors`, NaN where an image"
+     " cannot be read")
+    from concurrent.futures import ThreadPoolExecutor
+    from fastprogress.fastprogress import progress_bar
+    items = list(items); p = np.full(len(items), np.nan); errs = [''] * len(items); E = None
+    starts = range(0, len(items), bs)
+    with ThreadPoolExecutor(workers) as ex:
+        for s in (progress_bar(starts) if progress else starts):
+            loaded = list(ex.map(self._load, items[s:s+bs]))
+            ok = [i for i,(x,_) in enumerate(loaded) if x is not None]
+            for i,(_,e) in enumerate(loaded): errs[s+i] = e
+            if not ok: continue
+            pb, eb = self.predict_tensors(torch.stack([loaded[i][0] for i in ok]), tta, embed=True)
+            if E is None: E = np.full((len(items), eb.shape[1]), np.nan, np.float32)
+            p[[s+i for i in ok]], E[[s+i for i in ok]] = pb.numpy(), eb
+    return p, errs, (E if E is not None else np.full((len(items), 1), np.nan, np.float32))
+
+# %% ../../nbs/05_detectors.cnn.ipynb #2645ea74
+@patch
+def verdicts(self:CNNDetector, items, bs:int=64, tta:bool=False, progress:bool=False)->Verdicts:
+    ("P(ai) per image (NaN where it cannot be read), the reason ('' if fine), and the domain score of its middle "
+     "stages' features and size")
+    items = list(items); p, errs, E = self.outputs(items, bs, tta, progress)
+    return Verdicts(apply_temperature(p, self.config.get('temperature', 1.0)), errs, self.domain_score(E, items))
+
+# %% ../../nbs/05_detectors.cnn.ipynb #82b82125
+@patch
+def save_model(self:CNNDetector, path):
+    "Write the network's weights as `model.safetensors`"
+    from safetensors.torch import save_file
+    with atomic_path(Path(path)/'model.safetensors') as tmp:
+        save_file({k: v.detach().cpu().contiguous() for k,v in self.model.state_dict().items()}, str(tmp))
+
+# %% ../../nbs/05_detectors.cnn.ipynb #23b35a00
+@patch(cls_method=True)
+def load_model(cls:CNNDetector, path, config):
+    "The network rebuilt from its architecture's name (within `build_bounded`) and filled from `model.safetensors`"
+    model = build_bounded(lambda device: build_model(config['arch'], len(config['vocab'])),
+                          f"{path}: the architecture {config['arch']!r} its config names")
+    return load_weights(model, Path(path)/'model.safetensors')
+
+# %% ../../nbs/05_detectors.cnn.ipynb #19e07ee4
+@patch
+def check(self:CNNDetector):
+    "One image of the config's size through the network: its domain rows must fit the domain model"
+    s = self.config['preprocessing']['size']; _, rows = self.predict_tensors(torch.zeros(1, 3, s, s), embed=True)
+    if self.domain is not None: self.domain.check(rows.shape[1], Path(self.path)/'domain.npz')
+
+# %% ../../nbs/05_detectors.cnn.ipynb #d462e59b
+@patch(cls_method=True)
+def from_learner(cls:CNNDetector, learn, item:int, size:int, **extra):
+    "Wrap a trained fastai Learner"
+    mean, std = _norm_stats(learn)
+    config = dict(method='cnn', arch=learn.arch if isinstance(learn.arch, str)
+                  else f"torchvision:{learn.arch.__name__}",
+                  vocab=list(learn.dls.vocab), positive='ai', threshold=0.5,
+                  preprocessing=dict(item=item, size=size, method='squish', mean=mean, std=std), **extra)
+    return cls(config, learn.model)
 
 # %% ../../nbs/05_detectors.cnn.ipynb #515484f6
 def train(path, # dataset folder (one sub-folder per class), or a list of them: sources balanced
@@ -224,7 +269,8 @@ def train(path, # dataset folder (one sub-folder per class), or a list of them: 
           effective_bs:int|None=None, # images per optimiser step; > bs turns on gradient accumulation
           pretrained:bool=True, # start from ImageNet weights
           weights:str|None=None, # local weights file instead of a download
-          aug:Literal['study', 'flip', 'none']='study', # 'study' (the study's resampling), 'flip' (no resampling) or 'none'
+          # 'study' (the study's resampling), 'flip' (no resampling) or 'none'
+          aug:Literal['study', 'flip', 'none']='study',
           robust_aug:bool=False, # random JPEG re-compression and blur of training images
           freeze_epochs:int=1, # epochs with the pretrained body frozen, before the fine-tuning ones
           lr_find:bool=False, # choose the learning rate with fastai's lr_find (its valley) instead of lr
@@ -232,7 +278,8 @@ def train(path, # dataset folder (one sub-folder per class), or a list of them: 
           seed:int=42, # seed of the split, the head's initial weights and the augmentations
           files:list|None=None, # train on these files instead of every image under path
           export_pkl:bool=False, # also write fastai's pickled learner.pkl
-          domain_images:int=4000, # training images whose domain rows the domain model keeps (a random sample beyond that)
+          # training images whose domain rows the domain model keeps (a random sample beyond that)
+          domain_images:int=4000,
           channels_last:bool|None=None, # the network's weights (so its activations) channels-last in memory, fastai's ChannelsLast; default: on a CPU, where it trains faster (1.18x end to end, see the CNN speed study)
           progress:bool=True)->CNNDetector:
     "Fine-tune a CNN on `path` and write the model directory `out`"
@@ -240,33 +287,47 @@ def train(path, # dataset folder (one sub-folder per class), or a list of them: 
     if aug not in ('study', 'flip', 'none'): raise UserError(f"--aug must be study, flip or none, not {aug!r}")
     if weights and not pretrained: raise UserError("--weights and --no-pretrained contradict each other: drop one")
     set_seed(seed, reproducible=True); out = Path(out); t0 = time.time()
-    files, sources = training_files(path, seed=seed, balance=False) if files is None else (list(files), [dict(path=str(path), images=len(files))])
-    good, bad = verify(files); ok, skipped = usable(files, [dict(zip(bad.path, bad.reason)).get(str(f), '') for f in files])
-    dls = get_dls(path, item=item, size=size, bs=bs, valid_pct=valid_pct, seed=seed, files=good, aug=aug, robust_aug=robust_aug)
+    files, sources = training_files(path, seed=seed, balance=False) if files is None else (list(files),
+            [dict(path=str(path), images=len(files))])
+    good, bad = verify(files)
+    ok, skipped = usable(files, [dict(zip(bad.path, bad.reason)).get(str(f), '') for f in files])
+    dls = get_dls(path, item=item, size=size, bs=bs, valid_pct=valid_pct, seed=seed, files=good, aug=aug,
+                  robust_aug=robust_aug)
     cbs = [GradientAccumulation(effective_bs)] if effective_bs and effective_bs > bs else []
     learn = create_learner(dls, arch, pretrained, weights, cbs=cbs)
     if torch.cuda.is_available(): learn = learn.to_fp16()
     if channels_last or (channels_last is None and not torch.cuda.is_available()):
         from fastai.callback.channelslast import ChannelsLast
         learn.add_cb(ChannelsLast())
-    if not progress:  # no bar, and no raw epoch lists (the recorder prints them where no progress callback takes its lines)
+    # no bar, and no raw epoch lists (the recorder prints them where no progress callback takes its lines)
+    if not progress:
         learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback']); learn.logger = noop
     if lr_find: lr = float(learn.lr_find(show_plot=False).valley)
-    with training_ctx(learn): learn.fine_tune(epochs, lr, freeze_epochs=freeze_epochs)  # launched on several processes: DistributedDataParallel
+    with training_ctx(learn):
+        # launched on several processes: DistributedDataParallel
+        learn.fine_tune(epochs, lr, freeze_epochs=freeze_epochs)
     train_s = time.time() - t0
-    det = CNNDetector.from_learner(learn, item if aug == 'study' else size, size, data=dict(path=str(path), sources=sources, n_train=len(dls.train_ds), n_valid=len(dls.valid_ds), seed=seed),
-                                   training=dict(epochs=epochs, lr=lr, bs=bs, effective_bs=(effective_bs or bs)*processes(), aug=aug, robust_aug=robust_aug, pretrained=pretrained, processes=processes()),
+    det = CNNDetector.from_learner(learn, item if aug == 'study' else size, size,
+                                   data=dict(path=str(path), sources=sources, n_train=len(dls.train_ds),
+                                             n_valid=len(dls.valid_ds), seed=seed),
+                                   training=dict(epochs=epochs, lr=lr, bs=bs,
+                                                 effective_bs=(effective_bs or bs)*processes(), aug=aug,
+                                                 robust_aug=robust_aug, pretrained=pretrained, processes=processes()),
                                    domain_rows='stages' if domain_layers(learn.model) else 'pooled')
     vfiles = list(dls.valid_ds.items); y = np.array([label_of(f) == 'ai' for f in vfiles], int)
-    tfiles = list(dls.train_ds.items); tfiles = [tfiles[i] for i in np.random.default_rng(seed).permutation(len(tfiles))[:domain_images]]
-    v, t = sharded(det.outputs, vfiles, bs=bs), sharded(det.outputs, tfiles, bs=bs)  # each launched process scores a share; rank 0 writes
+    tfiles = list(dls.train_ds.items)
+    tfiles = [tfiles[i] for i in np.random.default_rng(seed).permutation(len(tfiles))[:domain_images]]
+    # each launched process scores a share; rank 0 writes
+    v, t = sharded(det.outputs, vfiles, bs=bs), sharded(det.outputs, tfiles, bs=bs)
     if not is_main(): barrier(); return det
     p_raw, _, Ev = v; det.domain = fit_domain(t[2], Ev, items=list(dls.train_ds.items))  # defaults: domain study
     det.config['temperature'] = T = fit_temperature(y, p_raw); p = apply_temperature(p_raw, T)
     det.config['threshold'] = best_threshold(y, p); rec = learn.recorder
     with model_dir(out) as tmp:  # the model directory appears whole, or not at all
         det.config['domain'] = save_domain(det.domain, tmp); det.save(tmp)
-        save_json(tmp/'metrics.json', dict(valid=binary_metrics(y, p, det.threshold), valid_at_0_5=binary_metrics(y, p, 0.5), ece_before_calibration=binary_metrics(y, p_raw)['ece'], train_seconds=train_s,
+        save_json(tmp/'metrics.json',
+                  dict(valid=binary_metrics(y, p, det.threshold), valid_at_0_5=binary_metrics(y, p, 0.5),
+                       ece_before_calibration=binary_metrics(y, p_raw)['ece'], train_seconds=train_s,
                   epochs=[dict(zip(rec.metric_names[1:-1], map(float, v))) for v in rec.values]))
         save_npz(tmp/'valid_predictions.npz', paths=np.array([str(f) for f in vfiles]), y=y, p=p)
         plot_confusion(y, p, det.threshold, tmp/'confusion.png'); plot_top_losses(vfiles, y, p, 9, tmp/'top_losses.png')

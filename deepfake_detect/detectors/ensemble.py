@@ -13,6 +13,7 @@ from ..metrics import binary_metrics, best_threshold
 from typing import Literal, Annotated
 from pydantic import Field, model_validator
 from ..base import Detector, DetectorConfig, Verdicts, register, load_detector, model_dir
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['MAX_DEPTH', 'MAX_LOADED', 'combine', 'greedy_select', 'run_predictions', 'ensemble', 'EnsembleConfig',
@@ -66,7 +67,8 @@ def run_predictions(run_dir, split:str='valid')->tuple:
     if split == 'test' and not all((d/'test_predictions.npz').exists() for d in dirs):
         raise UserError(f"{run_dir}: not every trial has test predictions; run `deepfake-detect search --test DIR`")
     y, P = _aligned(dirs, f'{split}_predictions.npz')
-    if not len(y): raise UserError(f"{run_dir}: the trials share no {split} images (were they trained on different data?)")
+    if not len(y):
+        raise UserError(f"{run_dir}: the trials share no {split} images (were they trained on different data?)")
     return dirs, y, P
 
 # %% ../../nbs/09_detectors.ensemble.ipynb #616dced0
@@ -76,7 +78,8 @@ def ensemble(run_dir, # search run folder
              members:list|None=None, # trial names to use; default: greedy forward selection
              metric:str='roc_auc', # greedy selection criterion: roc_auc or log_loss
             )->dict:
-    "Build an ensemble model directory from a search run; return ensemble vs best single metrics (valid, and test when searched with one)"
+    ("Build an ensemble model directory from a search run; return ensemble vs best single metrics (valid, and test "
+     "when searched with one)")
     dirs, y, P = run_predictions(run_dir); names = [d.name for d in dirs]
     unknown = [m for m in members or [] if m not in names]
     if unknown: raise UserError(f"{run_dir}: no trial named {unknown}; the trials are {names}")
@@ -89,8 +92,10 @@ def ensemble(run_dir, # search run folder
     best = int(np.argmax([binary_metrics(y, q, t)['accuracy'] for q,t in zip(P, thrs)]))
     out = Path(out)
     config = dict(method='ensemble', vocab=['ai', 'real'], positive='ai', threshold=thr, how=how,
-                  members=[os.path.relpath(dirs[i].resolve(), out.resolve()) for i in sel], weights=[float(v) for v in w/w.sum()])  # relative to the ensemble's folder: the run can move
-    res = dict(valid=binary_metrics(y, p, thr), best_single=dict(trial=names[best], **binary_metrics(y, P[best], thrs[best])),
+                  members=[os.path.relpath(dirs[i].resolve(), out.resolve()) for i in sel],
+                  weights=[float(v) for v in w/w.sum()])  # relative to the ensemble's folder: the run can move
+    res = dict(valid=binary_metrics(y, p, thr),
+               best_single=dict(trial=names[best], **binary_metrics(y, P[best], thrs[best])),
                members=[names[i] for i in sel], selection=metric if not members else 'given', n_trials=len(dirs))
     if all((d/'test_predictions.npz').exists() for d in dirs):
         yt, Pt = _aligned(dirs, 'test_predictions.npz')
@@ -103,7 +108,8 @@ def ensemble(run_dir, # search run folder
 # %% ../../nbs/09_detectors.ensemble.ipynb #7dc7b851
 _LOADING = []  # the ensembles being loaded, outermost first: a member leading back to one of them is a cycle
 _LOADED = [0]  # detectors loaded for the outermost ensemble
-MAX_DEPTH, MAX_LOADED = 3, 64  # ensembles of ensembles nest at most this deep; one ensemble loads at most this many detectors in all
+# ensembles of ensembles nest at most this deep; one ensemble loads at most this many detectors in all
+MAX_DEPTH, MAX_LOADED = 3, 64
 
 class EnsembleConfig(DetectorConfig):
     "`config.json` of an ensemble: its members (model directories, relative to its own folder), how they combine"
@@ -112,7 +118,8 @@ class EnsembleConfig(DetectorConfig):
     weights: list[Annotated[float, Field(ge=0)]]
     @model_validator(mode='after')
     def _weights(self):
-        if len(self.weights) != len(self.members) or not sum(self.weights) > 0: raise ValueError('one weight per member, not all zero')
+        if len(self.weights) != len(self.members) or not sum(self.weights) > 0:
+            raise ValueError('one weight per member, not all zero')
         return self
 
 # %% ../../nbs/09_detectors.ensemble.ipynb #fac73287
@@ -124,27 +131,48 @@ class EnsembleDetector(Detector):
     def members(self)->list:
         "The member detectors"
         return self.model
-    def save_model(self, path):
-        "Nothing beside the config, whose members (model directories of their own) are named relative to `path`"
-        if all(m.path is not None for m in self.members): self.config['members'] = [os.path.relpath(Path(m.path).resolve(), Path(path).resolve()) for m in self.members]
-    @classmethod
-    def load_model(cls, path, config):
-        "The member detectors the config names, relative to the ensemble's folder"
-        path = Path(path).resolve()
-        if path in _LOADING: raise UserError(f"{path}: the ensemble contains itself through its members; rebuild it with `deepfake-detect ensemble`")
-        if len(_LOADING) >= MAX_DEPTH: raise UserError(f"{path}: ensembles nested over {MAX_DEPTH} deep; rebuild it with `deepfake-detect ensemble`")
-        bad = [m for m in config['members'] if Path(m).is_absolute()]
-        if bad: raise UserError(f"{path}: member {bad[0]} is an absolute path; an ensemble names its members relative to its own folder: rebuild it with `deepfake-detect ensemble`")
-        if not _LOADING: _LOADED[0] = 0
-        _LOADED[0] += len(config['members']); _LOADING.append(path)
-        if _LOADED[0] > MAX_LOADED: _LOADING.clear(); raise UserError(f"{path}: its members and theirs are over {MAX_LOADED} detectors; rebuild it with `deepfake-detect ensemble`")
-        try: return [load_detector(path/m) for m in config['members']]
-        finally:
-            if _LOADING: _LOADING.pop()
-    def verdicts(self, items, bs:int=64, tta:bool=False, progress:bool=False)->Verdicts:
-        "The members' P(ai) combined; an image fails if any member fails on it, and is in domain only where every member says so"
-        items = list(items); outs = [m.verdicts(items, bs=bs, tta=tta, progress=progress) for m in self.members]
-        P = np.stack([o.p_ai for o in outs]); errs = [next((e for e in es if e), '') for es in zip(*[o.errors for o in outs])]
-        p = combine(np.nan_to_num(P, nan=.5), self.config['how'], self.config['weights'])
-        p[np.isnan(P).any(0)] = np.nan
-        return Verdicts(p, errs, np.stack([o.domain for o in outs]).max(0))  # NaN where a member cannot tell
+
+# %% ../../nbs/09_detectors.ensemble.ipynb #8803b088
+@patch
+def save_model(self:EnsembleDetector, path):
+    "Nothing beside the config, whose members (model directories of their own) are named relative to `path`"
+    if all(m.path is not None for m in self.members):
+        self.config['members'] = [os.path.relpath(Path(m.path).resolve(), Path(path).resolve())
+                                  for m in self.members]
+
+# %% ../../nbs/09_detectors.ensemble.ipynb #addbe6f3
+@patch(cls_method=True)
+def load_model(cls:EnsembleDetector, path, config):
+    "The member detectors the config names, relative to the ensemble's folder"
+    path = Path(path).resolve()
+    if path in _LOADING:
+        raise UserError(f"{path}: the ensemble contains itself through its members; rebuild it with "
+                        "`deepfake-detect ensemble`")
+    if len(_LOADING) >= MAX_DEPTH:
+        raise UserError(f"{path}: ensembles nested over {MAX_DEPTH} deep; rebuild it with `deepfake-detect "
+                        "ensemble`")
+    bad = [m for m in config['members'] if Path(m).is_absolute()]
+    if bad:
+        raise UserError(f"{path}: member {bad[0]} is an absolute path; an ensemble names its members relative to "
+                        "its own folder: rebuild it with `deepfake-detect ensemble`")
+    if not _LOADING: _LOADED[0] = 0
+    _LOADED[0] += len(config['members']); _LOADING.append(path)
+    if _LOADED[0] > MAX_LOADED:
+        _LOADING.clear()
+        raise UserError(f"{path}: its members and theirs are over {MAX_LOADED} detectors; rebuild it with "
+                        "`deepfake-detect ensemble`")
+    try: return [load_detector(path/m) for m in config['members']]
+    finally:
+        if _LOADING: _LOADING.pop()
+
+# %% ../../nbs/09_detectors.ensemble.ipynb #14b25a5e
+@patch
+def verdicts(self:EnsembleDetector, items, bs:int=64, tta:bool=False, progress:bool=False)->Verdicts:
+    ("The members' P(ai) combined; an image fails if any member fails on it, and is in domain only where every member "
+     "says so")
+    items = list(items); outs = [m.verdicts(items, bs=bs, tta=tta, progress=progress) for m in self.members]
+    P = np.stack([o.p_ai for o in outs])
+    errs = [next((e for e in es if e), '') for es in zip(*[o.errors for o in outs])]
+    p = combine(np.nan_to_num(P, nan=.5), self.config['how'], self.config['weights'])
+    p[np.isnan(P).any(0)] = np.nan
+    return Verdicts(p, errs, np.stack([o.domain for o in outs]).max(0))  # NaN where a member cannot tell

@@ -25,7 +25,8 @@ __all__ = ['POSITIONS', 'PEAKS', 'MIN_SIDE', 'N_FEATURES', 'block_residuals', 'n
 # %% ../../nbs/05c_detectors.npr.ipynb #a4956893
 def block_residuals(x:np.ndarray, # HxWxC float image, H and W even
                    )->np.ndarray:
-    "NPR: each pixel of every 2x2 block minus the block's first (top-left) one; `(3, H/2, W/2, C)` for the right, lower and diagonal pixel"
+    ("NPR: each pixel of every 2x2 block minus the block's first (top-left) one; `(3, H/2, W/2, C)` for the right, "
+     "lower and diagonal pixel")
     a = x[0::2, 0::2]
     return np.stack([x[0::2, 1::2] - a, x[1::2, 0::2] - a, x[1::2, 1::2] - a])
 
@@ -33,11 +34,13 @@ def block_residuals(x:np.ndarray, # HxWxC float image, H and W even
 POSITIONS = ('right', 'below', 'diagonal')  # the pixels of a 2x2 block that NPR compares with its first one
 
 def npr_stats(x:np.ndarray)->np.ndarray:
-    "30 statistics of the block residuals of an HxWx3 float image: mean |r| and std per position and channel, on-grid to off-grid log ratios, log kurtosis"
+    ("30 statistics of the block residuals of an HxWx3 float image: mean |r| and std per position and channel, on-grid"
+     " to off-grid log ratios, log kurtosis")
     r0, r1 = block_residuals(x), block_residuals(x[1:-1, 1:-1])
     m0, m1 = np.abs(r0).mean((1, 2)), np.abs(r1).mean((1, 2))
     r = r0.reshape(3, -1); kurt = (r**4).mean(1)/((r**2).mean(1)**2 + 1e-12)
-    return np.concatenate([m0.ravel(), r0.std((1, 2)).ravel(), np.log((m0 + 1e-6)/(m1 + 1e-6)).ravel(), np.log(kurt + 1e-12)])
+    return np.concatenate([m0.ravel(), r0.std((1, 2)).ravel(), np.log((m0 + 1e-6)/(m1 + 1e-6)).ravel(),
+                           np.log(kurt + 1e-12)])
 
 # %% ../../nbs/05c_detectors.npr.ipynb #eeb4da73
 def high_pass(x:np.ndarray)->np.ndarray:
@@ -46,16 +49,19 @@ def high_pass(x:np.ndarray)->np.ndarray:
     return g - sum(p[i:i+H, j:j+W] for i in range(3) for j in range(3))/9
 
 # %% ../../nbs/05c_detectors.npr.ipynb #589c31ce
-PEAKS = {'pi_0': (1/2, 0), '0_pi': (0, 1/2), 'pi_pi': (1/2, 1/2), 'pi2_0': (1/4, 0), '0_pi2': (0, 1/4), 'pi2_pi2': (1/4, 1/4)}  # (vertical, horizontal) cycles per pixel
+PEAKS = {'pi_0': (1/2, 0), '0_pi': (0, 1/2), 'pi_pi': (1/2, 1/2), 'pi2_0': (1/4, 0), '0_pi2': (0, 1/4),
+         'pi2_pi2': (1/4, 1/4)}  # (vertical, horizontal) cycles per pixel
 
 def residual_spectrum(x:np.ndarray, bands:int=12)->np.ndarray:
-    "Log power of the high-pass residual of an HxWx3 image in `bands` rings of frequency, then its log peak-to-neighbourhood ratio at each of `PEAKS`"
+    ("Log power of the high-pass residual of an HxWx3 image in `bands` rings of frequency, then its log "
+     "peak-to-neighbourhood ratio at each of `PEAKS`")
     h = high_pass(x); H, W = h.shape
     P = np.abs(np.fft.rfft2(h))**2; P /= P.sum() + 1e-12
     rad = np.sqrt(np.fft.fftfreq(H)[:, None]**2 + np.fft.rfftfreq(W)[None, :]**2)/np.sqrt(0.5)
     ring = np.minimum((rad*bands).astype(int), bands - 1); power = np.bincount(ring.ravel(), P.ravel(), bands)
     def peak(fy, fx):
-        i, j = int(round(fy*H)) % H, int(round(fx*W)); near = P[np.arange(i-2, i+3)[:, None] % H, np.clip(np.arange(j-2, j+3), 0, P.shape[1]-1)]
+        i, j = int(round(fy*H)) % H, int(round(fx*W))
+        near = P[np.arange(i-2, i+3)[:, None] % H, np.clip(np.arange(j-2, j+3), 0, P.shape[1]-1)]
         return np.log((P[i, j] + 1e-12)/(np.median(near) + 1e-12))
     return np.concatenate([np.log(power + 1e-12), [peak(*f) for f in PEAKS.values()]])
 
@@ -72,7 +78,8 @@ def npr_features(item, # an image path, PIL image or HxWx3 uint8 array
                  crop:int=256)->tuple:
     "`(row of 48 features, '')` of the central `crop` pixels of an image at its own resolution, or `(NaN row, reason)`"
     a, why = load_item(item, crop)
-    if a is None or min(a.shape[:2]) < MIN_SIDE: return np.full(N_FEATURES, np.nan, np.float32), why or f"smaller than {MIN_SIDE} pixels on a side"
+    if a is None or min(a.shape[:2]) < MIN_SIDE:
+        return np.full(N_FEATURES, np.nan, np.float32), why or f"smaller than {MIN_SIDE} pixels on a side"
     x = on_grid(a)
     return np.concatenate([npr_stats(x), residual_spectrum(x)]).astype(np.float32), ''
 
@@ -100,10 +107,12 @@ class NPRDetector(SklearnDetector):
     "Statistics of the up-sampling residuals of an image (`npr_features`) and a logistic regression on top"
     Config = NPRConfig
     classifiers = (LogisticRegression,)
-    ranges = {**SklearnDetector.ranges, **dict(crop=(MIN_SIDE, 4096), C=(1e-8, 1e8), max_per_class=(MIN_PER_CLASS, 10**7))}
+    ranges = {**SklearnDetector.ranges,
+              **dict(crop=(MIN_SIDE, 4096), C=(1e-8, 1e8), max_per_class=(MIN_PER_CLASS, 10**7))}
     def features(self, items, progress:bool=False)->tuple:
         "`(X, errors)`: `npr_features` of each item, NaN rows where an image fails"
-        rows = [npr_features(i, self.config['preprocessing']['crop']) for i in (progress_bar(list(items)) if progress else items)]
+        rows = [npr_features(i, self.config['preprocessing']['crop'])
+                for i in (progress_bar(list(items)) if progress else items)]
         return np.stack([r for r, _ in rows]) if rows else np.zeros((0, N_FEATURES), np.float32), [e for _, e in rows]
     def feature_names(self)->list:
         "Name of each column `features` returns"
@@ -135,15 +144,18 @@ def train_npr(path, # dataset folder (one sub-folder per class), or a list of th
     ok, skipped = usable(files, errs); ok &= ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
     with model_dir(out) as tmp:  # the model directory appears whole, or not at all
         if len(skipped): skipped.to_csv(tmp/'skipped.csv', index=False)
-        det = fit_detector(unfitted.like, unfitted.model, X, y, tr, va, files, tmp, t0, refit=(X[ok], y[ok]) if refit else None, **unfitted.config,
-                           data=dict(path=str(path), sources=sources, skipped=int((~ok).sum()), seed=seed), training=dict(refit=refit))
+        det = fit_detector(unfitted.like, unfitted.model, X, y, tr, va, files, tmp, t0, refit=(X[ok], y[ok]) if refit
+                           else None, **unfitted.config,
+                           data=dict(path=str(path), sources=sources, skipped=int((~ok).sum()), seed=seed),
+                           training=dict(refit=refit))
     return det
 
 NPRDetector.train = staticmethod(train_npr)  # the family's trainer
 
 # %% ../../nbs/05c_detectors.npr.ipynb #db987727
 def explain_figure(det:NPRDetector, item, path=None):
-    "Figure: the image's central crop with P(ai), its block residuals' size per block, the spectrum of its high-pass residual"
+    ("Figure: the image's central crop with P(ai), its block residuals' size per block, the spectrum of its high-pass "
+     "residual")
     import matplotlib.pyplot as plt
     from deepfake_detect.metrics import save_fig
     a, why = load_item(item, det.config['preprocessing']['crop'])
@@ -151,7 +163,8 @@ def explain_figure(det:NPRDetector, item, path=None):
     x, p = on_grid(a), float(det.predict([a])[0][0])
     spec = np.log(np.fft.fftshift(np.abs(np.fft.fft2(high_pass(x)))**2) + 1e-12)
     fig, axs = plt.subplots(1, 3, figsize=(10, 3.6), layout='constrained')
-    for ax, img, title, cmap in ((axs[0], a, f'P(ai) = {p:.2f}', None), (axs[1], np.abs(block_residuals(x)).mean((0, 3)), '|NPR| per 2x2 block', 'magma'),
+    for ax, img, title, cmap in ((axs[0], a, f'P(ai) = {p:.2f}', None),
+                                 (axs[1], np.abs(block_residuals(x)).mean((0, 3)), '|NPR| per 2x2 block', 'magma'),
                                  (axs[2], spec, 'high-pass residual spectrum', 'viridis')):
         ax.imshow(img, cmap=cmap); ax.set_title(title); ax.axis('off')
     plt.close(fig); return save_fig(fig, path)

@@ -22,6 +22,7 @@ from ..base import SklearnDetector, DetectorConfig, Part, Verdicts, register, mo
 from ..traces import load_item, feature_names, colour_of
 from ..loading import extract, trace_config, TracePrep
 from ..distributed import sharded, barrier
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['PROBE_ARCH', 'Side', 'backbone', 'cov_stages', 'stat_names', 'domain_columns', 'dihedral', 'cpu_bf16', 'default_bs',
@@ -34,27 +35,34 @@ PROBE_ARCH = 'tf_efficientnet_lite2'  # the default frozen network (offline weig
 def backbone(arch:str=PROBE_ARCH, pretrained:bool=True, weights=None,
              device=None, # default: CUDA when available, else the CPU
             )->torch.nn.Module:
-    "The feature stages of timm's `arch` (`features_only`), in eval mode on `device`, pretrained as the CNN detector's are"
+    ("The feature stages of timm's `arch` (`features_only`), in eval mode on `device`, pretrained as the CNN "
+     "detector's are")
     import timm
     from deepfake_detect.weights import timm_weights_kwargs
-    return timm.create_model(arch, pretrained=pretrained, features_only=True, **timm_weights_kwargs(arch, pretrained, weights)).eval().to(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    return timm.create_model(arch, pretrained=pretrained, features_only=True,
+                             **timm_weights_kwargs(arch, pretrained, weights)).eval().to(device
+                                     or ('cuda' if torch.cuda.is_available() else 'cpu'))
 
 # %% ../../nbs/05b_detectors.probe.ipynb #bf774287
 def _inputs(net:torch.nn.Module, arrays:list, size:int)->torch.Tensor:
-    "`(n, 3, size, size)` network input from HxWx3 uint8 arrays: squished by bilinear resizing, normalised with the mean and std of `net`'s pretrained configuration (timm); channels-last in memory (the arrays' own layout)"
+    ("`(n, 3, size, size)` network input from HxWx3 uint8 arrays: squished by bilinear resizing, normalised with the "
+     "mean and std of `net`'s pretrained configuration (timm); channels-last in memory (the arrays' own layout)")
     import timm
     cfg = timm.data.resolve_model_data_config(net)
-    x = torch.stack([torch.from_numpy(np.array(Image.fromarray(a).resize((size, size), Image.BILINEAR))) for a in arrays]).permute(0, 3, 1, 2).float()/255
+    x = torch.stack([torch.from_numpy(np.array(Image.fromarray(a).resize((size, size), Image.BILINEAR)))
+                     for a in arrays]).permute(0, 3, 1, 2).float()/255
     return (x - torch.tensor(cfg['mean'])[:, None, None])/torch.tensor(cfg['std'])[:, None, None]
 
 # %% ../../nbs/05b_detectors.probe.ipynb #d4626ea6
 def cov_stages(net:torch.nn.Module, max_channels:int=128)->list:
-    "Indices of `net`'s stages with at most `max_channels` channels: the ones whose channel covariance `stage_stats` adds by default (0: none)"
+    ("Indices of `net`'s stages with at most `max_channels` channels: the ones whose channel covariance `stage_stats` "
+     "adds by default (0: none)")
     return [i for i,c in enumerate(net.feature_info.channels()) if c <= max_channels]
 
 # %% ../../nbs/05b_detectors.probe.ipynb #8b839703
 def _cov(m:torch.Tensor)->torch.Tensor:
-    "Upper triangle (diagonal included) of each image's channel covariance over the positions of `m` `(n, C, h, w)`: `(n, C(C+1)/2)`"
+    ("Upper triangle (diagonal included) of each image's channel covariance over the positions of `m` `(n, C, h, w)`: "
+     "`(n, C(C+1)/2)`")
     f = m.flatten(2); f = f - f.mean(2, keepdim=True)
     iu = torch.triu_indices(m.shape[1], m.shape[1])
     return (f @ f.transpose(1, 2) / f.shape[2])[:, iu[0], iu[1]]
@@ -66,7 +74,9 @@ def _sizes(size)->list:
 
 # %% ../../nbs/05b_detectors.probe.ipynb #d8f3e0f9
 def stat_names(net:torch.nn.Module, cov:list=(), size=256)->list:
-    "Name of each column `stage_stats` returns: `stage{i}_mean_{c}`, `stage{i}_std_{c}` per stage and channel c, then `stage{i}_cov_{a}_{b}` (a <= b) for the `cov` stages; with several sizes, those names for each size, prefixed `{size}px_`"
+    ("Name of each column `stage_stats` returns: `stage{i}_mean_{c}`, `stage{i}_std_{c}` per stage and channel c, then"
+     " `stage{i}_cov_{a}_{b}` (a <= b) for the `cov` stages; with several sizes, those names for each size, prefixed "
+     "`{size}px_`")
     ch = net.feature_info.channels()
     names = ([f'stage{i}_{s}_{c}' for i,n in enumerate(ch) for s in ('mean', 'std') for c in range(n)] +
              [f'stage{i}_cov_{a}_{b}' for i in cov for a,b in zip(*np.triu_indices(ch[i]))])
@@ -75,34 +85,43 @@ def stat_names(net:torch.nn.Module, cov:list=(), size=256)->list:
 
 # %% ../../nbs/05b_detectors.probe.ipynb #b1e1f731
 def domain_columns(net:torch.nn.Module, cov:list=(), size=256)->np.ndarray:
-    "Indices of the columns of `stat_names(net, cov, size)` that hold the channel means of the middle stages (all but the first and last), at every size: the rows the probe's domain test reads"
+    ("Indices of the columns of `stat_names(net, cov, size)` that hold the channel means of the middle stages (all but"
+     " the first and last), at every size: the rows the probe's domain test reads")
     mid = tuple(f'stage{i}_mean_' for i in range(1, len(net.feature_info.channels()) - 1))
-    return np.array([j for j, n in enumerate(stat_names(net, cov, size)) if n.split('px_')[-1].startswith(mid)], np.int64)
+    return np.array([j for j, n in enumerate(stat_names(net, cov, size)) if n.split('px_')[-1].startswith(mid)],
+                    np.int64)
 
 # %% ../../nbs/05b_detectors.probe.ipynb #b999e281
 def dihedral(a, i:int, axes=(0, 1)):
-    "View `i` (0-7) of the image `a` among its eight rotations and mirror images, `axes` being its rows and columns (HxW[xC] arrays; `axes=(2, 3)` for a batch of `(n, C, H, W)` tensors): transposed if bit 2 of `i` is set, then upside down if bit 1, then mirrored left-right if bit 0 (0: `a` itself, 1 mirrored, 2 upside down, 3 rotated 180 degrees)"
+    ("View `i` (0-7) of the image `a` among its eight rotations and mirror images, `axes` being its rows and columns "
+     "(HxW[xC] arrays; `axes=(2, 3)` for a batch of `(n, C, H, W)` tensors): transposed if bit 2 of `i` is set, then "
+     "upside down if bit 1, then mirrored left-right if bit 0 (0: `a` itself, 1 mirrored, 2 upside down, 3 rotated 180"
+     " degrees)")
     r, c = axes; t = isinstance(a, torch.Tensor); flip = (lambda x, d: x.flip(d)) if t else np.flip
     if i & 4: a = a.swapaxes(r, c)
     if i & 2: a = flip(a, r)
     if i & 1: a = flip(a, c)
     if not t: return np.ascontiguousarray(a)
-    return a.contiguous(memory_format=torch.channels_last if a.dim() == 4 else torch.contiguous_format)  # batches channels-last, as `_inputs` makes them: 1.4x faster than NCHW through the network on this CPU
+    # batches channels-last, as `_inputs` makes them: 1.4x faster than NCHW through the network on this CPU
+    return a.contiguous(memory_format=torch.channels_last if a.dim() == 4 else torch.contiguous_format)
 
 # %% ../../nbs/05b_detectors.probe.ipynb #878db741
 def cpu_bf16()->bool:
-    "Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX, as PyTorch reports it): where `stage_stats` runs the network in bfloat16 by default"
+    ("Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX, as PyTorch reports it): where `stage_stats` "
+     "runs the network in bfloat16 by default")
     return any(getattr(torch.cpu, f, lambda: False)() for f in ('_is_avx512_bf16_supported', '_is_amx_tile_supported'))
 
 # %% ../../nbs/05b_detectors.probe.ipynb #1448b845
 def default_bs(device, size:int)->int:
-    "Images per batch for `stage_stats` at side `size`: 32, except on a CPU above 256 px: about 2**19 pixels a batch (3 images at 384 px, 2 at 512)"
+    ("Images per batch for `stage_stats` at side `size`: 32, except on a CPU above 256 px: about 2**19 pixels a batch "
+     "(3 images at 384 px, 2 at 512)")
     return 32 if torch.device(device).type != 'cpu' or size <= 256 else max(1, 2**19 // size**2)
 
 # %% ../../nbs/05b_detectors.probe.ipynb #b499e42f
 def map_stats(ms:list, # one (n, C, h, w) feature map per stage
               cov:list=())->torch.Tensor:
-    "`stage_stats`' row of each of `n` images from its stages' maps: every channel's mean and std, stage by stage, then the channel covariance of the `cov` stages"
+    ("`stage_stats`' row of each of `n` images from its stages' maps: every channel's mean and std, stage by stage, "
+     "then the channel covariance of the `cov` stages")
     return torch.cat([torch.cat([m.mean((2, 3)), m.std((2, 3))], 1) for m in ms] + [_cov(ms[i]) for i in cov], 1)
 
 # %% ../../nbs/05b_detectors.probe.ipynb #84d755fa
@@ -114,27 +133,33 @@ def stage_stats(net:torch.nn.Module, # from backbone
                 views:int=1, # statistics of the first views of each image's dihedral views
                 average:bool=True, # average the views' rows (False: one row per view, (views, n, d))
                 bs:int|None=None, # images per batch; default default_bs
-                bf16:bool|None=None, # run the network in bfloat16 (the statistics stay float32); default: on a CPU where cpu_bf16, else not
+                # run the network in bfloat16 (the statistics stay float32); default: on a CPU where cpu_bf16, else not
+                bf16:bool|None=None,
                 progress:bool=False)->tuple:
-    "`(X, errors)`: per stage of `net`, the mean and std of each channel of its feature maps, then the channel covariance of the `cov` stages; one row per item (NaN where it failed); computed on `net`'s device"
+    ("`(X, errors)`: per stage of `net`, the mean and std of each channel of its feature maps, then the channel "
+     "covariance of the `cov` stages; one row per item (NaN where it failed); computed on `net`'s device")
     items, dev, errs, sizes = list(items), next(net.parameters()).device, [], _sizes(size)
     bs, bf16 = bs or default_bs(dev, max(sizes)), (dev.type == 'cpu' and cpu_bf16()) if bf16 is None else bf16
     def maps(x):
         with torch.autocast(dev.type, torch.bfloat16, enabled=bf16): return [m.float() for m in net(x)]
-    X = np.full((1 if average else views, len(items), len(stat_names(net, cov, size))), np.nan, np.float32)  # averaged batch by batch
+    # averaged batch by batch
+    X = np.full((1 if average else views, len(items), len(stat_names(net, cov, size))), np.nan, np.float32)
     starts = range(0, len(items), bs)
     for s in (progress_bar(starts) if progress else starts):
         loaded = [load_item(it, max_side=1 << 30) for it in items[s:s+bs]]
         ok = [j for j,(a,_) in enumerate(loaded) if a is not None]
         if ok:
-            xs = [_inputs(net, [loaded[j][0] for j in ok], side).to(dev) for side in sizes]  # each image decoded and resized once; its views are made on the device
-            F = torch.stack([torch.cat([map_stats(maps(dihedral(x, v, (2, 3))), cov) for x in xs], 1) for v in range(views)])
+            # each image decoded and resized once; its views are made on the device
+            xs = [_inputs(net, [loaded[j][0] for j in ok], side).to(dev) for side in sizes]
+            F = torch.stack([torch.cat([map_stats(maps(dihedral(x, v, (2, 3))), cov) for x in xs], 1)
+                             for v in range(views)])
             X[:, [s+j for j in ok]] = (F.mean(0, keepdim=True) if average else F).cpu().numpy()
         errs += ['' if a is not None else why for a,why in loaded]
     return (X[0] if average else X), errs
 
 # %% ../../nbs/05b_detectors.probe.ipynb #f311e0bd
-Side = Annotated[int, Field(ge=33, le=1024)]  # a stage's maps need 2x2 positions for a standard deviation: 33 px or more
+# a stage's maps need 2x2 positions for a standard deviation: 33 px or more
+Side = Annotated[int, Field(ge=33, le=1024)]
 
 class ProbePrep(Part):
     "The probe's preprocessing in a config: the frozen network and how its statistics are taken"
@@ -165,48 +190,11 @@ class ProbeDetector(SklearnDetector):
     files = ('model.skops', 'backbone.safetensors')
     classifiers = (LogisticRegression,)
     workers = 0  # processes the optional trace features are extracted in
-    ranges = {**SklearnDetector.ranges, **dict(size=(33, 1024), views=(1, 8), cov_channels=(0, 4096), C=(1e-8, 1e8), max_per_class=(MIN_PER_CLASS, 10**7), workers=(0, 64))}
-    aliases = {'--probe-sizes': 'size', '--probe-views': 'views', '--probe-cov': 'cov_channels', '--probe-traces': 'traces', '--probe-fp32': ('bf16', False)}
-    def features(self, items, progress:bool=False, average:bool=True)->tuple:
-        "`(X, errors)`: `stage_stats` of the items (over the preprocessing's `views`, averaged unless `average=False`), followed by their trace features when the preprocessing names them (`extract`)"
-        items, cfg = list(items), self.config['preprocessing']
-        X, errs = stage_stats(self.net, items, cfg['size'], cfg.get('cov', ()), cfg.get('views', 1), average, bf16=cfg.get('bf16'), progress=progress)
-        if cfg.get('traces'):
-            T, terrs = extract(items, cfg['traces'], self.workers, progress)
-            X, errs = np.concatenate([X, np.broadcast_to(T, X.shape[:-1] + T.shape[-1:])], -1), [a or b for a,b in zip(errs, terrs)]
-        return X, errs
-    def feature_names(self)->list:
-        "Name of each column `features` returns: `stat_names`, then the trace features' names"
-        cfg = self.config['preprocessing']; t = cfg.get('traces')
-        return stat_names(self.net, cfg.get('cov', ()), cfg['size']) + (feature_names(t['kernel'], tuple(t['features']), colour_of(t)) if t else [])
-    def verdicts(self, items, bs:int=64, tta:bool=False, progress:bool=False, chunk:int=4096)->Verdicts:
-        "`SklearnDetector.verdicts`, chunk items at a time: memory stays bounded on folders of any size (a row has 8,608 numbers for Lite0, 9,992 for Lite2)"
-        items = list(items); starts = range(0, len(items), chunk); res = []
-        for s in (progress_bar(starts) if progress and len(starts) > 1 else starts):
-            res.append(super().verdicts(items[s:s+chunk], bs, tta, progress and len(starts) == 1))
-        return Verdicts.concat(res) if res else Verdicts(np.zeros(0), [], np.zeros(0))
-    def save_model(self, path):
-        "The pipeline (as `SklearnDetector`), and the backbone's weights as safetensors"
-        from safetensors.torch import save_file
-        super().save_model(path)
-        with atomic_path(Path(path)/'backbone.safetensors') as tmp: save_file({k: v.detach().contiguous().cpu() for k,v in self.net.state_dict().items()}, str(tmp))
-    @classmethod
-    def load_model(cls, path, config):
-        "The pipeline, and the backbone rebuilt by timm (within `build_bounded`) and filled from `backbone.safetensors` (no network)"
-        arch = config['preprocessing']['arch']
-        net = build_bounded(lambda device: backbone(arch, pretrained=False, device=device), f"{path}: the network {arch!r}")
-        return super().load_model(path, config), load_weights(net, Path(path)/'backbone.safetensors')
-    @classmethod
-    def unfitted(cls, arch:str=PROBE_ARCH, size=256, C:float=0.01, cov_channels:int=128, traces:bool=False, views:int=8, bf16:bool|None=None,
-                 pretrained:bool=True, weights=None, seed:int=42, workers:int=0)->ProbeDetector:
-        "The network and preprocessing `train_probe` makes of these options (its parameters say what they are), an unfitted logistic regression"
-        try: ProbePrep(arch=arch, size=size if np.ndim(size) == 0 else list(size), views=views, bf16=bf16, pretrained=pretrained)
-        except ValidationError as e: raise UserError(f"probe settings: {config_problem(e)}") from None
-        net = backbone(arch, pretrained, weights)
-        prep = dict(arch=arch, size=int(size) if np.ndim(size) == 0 else _sizes(size), pretrained=pretrained, cov=cov_stages(net, cov_channels), views=views, bf16=bf16,
-                    traces=trace_config() if traces else None)
-        det = cls(dict(method='probe', preprocessing=prep, classifier=f'logistic regression, C={C}'), make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000)), net)
-        det.workers = workers; return det
+    ranges = {**SklearnDetector.ranges,
+              **dict(size=(33, 1024), views=(1, 8), cov_channels=(0, 4096), C=(1e-8, 1e8),
+                     max_per_class=(MIN_PER_CLASS, 10**7), workers=(0, 64))}
+    aliases = {'--probe-sizes': 'size', '--probe-views': 'views', '--probe-cov': 'cov_channels',
+               '--probe-traces': 'traces', '--probe-fp32': ('bf16', False)}
     def view_features(self, items, progress:bool=False)->tuple:
         "`(V, errors)`: `features` of every view, not averaged: `(views, n, d)`"
         return self.features(items, progress, average=False)
@@ -219,28 +207,110 @@ class ProbeDetector(SklearnDetector):
     def __init__(self, config:dict, model, net=None):
         if isinstance(model, tuple): model, net = model  # as load_model returns them
         super().__init__(config, model); self.net = net
-    def check(self):
-        "The stages the config names exist, then the pipeline and domain model (`SklearnDetector.check`)"
-        n = len(self.net.feature_info.channels())
-        if any(i >= n for i in self.config['preprocessing'].get('cov', ())): raise UserError(f"{self.path}/config.json: preprocessing.cov names a stage beyond the network's {n}; retrain the model")
-        super().check()
+
+# %% ../../nbs/05b_detectors.probe.ipynb #92167abe
+@patch
+def features(self:ProbeDetector, items, progress:bool=False, average:bool=True)->tuple:
+    ("`(X, errors)`: `stage_stats` of the items (over the preprocessing's `views`, averaged unless `average=False`), "
+     "followed by their trace features when the preprocessing names them (`extract`)")
+    items, cfg = list(items), self.config['preprocessing']
+    X, errs = stage_stats(self.net, items, cfg['size'], cfg.get('cov', ()), cfg.get('views', 1), average,
+                          bf16=cfg.get('bf16'), progress=progress)
+    if cfg.get('traces'):
+        T, terrs = extract(items, cfg['traces'], self.workers, progress)
+        X, errs = np.concatenate([X, np.broadcast_to(T, X.shape[:-1] + T.shape[-1:])], -1), [a or b
+                for a,b in zip(errs, terrs)]
+    return X, errs
+
+# %% ../../nbs/05b_detectors.probe.ipynb #7d69370c
+@patch
+def feature_names(self:ProbeDetector)->list:
+    "Name of each column `features` returns: `stat_names`, then the trace features' names"
+    cfg = self.config['preprocessing']; t = cfg.get('traces')
+    return stat_names(self.net, cfg.get('cov', ()),
+                      cfg['size']) + (feature_names(t['kernel'], tuple(t['features']), colour_of(t)) if t else [])
+
+# %% ../../nbs/05b_detectors.probe.ipynb #7770d54e
+@patch
+def verdicts(self:ProbeDetector, items, bs:int=64, tta:bool=False, progress:bool=False, chunk:int=4096)->Verdicts:
+    ("`SklearnDetector.verdicts`, chunk items at a time: memory stays bounded on folders of any size (a row has 8,608 "
+     "numbers for Lite0, 9,992 for Lite2)")
+    items = list(items); starts = range(0, len(items), chunk); res = []
+    for s in (progress_bar(starts) if progress and len(starts) > 1 else starts):
+        res.append(super(ProbeDetector, self).verdicts(items[s:s+chunk], bs, tta, progress and len(starts) == 1))
+    return Verdicts.concat(res) if res else Verdicts(np.zeros(0), [], np.zeros(0))
+
+# %% ../../nbs/05b_detectors.probe.ipynb #2ec65ef9
+@patch
+def save_model(self:ProbeDetector, path):
+    "The pipeline (as `SklearnDetector`), and the backbone's weights as safetensors"
+    from safetensors.torch import save_file
+    super(ProbeDetector, self).save_model(path)
+    with atomic_path(Path(path)/'backbone.safetensors') as tmp:
+        save_file({k: v.detach().contiguous().cpu() for k,v in self.net.state_dict().items()}, str(tmp))
+
+# %% ../../nbs/05b_detectors.probe.ipynb #c038d32e
+@patch(cls_method=True)
+def load_model(cls:ProbeDetector, path, config):
+    ("The pipeline, and the backbone rebuilt by timm (within `build_bounded`) and filled from `backbone.safetensors` "
+     "(no network)")
+    arch = config['preprocessing']['arch']
+    net = build_bounded(lambda device: backbone(arch, pretrained=False, device=device),
+                        f"{path}: the network {arch!r}")
+    return super(ProbeDetector, cls).load_model(path, config), load_weights(net, Path(path)/'backbone.safetensors')
+
+# %% ../../nbs/05b_detectors.probe.ipynb #1e1330ff
+@patch(cls_method=True)
+def unfitted(cls:ProbeDetector, arch:str=PROBE_ARCH, size=256, C:float=0.01, cov_channels:int=128, traces:bool=False, views:int=8,
+             bf16:bool|None=None,
+             pretrained:bool=True, weights=None, seed:int=42, workers:int=0)->ProbeDetector:
+    ("The network and preprocessing `train_probe` makes of these options (its parameters say what they are), an "
+     "unfitted logistic regression")
+    try:
+        ProbePrep(arch=arch, size=size if np.ndim(size) == 0 else list(size), views=views, bf16=bf16,
+                  pretrained=pretrained)
+    except ValidationError as e: raise UserError(f"probe settings: {config_problem(e)}") from None
+    net = backbone(arch, pretrained, weights)
+    prep = dict(arch=arch, size=int(size) if np.ndim(size) == 0 else _sizes(size), pretrained=pretrained,
+                cov=cov_stages(net, cov_channels), views=views, bf16=bf16,
+                traces=trace_config() if traces else None)
+    det = cls(dict(method='probe', preprocessing=prep, classifier=f'logistic regression, C={C}'),
+              make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000)), net)
+    det.workers = workers; return det
+
+# %% ../../nbs/05b_detectors.probe.ipynb #c1a65ee5
+@patch
+def check(self:ProbeDetector):
+    "The stages the config names exist, then the pipeline and domain model (`SklearnDetector.check`)"
+    n = len(self.net.feature_info.channels())
+    if any(i >= n for i in self.config['preprocessing'].get('cov', ())):
+        raise UserError(f"{self.path}/config.json: preprocessing.cov names a stage beyond the network's {n}; "
+                        "retrain the model")
+    super(ProbeDetector, self).check()
 
 # %% ../../nbs/05b_detectors.probe.ipynb #30bebfc5
 def available_memory()->int|None:
     "Bytes of memory a new allocation can use (Linux's `MemAvailable`), or None where that is unknown"
-    try: return next(int(l.split()[1])*1024 for l in Path('/proc/meminfo').read_text().splitlines() if l.startswith('MemAvailable:'))
+    try:
+        return next(int(l.split()[1])*1024 for l in Path('/proc/meminfo').read_text().splitlines()
+                    if l.startswith('MemAvailable:'))
     except (OSError, StopIteration, ValueError): return None
 
 # %% ../../nbs/05b_detectors.probe.ipynb #a3f5e02c
 def check_memory(n:int, views:int, d:int, available:int|None=None, factor:float=3.5):
-    "Before `train_probe` computes anything: a `UserError` when the features of `n` images x `views` views x `d` numbers (float32) exceed the `available` memory (default `available_memory()`), a warning when their fit likely will (`factor` times the features, as measured on CIFAKE)"
+    ("Before `train_probe` computes anything: a `UserError` when the features of `n` images x `views` views x `d` "
+     "numbers (float32) exceed the `available` memory (default `available_memory()`), a warning when their fit likely "
+     "will (`factor` times the features, as measured on CIFAKE)")
     available = available_memory() if available is None else available
     if available is None: return
     need, gb = 4*views*n*d, lambda b: f"{b/2**30:.1f} GB"
     what = f"the probe's features of {n:,} images x {views} views x {d:,} numbers"
     todo = "train on fewer views (--probe-views 4, 2 or 1; `views=`) or fewer images (--max-per-class), or use a machine with more memory"
-    if need > available: raise UserError(f"{what} take {gb(need)}, more than the {gb(available)} of memory available: {todo}")
-    if factor*need > available: warnings.warn(f"{what} and their fit need about {gb(factor*need)}, more than the {gb(available)} of memory available; if training is killed, {todo}")
+    if need > available:
+        raise UserError(f"{what} take {gb(need)}, more than the {gb(available)} of memory available: {todo}")
+    if factor*need > available:
+        warnings.warn(f"{what} and their fit need about {gb(factor*need)}, more than the {gb(available)} of memory "
+                      f"available; if training is killed, {todo}")
 
 # %% ../../nbs/05b_detectors.probe.ipynb #d44702f7
 def _join_views(parts:list)->tuple:
@@ -250,9 +320,28 @@ def _join_views(parts:list)->tuple:
 # %% ../../nbs/05b_detectors.probe.ipynb #580c7300
 def view_rows(V:np.ndarray, # per-view features (views, n, d), as stage_stats(average=False) returns them
               y, r=None)->tuple:
-    "Training rows and their labels `y`: one row per view of each image in `r` (default all of them: `V` itself, reshaped, not a copy)"
+    ("Training rows and their labels `y`: one row per view of each image in `r` (default all of them: `V` itself, "
+     "reshaped, not a copy)")
     if r is None: return V.reshape(-1, V.shape[-1]), np.tile(y, len(V))
     return V[:, r].reshape(-1, V.shape[-1]), np.tile(np.asarray(y)[r], len(V))
+
+# %% ../../nbs/05b_detectors.probe.ipynb #46d283b1
+def _fit_probe(unfitted:ProbeDetector,
+               V:np.ndarray, # (views, n, d) feature rows of every view
+               errs:list, files:list, y:np.ndarray, tr:np.ndarray, va:np.ndarray, out:Path, t0:float, refit:bool,
+               data:dict, # what it was trained on, for the config
+              )->ProbeDetector:
+    "Fit the probe's classifier on the readable images' rows and write the model directory `out`"
+    X = V.mean(0); ok, skipped = usable(files, errs); ok &= ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
+    views = V.shape[0]
+    with model_dir(out) as tmp:  # the model directory appears whole, or not at all
+        if len(skipped): skipped.to_csv(tmp/'skipped.csv', index=False)
+        return fit_detector(unfitted.like, unfitted.model, X, y, tr, va, files, tmp, t0,
+                            lambda: view_rows(V, y, tr),
+                            refit=(lambda: view_rows(V, y, None if ok.all() else np.flatnonzero(ok))) if refit else None,
+                            domain_columns=unfitted.columns_for_domain(), **unfitted.config,
+                            data={**data, 'skipped': int((~ok).sum())},
+                            training=dict(views=views, n_rows=int(len(tr)*views), refit=refit))
 
 # %% ../../nbs/05b_detectors.probe.ipynb #32d3fedb
 def train_probe(path, # dataset folder (one sub-folder per class), or a list of them: sources balanced
@@ -260,7 +349,8 @@ def train_probe(path, # dataset folder (one sub-folder per class), or a list of 
                 arch:str=PROBE_ARCH, # timm name
                 size:int|list=256, # side the images are resized to (CIFAKE's 32 px: 128); a list of sides (e.g. [256, 512]): the statistics at each, side by side
                 C:float=0.01, # inverse L2 regularisation of the logistic regression
-                cov_channels:int=128, # add the channel covariance of every stage with at most this many channels (0: none)
+                # add the channel covariance of every stage with at most this many channels (0: none)
+                cov_channels:int=128,
                 traces:bool=False, # also the traces detector's default features (trace_config())
                 views:int=8, # train on this many dihedral views of each image (1, 2, 4 or 8); predictions average the same views' features
                 refit:bool=True, # after the validation part has chosen the temperature and threshold, fit the classifier again on all images
@@ -273,22 +363,20 @@ def train_probe(path, # dataset folder (one sub-folder per class), or a list of 
                 workers:int=0, # processes the optional trace features are extracted in
                 progress:bool=True)->ProbeDetector:
     "Train a frozen-feature probe into the model directory `out`"
-    if not 1 <= views <= 8: raise UserError(f"views must be 1 to 8 (an image has eight rotations and mirror images), not {views}")
+    if not 1 <= views <= 8:
+        raise UserError(f"views must be 1 to 8 (an image has eight rotations and mirror images), not {views}")
     if weights and not pretrained: raise UserError("--weights and --no-pretrained contradict each other: drop one")
     out = Path(out); files, sources = training_files(path, max_per_class, seed)
     (tr, va), y = valid_split(files, valid_pct, seed)
-    t0 = time.time(); unfitted = ProbeDetector.unfitted(arch, size, C, cov_channels, traces, views, bf16, pretrained, weights, seed, workers)
+    t0 = time.time()
+    unfitted = ProbeDetector.unfitted(arch, size, C, cov_channels, traces, views, bf16, pretrained, weights, seed,
+                                      workers)
     check_memory(len(files), views, len(unfitted.feature_names()))
-    res = sharded(unfitted.features, files, progress=progress, average=False, combine=_join_views)  # launched on several processes, each takes a share
+    # launched on several processes, each takes a share
+    res = sharded(unfitted.features, files, progress=progress, average=False, combine=_join_views)
     if res is None: barrier(); return None  # not rank 0, which fits and writes the model directory
-    V, errs = res  # (views, n, d)
-    X = V.mean(0); ok, skipped = usable(files, errs); ok &= ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
-    with model_dir(out) as tmp:  # the model directory appears whole, or not at all
-        if len(skipped): skipped.to_csv(tmp/'skipped.csv', index=False)
-        det = fit_detector(unfitted.like, unfitted.model, X, y, tr, va, files, tmp, t0,
-                            lambda: view_rows(V, y, tr), refit=(lambda: view_rows(V, y, None if ok.all() else np.flatnonzero(ok))) if refit else None,
-                            domain_columns=unfitted.columns_for_domain(), **unfitted.config,
-                            data=dict(path=str(path), sources=sources, skipped=int((~ok).sum()), seed=seed), training=dict(views=views, n_rows=int(len(tr)*views), refit=refit))
+    det = _fit_probe(unfitted, *res, files, y, tr, va, out, t0, refit,
+                     dict(path=str(path), sources=sources, seed=seed))
     barrier()  # launched on several processes: the others wait until the model directory is in place
     return det
 

@@ -30,7 +30,8 @@ __all__ = ['CLASSIFIERS', 'ConvTraces', 'make_classifier', 'TracesConfig', 'Trac
 # %% ../../nbs/04_detectors.traces.ipynb #95b56dc3
 class ConvTraces(TransformerMixin, BaseEstimator):
     "Convolutional-trace features of images (paths, PIL images or HxWx3 uint8 arrays)"
-    def __init__(self, kernel:int=3, variant:str='em', features:tuple=DEFAULT_FEATURES, workers:int=0, colour:str='YCbCr'):
+    def __init__(self, kernel:int=3, variant:str='em', features:tuple=DEFAULT_FEATURES, workers:int=0,
+                 colour:str='YCbCr'):
         self.kernel,self.variant,self.features,self.workers,self.colour = kernel,variant,features,workers,colour
     def fit(self, X, y=None):
         "Nothing to learn: the traces are computed per image"
@@ -78,9 +79,12 @@ class TracesDetector(SklearnDetector):
         "Name of each column `features` returns"
         cfg = self.config['preprocessing']; return feature_names(cfg['kernel'], tuple(cfg['features']), colour_of(cfg))
     @classmethod
-    def unfitted(cls, kernel:int=3, clf:str='svc', features:tuple=DEFAULT_FEATURES, variant:str='em', colour:str='YCbCr', seed:int=42, workers:int=0)->TracesDetector:
-        "The preprocessing and the unfitted classifier `train_traces` makes of these options (its parameters say what they are)"
-        det = cls(dict(method='traces', preprocessing=trace_config(kernel, variant, features, colour), classifier=clf), make_classifier(clf, seed))
+    def unfitted(cls, kernel:int=3, clf:str='svc', features:tuple=DEFAULT_FEATURES, variant:str='em',
+                 colour:str='YCbCr', seed:int=42, workers:int=0)->TracesDetector:
+        ("The preprocessing and the unfitted classifier `train_traces` makes of these options (its parameters say what"
+         " they are)")
+        det = cls(dict(method='traces', preprocessing=trace_config(kernel, variant, features, colour), classifier=clf),
+                  make_classifier(clf, seed))
         det.workers = workers; return det
     def explain(self, item, # an image path, PIL image or HxWx3 uint8 array
                 path=None): # PNG file to write the figure to
@@ -95,7 +99,8 @@ def train_traces(path, # dataset folder (one sub-folder per class), or a list of
                  features:tuple=DEFAULT_FEATURES, # parts of FEATURES: kernels, stats, blocks, cooc, spectrum
                  variant:str='em', # 'em' or the study's 'simple'
                  max_per_class:int|None=None, # balanced subset size
-                 robust_aug:bool=False, # also train on one randomly JPEG-re-compressed / blurred copy of each training image
+                 # also train on one randomly JPEG-re-compressed / blurred copy of each training image
+                 robust_aug:bool=False,
                  valid_pct:float=0.2, # share of the images held out to choose the temperature and threshold
                  seed:int=42, # seed of the subset, the split and the classifier
                  workers:int=0, # extraction processes (0: this one)
@@ -104,7 +109,8 @@ def train_traces(path, # dataset folder (one sub-folder per class), or a list of
                  refit:bool=False, # after the validation part has chosen the temperature and threshold, fit the classifier again with the validation images added
                 )->TracesDetector:
     "Train a convolutional-traces detector into the model directory `out`"
-    cfg = trace_config(kernel, variant, features, colour); out = Path(out); make_classifier(clf)  # options checked before any work
+    cfg = trace_config(kernel, variant, features, colour)
+    out = Path(out); make_classifier(clf)  # options checked before any work
     files, sources = training_files(path, max_per_class, seed)
     (tr, va), y = valid_split(files, valid_pct, seed)
     t0 = time.time(); X, errs = extract(files, cfg, workers, progress)
@@ -117,7 +123,8 @@ def train_traces(path, # dataset folder (one sub-folder per class), or a list of
     with model_dir(out) as tmp:  # the model directory appears whole, or not at all
         det = fit_detector(TracesDetector, make_classifier(clf, seed), X, y, tr, va, files, tmp, t0, Xtr, ytr,
                            refit=(np.concatenate([Xtr, X[va]]), np.concatenate([ytr, y[va]])) if refit else None,
-                           method='traces', preprocessing=cfg, classifier=clf, data=dict(path=str(path), sources=sources, skipped=int((~ok).sum()), seed=seed),
+                           method='traces', preprocessing=cfg, classifier=clf,
+                           data=dict(path=str(path), sources=sources, skipped=int((~ok).sum()), seed=seed),
                            training=dict(robust_aug=robust_aug, n_rows=int(len(ytr))))
         if 'kernels' in features: plot_class_kernels(X[tr], y[tr], kernel, tmp/'kernels.png', colour)
         if len(skipped): skipped.to_csv(tmp/'skipped.csv', index=False)
@@ -133,7 +140,8 @@ def plot_class_kernels(X, y, k:int=3, path=None, colour:str='RGB'):
     for row, (lbl, name) in zip(axs, [(1, 'ai'), (0, 'real')]):
         ks = kernel_image(np.nanmean(X[y==lbl, :d], 0), k)
         for ax, kk, ch in zip(row, ks, CHANNELS[colour]):
-            im = ax.imshow(kk, cmap='RdBu_r', vmin=-abs(ks).max(), vmax=abs(ks).max()); ax.set_title(f'{name} {ch}'); ax.axis('off')
+            im = ax.imshow(kk, cmap='RdBu_r', vmin=-abs(ks).max(), vmax=abs(ks).max())
+            ax.set_title(f'{name} {ch}'); ax.axis('off')
     fig.colorbar(im, ax=axs, shrink=.6); plt.close(fig)
     return save_fig(fig, path)
 
@@ -148,9 +156,12 @@ def explain(det:TracesDetector, item, path=None):
     imp = feature_importance(det).head(8)
     fig, axs = plt.subplots(2, 3, figsize=(10, 6.4), layout='constrained')
     axs[0, 0].imshow(img); axs[0, 0].set_title(f"P(ai) = {p:.2f}"); axs[0, 0].axis('off')
-    im = axs[0, 1].imshow(t.w.mean(0).numpy(), cmap='magma', vmin=0, vmax=1); axs[0, 1].set_title('EM posterior (1 = linear pixel)'); axs[0, 1].axis('off')
+    im = axs[0, 1].imshow(t.w.mean(0).numpy(), cmap='magma', vmin=0, vmax=1)
+    axs[0, 1].set_title('EM posterior (1 = linear pixel)'); axs[0, 1].axis('off')
     fig.colorbar(im, ax=axs[0, 1], shrink=.8)
-    if len(imp): axs[0, 2].barh(imp.index[::-1], imp.values[::-1]); axs[0, 2].set_title('feature importance'); axs[0, 2].tick_params(labelsize=7)
+    if len(imp):
+        axs[0, 2].barh(imp.index[::-1], imp.values[::-1])
+        axs[0, 2].set_title('feature importance'); axs[0, 2].tick_params(labelsize=7)
     else: axs[0, 2].axis('off')
     ks = kernel_image(t.kernel.numpy(), k); m = abs(ks).max()
     for ax, kk, ch in zip(axs[1], ks, CHANNELS[colour]):
@@ -161,7 +172,8 @@ def explain(det:TracesDetector, item, path=None):
 
 # %% ../../nbs/04_detectors.traces.ipynb #607dae13
 def _channel_columns(names:list, channels)->list:
-    "Indices of the feature names that belong to one of `channels` (the channel is the second or third token: 'kernels_Y_-1_0', 'stats_sigma_Y')"
+    ("Indices of the feature names that belong to one of `channels` (the channel is the second or third token: "
+     "'kernels_Y_-1_0', 'stats_sigma_Y')")
     return [i for i,n in enumerate(names) if channels is None or set(n.split('_')[1:3]) & set(channels)]
 
 # %% ../../nbs/04_detectors.traces.ipynb #f02df2d3
@@ -169,23 +181,28 @@ def compare_variants(path, # labelled folder
                      variants:dict, # {name: (kernel, parts[, colour[, channels]])}, e.g. {'k3 kernels': (3, ('kernels',))}, {'Y kernels': (3, ('kernels',), 'YCbCr', ('Y',))}
                      clfs=('svc', 'rf', 'lda'), test_pct:float=0.3, seed:int=0,
                      max_per_class:int|None=None, workers:int=0, progress:bool=False)->pd.DataFrame:
-    "Held-out accuracy and AUC of each (variant, classifier) on `path`; a variant's colour is 'RGB' (default) or 'YCbCr', its channels a subset of them"
+    ("Held-out accuracy and AUC of each (variant, classifier) on `path`; a variant's colour is 'RGB' (default) or "
+     "'YCbCr', its channels a subset of them")
     files = balanced_subset(class_files(path), max_per_class, seed)
     (tr, te), y = valid_split(files, test_pct, seed)
-    specs = {name: tuple(v) + ('RGB', None)[len(v)-2:] for name, v in variants.items()}  # colour and channels default to 'RGB' (the paper's) and all
+    # colour and channels default to 'RGB' (the paper's) and all
+    specs = {name: tuple(v) + ('RGB', None)[len(v)-2:] for name, v in variants.items()}
     feats = {}
     for k, colour in sorted({(k, c) for k,_,c,_ in specs.values()}):
-        parts = [f for f in FEATURES if any(f in ps for kk,ps,c,_ in specs.values() if (kk, c) == (k, colour))]  # only the parts some variant uses
+        # only the parts some variant uses
+        parts = [f for f in FEATURES if any(f in ps for kk,ps,c,_ in specs.values() if (kk, c) == (k, colour))]
         X, _ = extract(files, trace_config(k, 'em', parts, colour), workers, progress)
         feats[k, colour] = X, feature_names(k, parts, colour)
     rows = []
     for name, (k, parts, colour, channels) in specs.items():
         X, names = feats[k, colour]
-        cols = _channel_columns(names, channels); X = X[:, [i for p in parts for i in cols if names[i].split('_')[0] == p]]; ok = ~np.isnan(X).any(1)
+        cols = _channel_columns(names, channels)
+        X = X[:, [i for p in parts for i in cols if names[i].split('_')[0] == p]]; ok = ~np.isnan(X).any(1)
         a, b = tr[ok[tr]], te[ok[te]]
         for c in clfs:
             m = make_classifier(c, seed).fit(X[a], y[a])
             p = m.predict_proba(X[b])[:, list(m.classes_).index(1)]
             r = binary_metrics(y[b], p, 0.5)
-            rows.append(dict(variant=name, classifier=c, features=X.shape[1], accuracy=round(r['accuracy'], 3), roc_auc=round(r['roc_auc'], 3), n_test=len(b)))
+            rows.append(dict(variant=name, classifier=c, features=X.shape[1], accuracy=round(r['accuracy'], 3),
+                             roc_auc=round(r['roc_auc'], 3), n_test=len(b)))
     return pd.DataFrame(rows)
