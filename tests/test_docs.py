@@ -1,4 +1,5 @@
-"""The docs site, checked without Quarto (the GitHub workflow renders the real one): nbdev's processing succeeds, every
+"""The docs site, checked without Quarto (the GitHub workflow renders the real one): nbdev's processing succeeds, pandoc
+(Quarto's renderer, Debian's package) renders every page with its links and images resolved, every
 public name and method shows with its docstring, cross-references land on anchors a `show_doc` creates, signatures
 hold no markdown links, and the chapters read as chapters (no session numbers, commit hashes or machine paths)."""
 import importlib, inspect, json, re, subprocess, sys
@@ -8,17 +9,33 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC_HOST = 'https://deepfake-detect.github.io/deepfake_detect/'
 
 PAGES = """
-import html, json, re, sys
+import html, json, re, shutil, subprocess, sys
 from pathlib import Path
 from nbdev.quarto import refresh_quarto_yml
 from nbdev.serve import proc_nbs
-from nbconvert import HTMLExporter
 refresh_quarto_yml(); proc_nbs()  # what nbdev_proc_nbs runs once Quarto is found (without Quarto it first tries to install it)
-ex, out = HTMLExporter(exclude_input=True), {}  # names and docstrings are in the outputs (show_doc); highlighting the inputs was half the time
+pandoc, media = shutil.which('pandoc'), Path(sys.argv[1]).parent/'media'
+if not pandoc:
+    from nbconvert import HTMLExporter
+    ex = HTMLExporter(exclude_input=True)
+def render(nb):
+    "(HTML, warnings) of a processed notebook: by pandoc, Quarto's renderer, where installed (else nbconvert)"
+    if not pandoc: return ex.from_filename(str(nb))[0], ''
+    d = json.loads(nb.read_text())
+    for c in d['cells']:  # nbdev leaves show_doc results without a count, which pandoc's reader refuses
+        for o in c.get('outputs', []):
+            if o.get('output_type') == 'execute_result' and o.get('execution_count') is None: o['execution_count'] = 0
+    src = Path('nbs')/nb.relative_to('_proc')
+    r = subprocess.run([pandoc, '-f', 'ipynb', '-t', 'html', '--wrap=none', '--no-highlight', f'--resource-path={src.parent}',
+                        f'--extract-media={media/nb.stem}'], input=json.dumps(d), capture_output=True, text=True, check=True)
+    return r.stdout, r.stderr
+out = {}
 for nb in sorted(Path('_proc').rglob('*.ipynb')):
-    body, _ = ex.from_filename(str(nb))
-    out[str(nb.relative_to('_proc').with_suffix(''))] = re.sub(r'\\s+', ' ', html.unescape(re.sub(r'<[^>]+>', ' ', body)))
-Path(sys.argv[1]).write_text(json.dumps(out))
+    body, warnings = render(nb)
+    out[str(nb.relative_to('_proc').with_suffix(''))] = dict(
+        text=re.sub(r'\\s+', ' ', html.unescape(re.sub(r'<[^>]+>', ' ', body))), warnings=warnings,
+        links=re.findall(r'<a [^>]*href="([^"]*)"', body), images=re.findall(r'<img [^>]*src="([^"]*)"', body))
+Path(sys.argv[1]).write_text(json.dumps(dict(renderer='pandoc' if pandoc else 'nbconvert', pages=out)))
 """
 
 def start_early(tmp:Path)->tuple:
@@ -27,11 +44,16 @@ def start_early(tmp:Path)->tuple:
                                  stderr=open(tmp/'stderr', 'w'), text=True)
 
 @pytest.fixture(scope='module')
-def pages(early)->dict:
-    "Each processed page as plain text, by page name ('studies/em_speed' for a study)"
+def rendered(early)->dict:
+    "`renderer` (pandoc or nbconvert) and, by page name ('studies/em_speed' for a study), each rendered page's `text`, `links`, `images` and the renderer's `warnings`"
     tmp, p = early
     assert p.wait(900) == 0, (tmp/'stderr').read_text()[-2000:]
     return json.loads((tmp/'pages.json').read_text())
+
+@pytest.fixture(scope='module')
+def pages(rendered)->dict:
+    "Each processed page as plain text, by page name"
+    return {name: page['text'] for name, page in rendered['pages'].items()}
 
 @pytest.fixture(scope='module')
 def proc(pages)->dict:
@@ -187,3 +209,20 @@ def test_local_links_and_images_resolve():
             elif target.is_dir(): bad.append(f'{page.relative_to(ROOT)}: {url} is a folder, which the site cannot show')
     assert not bad, '\n'.join(bad)
     assert list(_local_links('![a](x.png) [b](../y.ipynb#z) [c](https://e.org/x) [d](#here)')) == [(True, 'x.png'), (False, '../y.ipynb')]
+
+def test_rendered_pages_resolve(rendered):
+    "Rendered by pandoc as Quarto renders them: every relative link lands on a page or file, every image is found"
+    if rendered['renderer'] != 'pandoc': pytest.skip('pandoc is not installed (apt install pandoc); markdown links are checked without it')
+    bad = []
+    for name, page in rendered['pages'].items():
+        here = (ROOT/'nbs'/name).parent
+        bad += [f'{name}: {w}' for w in page['warnings'].splitlines() if w.strip()]  # e.g. an image it could not fetch
+        for url in page['links']:
+            path = url.split('#')[0]
+            if re.match(r'[a-z]+:', url) or not path: continue
+            if not (here/path).exists(): bad.append(f'{name}: link {url} goes nowhere')
+        for url in page['images']:
+            if not (url.startswith('data:') or Path(url).is_absolute() and Path(url).exists() or (here/url).exists()):
+                bad.append(f'{name}: image {url} is missing')
+    assert not bad, '\n'.join(bad)
+    assert sum(len(p['links']) for p in rendered['pages'].values()) > 100  # the pages were read
