@@ -512,8 +512,8 @@ Wall time of this run: {seconds:.0f} s.
 
 # %% ../nbs/10_cli.ipynb #7732fe85
 def _demo_models(tr:Path, te:Path, out:Path, size:int, epochs:int, sweep:dict, progress:bool)->tuple:
-    ("Train, evaluate and stress the traces, CNN and probe on the demo data, skipping what an earlier run finished: "
-     "`(metrics by name, the CNN's description, whether ImageNet weights were used)`")
+    "Train, evaluate and stress the traces, CNN and probe on the demo data: `(metrics, CNN's note, pretrained)`"
+    # a step an earlier run finished is not done again
     from deepfake_detect.detectors.traces import train_traces
     from deepfake_detect.detectors.cnn import train
     from deepfake_detect.detectors.probe import train_probe

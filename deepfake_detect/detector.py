@@ -62,8 +62,8 @@ def predict_files(model_dir, # model directory
                   # label an image outside the detector's training domain 'unknown' (False: ai or real anyway)
                   abstain:bool=True,
                  )->pd.DataFrame:
-    ("Predict P(ai) for every image under `paths` with the detector in `model_dir` and write a CSV (launched on "
-     "several processes: each scores a share, rank 0 writes and returns the table, the others return None)")
+    "P(ai) and a label for every image under `paths` by the detector in `model_dir`, written to the CSV `out`"
+    # launched on several processes: each scores a share, rank 0 writes and returns the table, the others None
     if unreadable not in ('ai', 'real'): raise UserError(f"unreadable must be ai or real, not {unreadable!r}")
     files = collect_files(paths)
     if not files: raise UserError(f"no image files found in {', '.join(map(str, paths))}")

@@ -37,8 +37,8 @@ class DomainModel:
 # %% ../nbs/01b_domain.ipynb #cd145770
 @patch
 def parts(self:DomainModel, X)->tuple:
-    ("`(Z, length, residual)` of rows `X` standardised: projected on the principal components, their length, and the "
-     "length the projection leaves out; float64 (a row's result does not depend on the rows beside it), in blocks")
+    "`(Z, length, residual)` of rows `X` standardised: their projection, its length, and what the projection leaves out"
+    # float64, in blocks: a row's result does not depend on the rows beside it
     X, a = np.asarray(X, np.float32), {k: self.a[k].astype(np.float64) for k in ('mean', 'scale', 'basis')}
     if 'columns' in self.a: X = X[:, self.a['columns']]  # the columns the model was fitted on
     Z, r, e = [np.zeros((0, a['basis'].shape[1]))], [np.zeros(0)], [np.zeros(0)]

@@ -174,12 +174,12 @@ def preprocess(self:CNNDetector, img)->torch.Tensor:
 # %% ../../nbs/05_detectors.cnn.ipynb #b915dabe
 @patch
 def predict_tensors(self:CNNDetector, xb:torch.Tensor, tta:bool=False, embed:bool=False):
-    ("P(ai) for a batch of preprocessed images (channels-last in memory on a CPU, where it is faster); with embed, "
-     "also the domain rows: the middle stages' channel means (`domain_layers`), or the pooled features the head reads "
-     "in model directories written before them")
+    "P(ai) for a batch of preprocessed images; with `embed`, also their domain rows (see `CNNDetector.outputs`)"
     with torch.inference_mode():
         xb, rows, hooks = xb.to(self.device), [], []
-        if embed and self.config.get('domain_rows') == 'stages':  # hooks for this call only
+        # domain rows: the middle stages' channel means (domain_layers), or in model directories written before them
+        # the pooled features the head reads; the hooks are for this call only
+        if embed and self.config.get('domain_rows') == 'stages':
             hooks = [m.register_forward_hook(lambda m, i, o: rows.append(o.float().mean((2, 3)).cpu()))
                      for m in domain_layers(self.model)]
         elif embed:
