@@ -597,6 +597,24 @@ def valid_split(files:list, valid_pct:float=0.2, seed:int=42)->tuple:
     y = np.array([label_of(f) == 'ai' for f in files], int)
     return train_test_split(np.arange(len(files)), test_size=valid_pct, random_state=seed, stratify=y), y
 
+# %% ../nbs/01c_base.ipynb #c8536660
+def _weighted(rows:tuple, weights)->tuple:
+    "`(X, y, w)` of training rows `(X, y)` or `(X, y, images)`: `w` the weights of their images (None without weights)"
+    X, y, *images = rows
+    if weights is None: return X, y, None
+    if not images: raise ValueError('with weights, training rows name their images: (X, y, images)')
+    return X, y, np.asarray(weights)[images[0]]
+
+# %% ../nbs/01c_base.ipynb #db2df2a1
+def _fit(model, X, y, w=None):
+    "`model` fitted with sample weights `w`; one whose last step takes none is fitted on rows drawn with probabilities `w`"
+    from sklearn.utils.validation import has_fit_parameter
+    if w is None or np.allclose(w, w[0]): return model.fit(X, y)
+    name, est = model.steps[-1] if hasattr(model, 'steps') else ('', model)
+    if has_fit_parameter(est, 'sample_weight'): return model.fit(X, y, **{f'{name}__sample_weight' if name else 'sample_weight': w})
+    rows = np.random.default_rng(0).choice(len(y), len(y), p=w/w.sum())
+    return model.fit(X[rows], y[rows])
+
 # %% ../nbs/01c_base.ipynb #eee4f08d
 def fit_detector(cls, model, X, y, tr, va, files, out, t0:float,
                  Xtr=None, ytr=None, # the training rows and labels (default X[tr], y[tr]); Xtr may be a function returning both, made only for the fit
@@ -606,6 +624,7 @@ def fit_detector(cls, model, X, y, tr, va, files, out, t0:float,
                  domain_columns=None, # the columns of X the domain model reads (default: all)
                  # also draw the confusion matrix and ROC plots (a leave-one-source-out fold needs none)
                  reports:bool=True,
+                 weights:np.ndarray|None=None, # a weight per image (row of X), e.g. source_weights
                  **config):
     ("Fit the scikit-learn `model` on rows `tr` of `X` (or on `Xtr`, `ytr`), calibrate and choose the threshold on "
      "rows `va`, save a `cls` detector and its reports into `out`")
@@ -613,14 +632,14 @@ def fit_detector(cls, model, X, y, tr, va, files, out, t0:float,
         if len(np.unique(y[rows])) < 2:
             raise UserError(f"the {part} images give usable features for {len(np.unique(y[rows]))} class(es) only: too "
                             "few images, or images too small for these settings (a larger --size?)")
-    Xtr, ytr = Xtr() if callable(Xtr) else (X[tr], y[tr]) if Xtr is None else (Xtr, ytr)
-    model.fit(Xtr, ytr); del Xtr, ytr  # rows a function made are freed here, before `refit`'s are made
+    rows = Xtr() if callable(Xtr) else (X[tr], y[tr], tr) if Xtr is None else (Xtr, ytr)
+    _fit(model, *_weighted(rows, weights)); del rows  # rows a function made are freed here, before `refit`'s are made
     p_raw = model.predict_proba(X[va])[:, list(model.classes_).index(1)]
     T = fit_temperature(y[va], p_raw); p = apply_temperature(p_raw, T)
     thr = best_threshold(y[va], p); data = config.pop('data', {})
     if refit is not None:  # the validation figures below stay those of the model fitted on `tr`
-        Xr, yr = refit() if callable(refit) else refit
-        model = clone(model).fit(Xr, yr)
+        Xr, yr, wr = _weighted(refit() if callable(refit) else refit, weights)
+        model = _fit(clone(model), Xr, yr, wr)
     config = dict(method=config.pop('method'), vocab=['ai', 'real'], positive='ai', threshold=thr, temperature=T,
                   version=__version__,
                   data=dict(n_train=int(len(tr)), n_valid=int(len(va)), **data), **config)

@@ -14,7 +14,7 @@ from fastcore.script import Param
 from .core import *
 
 # %% auto #0
-__all__ = ['DEMO_SWEEP', 'RESUMABLE', 'COMMANDS', 'arg_kwargs', 'parser_for', 'audit_cmd', 'train_cmd', 'train_parser',
+__all__ = ['GENERAL', 'DEMO_SWEEP', 'RESUMABLE', 'COMMANDS', 'arg_kwargs', 'parser_for', 'audit_cmd', 'train_cmd', 'train_parser',
            'train_args', 'explain_cmd', 'families_cmd', 'predict_cmd', 'evaluate_cmd', 'cross_cmd', 'robustness_cmd',
            'traces_extract_cmd', 'search_cmd', 'ensemble_cmd', 'serve_cmd', 'reseal_cmd', 'loso_cmd', 'run_demo',
            'demo_cmd', 'log_lines', 'main']
@@ -171,12 +171,28 @@ def train_parser(method:str)->argparse.ArgumentParser:
                               'help': argparse.SUPPRESS})
     return p
 
+# %% ../nbs/10_cli.ipynb #70bde4c9
+GENERAL = ('probe', '--traces')  # the general model: best on a 70/30 split of the wild sources (the wild sources study)
+
+# %% ../nbs/10_cli.ipynb #08a4c888
+def _default_method(argv:list)->list:
+    "`train DATA...` without --method: the general model where every source holds one class, else the CNN (the study's)"
+    from deepfake_detect.data import class_files
+    data = [Path(a) for a in argv[:next((i for i, a in enumerate(argv) if a.startswith('-')), len(argv))]]
+    def one_class(p):
+        try: return p.is_dir() and len(class_files(p, min_classes=1)) == 1
+        except UserError: return False
+    if len(data) < 2 or not all(map(one_class, data)): return ['cnn', *argv]
+    print(f"every source holds one class: training the general model ({' '.join(GENERAL)}); "
+          "`train cnn DATA...` trains the CNN", file=sys.stderr)
+    return [GENERAL[0], *argv, *[o for o in GENERAL[1:] if o not in argv]]
+
 # %% ../nbs/10_cli.ipynb #a2e0b82a
 def _older_form(argv:list, fams)->list:
-    ("`DATA... --method METHOD [options]` (cnn without --method), the older form of `train`, as `METHOD DATA... "
-     "[options]`")
+    ("`DATA... --method METHOD [options]`, the older form of `train`, as `METHOD DATA... [options]`; without "
+     "--method, `_default_method`")
     at = next((i for i, a in enumerate(argv) if a == '--method' or a.startswith('--method=')), None)
-    if at is None: return ['cnn', *argv]
+    if at is None: return _default_method(argv)
     method, n = (argv[at].partition('=')[2], 1) if '=' in argv[at] else (argv[at+1] if at + 1 < len(argv) else '', 2)
     if method not in fams: raise UserError(f"--method must be one of {', '.join(sorted(fams))}, not {method!r}")
     return [method, *argv[:at], *argv[at+n:]]
@@ -245,21 +261,26 @@ def predict_cmd(model_dir:str, # model directory
 
 # %% ../nbs/10_cli.ipynb #3f7c2e5c
 def evaluate_cmd(model_dir:str, # model directory
-                 data_dir:str, # labelled folder the model did not train on
+                 data_dir:Param("a labelled folder (ai/, real/) the model did not train on, or several sources, "
+                                "each a folder of one class or both: a row per source", str, nargs='+'),
                  out:Param("report directory to write", str, required=True)=None,
                  max_per_class:int=None,
                  overwrite:bool=False): # replace a folder another command of this project wrote
-    "Metrics, confusion matrix, ROC and reliability plots on labelled images"
+    "Metrics, confusion matrix, ROC and reliability plots on labelled images (per source where several)"
     from deepfake_detect.evaluate import evaluate
     from deepfake_detect.base import read_config
     _positive(max_per_class=max_per_class); read_config(model_dir)
-    check_out(out, [model_dir, data_dir], own=marked('report'), overwrite=overwrite, folder=True, mark='report')
-    m = evaluate(model_dir, data_dir, out, max_per_class)
+    check_out(out, [model_dir, *data_dir], own=marked('report'), overwrite=overwrite, folder=True, mark='report')
+    m = evaluate(model_dir, data_dir if len(data_dir) > 1 else data_dir[0], out, max_per_class)
     if m is None: return  # launched on several processes: rank 0 wrote the report
-    print(f"report: {out}/summary.md\n" + '\n'.join(f"{k}: {v}" for k,v in m.items() if k != 'in_domain'))
+    print(f"report: {out}/summary.md\n" + '\n'.join(f"{k}: {v}" for k,v in m.items() if k not in ('in_domain', 'per_source')))
     if m['in_domain'] is not None and m['out_of_domain'] > 0:
         print('on the images in domain: ' + ', '.join(f"{k} {v:.4f}" for k,v in m['in_domain'].items()
                                                       if k in ('accuracy', 'roc_auc', 'n')))
+    if 'per_source' in m:
+        from deepfake_detect.evaluate import md_table
+        import pandas as pd
+        print(md_table(pd.DataFrame(m['per_source'])))
 
 # %% ../nbs/10_cli.ipynb #8b4b6d4f
 def cross_cmd(models:str, # comma-separated model directories

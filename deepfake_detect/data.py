@@ -14,8 +14,8 @@ from .core import *
 # %% auto #0
 __all__ = ['CLASS_NAMES', 'VOCAB', 'MIN_PER_CLASS', 'kaggle_credentials', 'get_source', 'label_of', 'class_files', 'verify',
            'usable', 'resize_images', 'balanced_subset', 'source_counts', 'balanced_sources', 'training_files',
-           'holdout_split', 'data_dir', 'jpeg_quality', 'image_meta', 'Audit', 'audit', 'draw_jpeg_blur', 'jpeg_blur',
-           'JpegBlurred']
+           'source_weights', 'holdout_split', 'data_dir', 'jpeg_quality', 'image_meta', 'Audit', 'audit',
+           'draw_jpeg_blur', 'jpeg_blur', 'JpegBlurred']
 
 # %% ../nbs/01_data.ipynb #8ab8352e
 def _kaggle_cached(handle:str)->bool:
@@ -188,18 +188,23 @@ def source_counts(fbcs:list, # {class: files} of each source, from class_files
 
 # %% ../nbs/01_data.ipynb #df919703
 def balanced_sources(fbcs:list, # {class: files} of each source
-                     max_per_class:int|None=None, seed:int=42)->list:
+                     max_per_class:int|None=None, seed:int=42,
+                     weigh:bool=False, # every image (at most max_per_class per class), to be balanced by weights
+                    )->list:
     "The files each source gives (`source_counts` of each class, drawn with `seed` as `balanced_subset` draws)"
     def draw(fbc, counts):
         rng = random.Random(seed)
         return [f for k in sorted(counts) for f in sorted(rng.sample(sorted(fbc[k]), counts[k]))]
-    return [draw(fbc, n) for fbc, n in zip(fbcs, source_counts(fbcs, max_per_class))]
+    counts = source_counts(fbcs, max_per_class)  # and a UserError where a class has no source
+    if weigh: counts = [{c: min(len(fs), max_per_class or len(fs)) for c, fs in fbc.items()} for fbc in fbcs]
+    return [draw(fbc, n) for fbc, n in zip(fbcs, counts)]
 
 # %% ../nbs/01_data.ipynb #f0380067
 def training_files(path, # a dataset folder, or a list of them (sources: each may hold one class or both)
                    max_per_class:int|None=None, # images per class (per source and class with several sources)
                    seed:int=42,
-                   balance:bool=True, # one folder: False keeps every image (several folders are always balanced)
+                   balance:bool=True, # one folder: False keeps every image
+                   weigh:bool=False, # several sources: keep every image, to be balanced by source_weights
                   )->tuple:
     "`(files, sources)`: balanced training images of one folder, or of several sources (`source_counts`)"
     paths = [path] if isinstance(path, (str, Path)) else list(path)
@@ -208,9 +213,21 @@ def training_files(path, # a dataset folder, or a list of them (sources: each ma
         files = [f for fs in fbc.values() for f in fs] if not balance else balanced_subset(fbc, max_per_class, seed)
         return files, [dict(path=str(paths[0]), images=len(files))]
     fbcs = [class_files(p, min_classes=1) for p in paths]
-    picked = balanced_sources(fbcs, max_per_class, seed)
+    picked = balanced_sources(fbcs, max_per_class, seed, weigh)
     return [f for fs in picked for f in fs], [dict(path=str(p), images=len(fs), classes=sorted(fbc))
                                               for p, fs, fbc in zip(paths, picked, fbcs)]
+
+# %% ../nbs/01_data.ipynb #10b6376a
+def source_weights(files:list, # from training_files
+                   sources:list, # from training_files: the number of images of each source, in the order of files
+                  )->np.ndarray:
+    "A weight per file: within each class every source the same total, both classes the same total; mean 1"
+    src = np.repeat(np.arange(len(sources)), [s['images'] for s in sources])
+    y, w = np.array([label_of(f) == 'ai' for f in files]), np.ones(len(files))
+    for c in (True, False):
+        ks = np.unique(src[y == c])
+        for k in ks: w[(src == k) & (y == c)] = 1/(len(ks)*((src == k) & (y == c)).sum())
+    return w*len(w)/w.sum()
 
 # %% ../nbs/01_data.ipynb #33d8bc2b
 def holdout_split(path, # dataset folder with one sub-folder per class

@@ -15,23 +15,55 @@ from .detector import load_detector
 from .distributed import sharded, is_main
 
 # %% auto #0
-__all__ = ['SWEEP', 'evaluate', 'perturb', 'robustness', 'md_table', 'cross_domain', 'plot_matrix']
+__all__ = ['SWEEP', 'md_table', 'shares', 'source_rows', 'evaluate', 'perturb', 'robustness', 'cross_domain', 'plot_matrix']
+
+# %% ../nbs/07_evaluate.ipynb #f91258ab
+def md_table(df:pd.DataFrame)->str:
+    "A markdown table of `df`, floats to three decimals"
+    cell = lambda v: '' if isinstance(v, float) and np.isnan(v) else f'{v:.3f}' if isinstance(v, float) else str(v)
+    return '\n'.join(['| ' + ' | '.join(df.columns) + ' |',
+                      '|' + '---|'*len(df.columns)] + ['| ' + ' | '.join(cell(v) for v in r) + ' |'
+                                                       for r in df.itertuples(index=False)]) + '\n'
+
+# %% ../nbs/07_evaluate.ipynb #d53e9f96
+def shares(ai:np.ndarray, # labelled ai: P(ai) at or above the threshold
+           domain:np.ndarray, # domain scores (above 1: out of domain; NaN: no domain model)
+           y:np.ndarray, # true labels, 1 ai
+          )->dict:
+    "Shares right, unknown and wrong"
+    unknown = domain > 1; correct = np.asarray(ai) == (np.asarray(y) == 1)
+    return dict(right=float((~unknown & correct).mean()), unknown=float(unknown.mean()),
+                wrong=float((~unknown & ~correct).mean()))
+
+# %% ../nbs/07_evaluate.ipynb #d0dc5989
+def source_rows(sources:list, src:np.ndarray, y:np.ndarray, ai:np.ndarray, domain:np.ndarray)->list:
+    "One row per source: its images, its classes and the shares right, unknown and wrong (`shares`)"
+    return [dict(source=Path(s).name or str(s), images=int((src == k).sum()),
+                 kind='+'.join(c for c, v in (('ai', 1), ('real', 0)) if (y[src == k] == v).any()),
+                 **shares(ai[src == k], domain[src == k], y[src == k])) for k, s in enumerate(sources)]
 
 # %% ../nbs/07_evaluate.ipynb #9e4ec931
-def _labelled(data, max_per_class, seed):
-    files = balanced_subset(class_files(data), max_per_class, seed) if max_per_class else [f
-            for fs in class_files(data).values() for f in fs]
-    return files, np.array([label_of(f) == 'ai' for f in files], int)
+def _labelled(data, max_per_class, seed)->tuple:
+    "`(files, labels, source of each file)` of a labelled folder (source 0), or of a list of source folders"
+    sources = list(data) if isinstance(data, (list, tuple)) else [data]
+    files, src = [], []
+    for k, d in enumerate(sources):
+        fbc = class_files(d, min_classes=1 if len(sources) > 1 else 2)
+        fs = balanced_subset(fbc, max_per_class, seed) if max_per_class else [f for v in fbc.values() for f in v]
+        files += fs; src += [k]*len(fs)
+    y = np.array([label_of(f) == 'ai' for f in files], int)
+    if len(set(y)) < 2: raise UserError(f"{', '.join(map(str, sources))}: holds one class only; evaluate needs both")
+    return files, y, np.array(src)
 
 # %% ../nbs/07_evaluate.ipynb #20c1ad6b
 def evaluate(model_dir, # model directory
-             data, # labelled folder: one sub-folder per class
+             data, # labelled folder (ai/ and real/), or a list of sources: folders of one class or both
              out, # report directory to write
              max_per_class:int|None=None, # score a balanced, seeded subset
              seed:int=42, progress:bool=True)->dict:
     "Score the detector in `model_dir` on `data`; write metrics, predictions, plots and a summary into `out`"
     det, out = load_detector(model_dir), Path(out)
-    files, y = _labelled(data, max_per_class, seed)
+    files, y, src = _labelled(data, max_per_class, seed)
     v = sharded(det.verdicts, files, progress=progress)
     if v is None: return None  # launched on several processes: rank 0 writes the report
     p, errs, dom = v; ok = ~np.isnan(p)
@@ -41,16 +73,21 @@ def evaluate(model_dir, # model directory
     inside = ok & ~(dom > 1)
     m.update(out_of_domain=float((dom[ok] > 1).mean()), domain_known=bool(not np.isnan(dom[ok]).all()),
              in_domain=binary_metrics(y[inside], p[inside], det.threshold) if inside.any() else None)
+    several = isinstance(data, (list, tuple)) and len(data) > 1
+    if several: m['per_source'] = source_rows(data, src[ok], y[ok], p[ok] >= det.threshold, dom[ok])  # readable ones
     out.mkdir(parents=True, exist_ok=True); save_json(out/'metrics.json', m)
     df = pd.DataFrame(dict(filename=[str(f) for f in files], label=np.where(y == 1, 'ai', 'real'), p_ai=p,
                            domain_score=dom, error=errs))
+    if several: df['source'] = [Path(data[k]).name for k in src]
     with atomic_path(out/'predictions.csv') as tmp: df.to_csv(tmp, index=False)
     plot_confusion(y[ok], p[ok], det.threshold, out/'confusion.png')
     plot_roc(y[ok], p[ok], out/'roc.png'); plot_reliability(y[ok], p[ok], path=out/'reliability.png')
     rows = '\n'.join(f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |" for k,v in m.items()
-                     if k != 'in_domain')
-    atomic_write_text(out/'summary.md', f"# Evaluation of `{model_dir}` on `{data}`\n\nmethod: "
-                                        f"{det.config['method']}\n\n| metric | value |\n|---|---|\n{rows}\n\n"
+                     if k not in ('in_domain', 'per_source'))
+    per = f"Per source:\n\n{md_table(pd.DataFrame(m['per_source']))}\n\n" if several else ''
+    on = ', '.join(map(str, data)) if several else data
+    atomic_write_text(out/'summary.md', f"# Evaluation of `{model_dir}` on `{on}`\n\nmethod: "
+                                        f"{det.config['method']}\n\n| metric | value |\n|---|---|\n{rows}\n\n{per}"
                       "![confusion](confusion.png) ![roc](roc.png) ![reliability](reliability.png)\n")
     return m
 
@@ -79,7 +116,7 @@ def robustness(model_dir, # model directory
     "Accuracy and AUC of the detector under each perturbation level; writes robustness.csv and plots"
     import matplotlib.pyplot as plt
     det, out = load_detector(model_dir), Path(out)
-    files, y = _labelled(data, max_per_class, seed)
+    files, y, _ = _labelled(data, max_per_class, seed)
     imgs, keep = [], []
     for i,f in enumerate(files):
         try: imgs.append(open_image(f)); keep.append(i)
@@ -123,14 +160,6 @@ def _folder_files(folder, label:str|None=None, max_per_class:int|None=None, seed
     if label is None: return files, None, 'unlabelled'
     if label not in ('ai', 'real'): raise UserError(f"label must be ai or real, not {label!r}")
     return files, np.full(len(files), int(label == 'ai')), 'one class'
-
-# %% ../nbs/07_evaluate.ipynb #f91258ab
-def md_table(df:pd.DataFrame)->str:
-    "A markdown table of `df`, floats to three decimals"
-    cell = lambda v: '' if isinstance(v, float) and np.isnan(v) else f'{v:.3f}' if isinstance(v, float) else str(v)
-    return '\n'.join(['| ' + ' | '.join(df.columns) + ' |',
-                      '|' + '---|'*len(df.columns)] + ['| ' + ' | '.join(cell(v) for v in r) + ' |'
-                                                       for r in df.itertuples(index=False)]) + '\n'
 
 # %% ../nbs/07_evaluate.ipynb #e8f548da
 def cross_domain(models:list, # model directories

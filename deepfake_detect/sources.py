@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from sklearn.base import clone
 from .core import *
-from .data import class_files, balanced_sources
+from .data import class_files, balanced_sources, source_weights
 from .base import detector_class, SklearnDetector, Verdicts, fit_detector, valid_split
 from .metrics import save_fig, best_threshold, binary_metrics
-from .evaluate import md_table
+from .evaluate import md_table, shares
 
 # %% auto #0
-__all__ = ['source_images', 'cached_features', 'fit_without', 'shares', 'source_table', 'source_folds', 'fold_table',
+__all__ = ['source_images', 'cached_features', 'fit_without', 'source_table', 'source_folds', 'fold_table',
            'leave_one_source_out', 'mean_folds', 'plot_sources', 'write_sources']
 
 # %% ../nbs/07b_sources.ipynb #362a55f9
@@ -58,27 +58,18 @@ def fit_without(det, # an unfitted detector (from its family's unfitted)
                 seed:int=42,
                 X:np.ndarray|None=None, # V.mean(0), when the caller has it
                ):
-    "The detector fitted on the rows of every source but `k`, balanced across sources as `train` balances them"
+    "The detector fitted on the rows of every source but `k`, sources balanced by weight as `train` balances them"
     fbcs = [{c: g.path.tolist() for c, g in s.groupby(s.label.map({1: 'ai', 0: 'real'}))}
             for i, s in imgs.groupby('source') if i != k]
-    files = [f for fs in balanced_sources(fbcs, max_per_class, seed) for f in fs]
+    picked = balanced_sources(fbcs, max_per_class, seed, weigh=True); files = [f for fs in picked for f in fs]
     row = {f: i for i, f in enumerate(imgs.path)}; idx = np.array([row[f] for f in files])
     (tr, va), _ = valid_split(files, 0.2, seed); X, y = V.mean(0) if X is None else X, imgs.label.to_numpy()
     ok = ~np.isnan(X[idx]).any(1); tr, va = idx[tr[ok[tr]]], idx[va[ok[va]]]
-    rows = lambda: (V[:, tr].reshape(-1, V.shape[-1]), np.tile(y[tr], len(V)))
+    w = np.zeros(len(X)); w[idx] = source_weights(files, [dict(images=len(fs)) for fs in picked])  # by row of X
+    rows = lambda: (V[:, tr].reshape(-1, V.shape[-1]), np.tile(y[tr], len(V)), np.tile(tr, len(V)))
     return fit_detector(det.like, clone(det.model), X, y, tr, va, list(imgs.path), Path(out), time.time(), rows,
-                        domain_columns=det.columns_for_domain(), reports=False, **det.config,
+                        domain_columns=det.columns_for_domain(), reports=False, weights=w, **det.config,
                         data=dict(left_out=str(paths[k]), seed=seed))
-
-# %% ../nbs/07b_sources.ipynb #70499294
-def shares(ai:np.ndarray, # labelled ai: P(ai) at or above the threshold
-           domain:np.ndarray, # domain scores (above 1: out of domain; NaN: no domain model)
-           y:np.ndarray, # true labels, 1 ai
-          )->dict:
-    "Shares right, unknown and wrong"
-    unknown = domain > 1; correct = np.asarray(ai) == (np.asarray(y) == 1)
-    return dict(right=float((~unknown & correct).mean()), unknown=float(unknown.mean()),
-                wrong=float((~unknown & ~correct).mean()))
 
 # %% ../nbs/07b_sources.ipynb #27c15d94
 def source_table(df:pd.DataFrame)->pd.DataFrame:

@@ -13,7 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from fastprogress.fastprogress import progress_bar
 from pydantic import Field
 from ..core import *
-from ..data import training_files, usable, MIN_PER_CLASS
+from ..data import training_files, source_weights, usable, MIN_PER_CLASS
 from ..base import SklearnDetector, DetectorConfig, Part, register, model_dir, valid_split, fit_detector
 from ..traces import load_item
 
@@ -139,13 +139,13 @@ def train_npr(path, # dataset folder (one sub-folder per class), or a list of th
               progress:bool=True)->NPRDetector:
     "Train an up-sampling-residual detector into the model directory `out`"
     unfitted = NPRDetector.unfitted(crop, C, seed); out = Path(out)
-    files, sources = training_files(path, max_per_class, seed); (tr, va), y = valid_split(files, valid_pct, seed)
+    files, sources = training_files(path, max_per_class, seed, weigh=True); (tr, va), y = valid_split(files, valid_pct, seed)
     t0 = time.time(); X, errs = unfitted.features(files, progress)
     ok, skipped = usable(files, errs); ok &= ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
     with model_dir(out) as tmp:  # the model directory appears whole, or not at all
         if len(skipped): skipped.to_csv(tmp/'skipped.csv', index=False)
-        det = fit_detector(unfitted.like, unfitted.model, X, y, tr, va, files, tmp, t0, refit=(X[ok], y[ok]) if refit
-                           else None, **unfitted.config,
+        det = fit_detector(unfitted.like, unfitted.model, X, y, tr, va, files, tmp, t0, weights=source_weights(files, sources),
+                           refit=(X[ok], y[ok], np.flatnonzero(ok)) if refit else None, **unfitted.config,
                            data=dict(path=str(path), sources=sources, skipped=int((~ok).sum()), seed=seed),
                            training=dict(refit=refit))
     return det

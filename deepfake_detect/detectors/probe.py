@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from fastprogress.fastprogress import progress_bar
 from ..core import *
-from ..data import class_files, balanced_subset, training_files, usable, MIN_PER_CLASS
+from ..data import class_files, balanced_subset, training_files, source_weights, usable, MIN_PER_CLASS
 from typing import Annotated
 from pydantic import Field
 from pydantic import field_validator
@@ -329,15 +329,16 @@ def _fit_probe(unfitted:ProbeDetector,
                V:np.ndarray, # (views, n, d) feature rows of every view
                errs:list, files:list, y:np.ndarray, tr:np.ndarray, va:np.ndarray, out:Path, t0:float, refit:bool,
                data:dict, # what it was trained on, for the config
+               w:np.ndarray|None=None, # a weight per image (source_weights)
               )->ProbeDetector:
     "Fit the probe's classifier on the readable images' rows and write the model directory `out`"
     X = V.mean(0); ok, skipped = usable(files, errs); ok &= ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
-    views = V.shape[0]
+    views, r = V.shape[0], np.flatnonzero(ok)
     with model_dir(out) as tmp:  # the model directory appears whole, or not at all
         if len(skipped): skipped.to_csv(tmp/'skipped.csv', index=False)
         return fit_detector(unfitted.like, unfitted.model, X, y, tr, va, files, tmp, t0,
-                            lambda: view_rows(V, y, tr),
-                            refit=(lambda: view_rows(V, y, None if ok.all() else np.flatnonzero(ok))) if refit else None,
+                            lambda: (*view_rows(V, y, tr), np.tile(tr, views)), weights=w,
+                            refit=(lambda: (*view_rows(V, y, None if ok.all() else r), np.tile(r, views))) if refit else None,
                             domain_columns=unfitted.columns_for_domain(), **unfitted.config,
                             data={**data, 'skipped': int((~ok).sum())},
                             training=dict(views=views, n_rows=int(len(tr)*views), refit=refit))
@@ -365,7 +366,7 @@ def train_probe(path, # dataset folder (one sub-folder per class), or a list of 
     if not 1 <= views <= 8:
         raise UserError(f"views must be 1 to 8 (an image has eight rotations and mirror images), not {views}")
     if weights and not pretrained: raise UserError("--weights and --no-pretrained contradict each other: drop one")
-    out = Path(out); files, sources = training_files(path, max_per_class, seed)
+    out = Path(out); files, sources = training_files(path, max_per_class, seed, weigh=True)
     (tr, va), y = valid_split(files, valid_pct, seed)
     t0 = time.time()
     unfitted = ProbeDetector.unfitted(arch, size, C, cov_channels, traces, views, bf16, pretrained, weights, seed,
@@ -375,7 +376,7 @@ def train_probe(path, # dataset folder (one sub-folder per class), or a list of 
     res = sharded(unfitted.features, files, progress=progress, average=False, combine=_join_views)
     if res is None: barrier(); return None  # not rank 0, which fits and writes the model directory
     det = _fit_probe(unfitted, *res, files, y, tr, va, out, t0, refit,
-                     dict(path=str(path), sources=sources, seed=seed))
+                     dict(path=str(path), sources=sources, seed=seed), source_weights(files, sources))
     barrier()  # launched on several processes: the others wait until the model directory is in place
     return det
 

@@ -16,7 +16,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from typing import Literal
 from ..core import *
-from ..data import class_files, balanced_subset, training_files, draw_jpeg_blur, JpegBlurred, usable, MIN_PER_CLASS
+from ..data import class_files, balanced_subset, training_files, source_weights, draw_jpeg_blur, JpegBlurred, usable, MIN_PER_CLASS
 from ..metrics import binary_metrics, save_fig
 from ..base import SklearnDetector, DetectorConfig, register, model_dir, valid_split, fit_detector, feature_importance
 from ..loading import extract, trace_config, TracePrep
@@ -99,30 +99,30 @@ def train_traces(path, # dataset folder (one sub-folder per class), or a list of
                  features:tuple=DEFAULT_FEATURES, # parts of FEATURES: kernels, stats, blocks, cooc, spectrum
                  variant:str='em', # 'em' or the study's 'simple'
                  max_per_class:int|None=None, # balanced subset size
-                 # also train on one randomly JPEG-re-compressed / blurred copy of each training image
-                 robust_aug:bool=False,
+                 robust_aug:bool=False, # also train on a randomly re-compressed or blurred copy of each image
                  valid_pct:float=0.2, # share of the images held out to choose the temperature and threshold
                  seed:int=42, # seed of the subset, the split and the classifier
                  workers:int=0, # extraction processes (0: this one)
                  progress:bool=True,
                  colour:str='YCbCr', # colour space the traces are computed in: 'YCbCr' or 'RGB'
-                 refit:bool=False, # after the validation part has chosen the temperature and threshold, fit the classifier again with the validation images added
+                 refit:bool=False, # once the validation part has chosen the threshold, fit again with its images added
                 )->TracesDetector:
     "Train a convolutional-traces detector into the model directory `out`"
     cfg = trace_config(kernel, variant, features, colour)
     out = Path(out); make_classifier(clf)  # options checked before any work
-    files, sources = training_files(path, max_per_class, seed)
+    files, sources = training_files(path, max_per_class, seed, weigh=True)
     (tr, va), y = valid_split(files, valid_pct, seed)
     t0 = time.time(); X, errs = extract(files, cfg, workers, progress)
     ok, skipped = usable(files, errs); ok &= ~np.isnan(X).any(1); tr, va = tr[ok[tr]], va[ok[va]]
-    Xtr, ytr = X[tr], y[tr]
+    Xtr, ytr, itr = X[tr], y[tr], tr  # rows, labels and the image of each row
     if robust_aug:
         rnd = random.Random(seed)
         Xa, _ = extract([JpegBlurred(files[i], *draw_jpeg_blur(rnd)) for i in tr], cfg, workers, progress)
-        oka = ~np.isnan(Xa).any(1); Xtr, ytr = np.concatenate([Xtr, Xa[oka]]), np.concatenate([ytr, y[tr][oka]])
+        oka = ~np.isnan(Xa).any(1); Xtr, ytr, itr = np.r_[Xtr, Xa[oka]], np.r_[ytr, y[tr][oka]], np.r_[tr, tr[oka]]
     with model_dir(out) as tmp:  # the model directory appears whole, or not at all
-        det = fit_detector(TracesDetector, make_classifier(clf, seed), X, y, tr, va, files, tmp, t0, Xtr, ytr,
-                           refit=(np.concatenate([Xtr, X[va]]), np.concatenate([ytr, y[va]])) if refit else None,
+        det = fit_detector(TracesDetector, make_classifier(clf, seed), X, y, tr, va, files, tmp, t0,
+                           lambda: (Xtr, ytr, itr), weights=source_weights(files, sources),
+                           refit=(np.r_[Xtr, X[va]], np.r_[ytr, y[va]], np.r_[itr, va]) if refit else None,
                            method='traces', preprocessing=cfg, classifier=clf,
                            data=dict(path=str(path), sources=sources, skipped=int((~ok).sum()), seed=seed),
                            training=dict(robust_aug=robust_aug, n_rows=int(len(ytr))))
