@@ -137,12 +137,13 @@ def test_signatures_plain(proc):
 NUMBERED_SESSION = r'\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d+(?:st|nd|rd|th)?)\s+session|\bsession\s+\d+'
 HASH = r'\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,40}\b'
 MACHINE = r'\.\./shared|/tmp/|/root/|/work/|benchmarks/results'
+MACHINE_WORDS = r'\b(?:lent|this (?:CPU|GPU|machine))\b'
 
 def _markdown(nb:Path)->str: return '\n'.join(''.join(c['source']) for c in json.loads(nb.read_text())['cells'] if c['cell_type'] == 'markdown')
 def _all_source(nb:Path)->str: return '\n'.join(''.join(c['source']) for c in json.loads(nb.read_text())['cells'])
 
 def test_chapters_read_as_chapters():
-    "Chapters: at most 1,500 words of prose, no 'session', commit hash or machine path; studies and docs: no numbered session"
+    "Chapters: at most 1,500 words of prose, no 'session', commit hash or machine path; studies and docs: no numbered session; no prose about 'this CPU' or a 'lent' GPU"
     chapters = sorted((ROOT/'nbs').glob('[0-9]*.ipynb')); assert len(chapters) > 10; bad = []
     for nb in chapters:
         md, src = _markdown(nb), _all_source(nb)
@@ -155,6 +156,8 @@ def test_chapters_read_as_chapters():
         bad += [f'{f.name}: {w!r}' for w in re.findall(NUMBERED_SESSION, t, re.I)]
         bad += [f'{f.name}: path {p!r}' for p in re.findall(r'.{0,20}(?:' + MACHINE + r').{0,20}', t)]
         bad += [f'{f.name}: hash {h}' for h in re.findall(HASH, t)]
+    for f in chapters + sorted((ROOT/'nbs'/'studies').glob('*.ipynb')) + [ROOT/'nbs'/'index.ipynb']:  # the machine a session had
+        bad += [f'{f.name}: {w!r}' for w in re.findall(r'.{0,30}' + MACHINE_WORDS + r'.{0,30}', _markdown(f), re.I)]
     assert not bad, '\n'.join(bad)
 
 def test_stored_outputs_hold_no_machine_paths():

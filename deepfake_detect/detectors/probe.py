@@ -104,7 +104,7 @@ def dihedral(a, # an HxW[xC] array, or a batch of (n, C, H, W) tensors with axes
 
 # %% ../../nbs/05b_detectors.probe.ipynb #878db741
 def cpu_bf16()->bool:
-    ("Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX, as PyTorch reports it): where `stage_stats` "
+    ("Whether the CPU computes bfloat16 natively (AVX512-BF16 or AMX, as PyTorch reports it): where `stage_stats` "
      "runs the network in bfloat16 by default")
     return any(getattr(torch.cpu, f, lambda: False)() for f in ('_is_avx512_bf16_supported', '_is_amx_tile_supported'))
 
