@@ -246,6 +246,8 @@ def predict_cmd(model_dir:str, # model directory
                 # with --kaggle: the class of a file that cannot be read, ai or real (the competition needs one)
                 unreadable:str='real',
                 abstain:bool=True, # label images outside the detector's training domain unknown
+                tiles:int=None, # score each image larger than this side on tiles of its own pixels, e.g. the training side
+                combine:typing.Literal['mean', 'max']='mean', # with --tiles: the mean of the tiles' logits, or the largest P(ai)
                 overwrite:bool=False): # replace an existing --out that is not an earlier predictions file
     "Predict P(ai) for images; one row per image file, unreadable files get their error"
     from deepfake_detect.detector import predict_files, submit as kaggle_submit
@@ -253,7 +255,9 @@ def predict_cmd(model_dir:str, # model directory
     _between(bs=(bs, 1, 4096)); read_config(model_dir)
     if unreadable not in ('ai', 'real'): raise UserError(f"--unreadable must be ai or real, not {unreadable!r}")
     check_out(out, [model_dir, *paths], own=_is_csv_of('filename,p_ai,label', 'filename,class'), overwrite=overwrite)
-    df = predict_files(model_dir, paths, out, tta=tta, kaggle=kaggle, bs=bs, unreadable=unreadable, abstain=abstain)
+    if tiles is not None: _between(tiles=(tiles, 16, 8192))
+    df = predict_files(model_dir, paths, out, tta=tta, kaggle=kaggle, bs=bs, unreadable=unreadable, abstain=abstain,
+                       tiles=tiles, combine=combine)
     if df is None: return  # launched on several processes: rank 0 wrote the file
     bad = int((df['error'] != '').sum()) if 'error' in df else 0
     print(f"wrote {out}: {len(df)} rows" + (f", {bad} unreadable (see the error column)" if bad else ''))

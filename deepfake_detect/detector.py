@@ -8,11 +8,12 @@ import os, sys, json
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import *
-from .base import load_detector
+from functools import partial
+from .base import load_detector, Verdicts
 from .distributed import sharded, is_main
 
 # %% auto #0
-__all__ = ['collect_files', 'predict_files', 'submit', 'load_detector']
+__all__ = ['collect_files', 'predict_files', 'submit', 'tile_boxes', 'tile_verdicts', 'load_detector']
 
 # %% ../nbs/06_detector.ipynb #dcba2b5c
 # the one way in, from [the detector interface](01c_base.ipynb), kept here for scripts that import it from this module
@@ -61,6 +62,8 @@ def predict_files(model_dir, # model directory
                   unreadable:str='real', # Kaggle file: the class of a file that cannot be read, ai or real
                   # label an image outside the detector's training domain 'unknown' (False: ai or real anyway)
                   abstain:bool=True,
+                  tiles:int|None=None, # score each image larger than this side on tiles of its own pixels (tile_verdicts)
+                  combine:str='mean', # with tiles: 'mean' of the tiles' logits or 'max' of their P(ai)
                  )->pd.DataFrame:
     "P(ai) and a label for every image under `paths` by the detector in `model_dir`, written to the CSV `out`"
     # launched on several processes: each scores a share, rank 0 writes and returns the table, the others None
@@ -69,7 +72,8 @@ def predict_files(model_dir, # model directory
     if not files: raise UserError(f"no image files found in {', '.join(map(str, paths))}")
     if kaggle: _unique_names(files)
     det = load_detector(model_dir)
-    v = sharded(det.verdicts, files, bs=bs, tta=tta, progress=progress)  # each launched process scores its share
+    score = partial(tile_verdicts, det, side=tiles, combine=combine) if tiles else det.verdicts
+    v = sharded(score, files, bs=bs, tta=tta, progress=progress)  # each launched process scores its share
     if v is None: return None  # not rank 0, which writes
     p, errs, dom = v
     label = np.where(np.isnan(p), '', np.where(p >= det.threshold, 'ai', 'real'))
@@ -107,3 +111,47 @@ def submit(csv, # submission file
     from fastkaggle import import_kaggle
     try: return import_kaggle().competition_submit_cli(str(csv), message, competition)
     except SystemExit as e: raise UserError(f"the Kaggle API refused the submission ({e})") from None
+
+# %% ../nbs/06_detector.ipynb #91123691
+def tile_boxes(w:int, h:int, # the image's size
+               side:int, # the tiles' side
+               max_tiles:int=16)->list:
+    "Boxes `(left, top, right, bottom)` of `side`-pixel tiles spread evenly over a `w` x `h` image (the whole image where a side is shorter)"
+    if w < side or h < side: return [(0, 0, w, h)]
+    nx, ny = -(-w//side), -(-h//side)  # tiles that cover each side
+    while nx*ny > max_tiles: nx, ny = (nx - 1, ny) if nx >= ny else (nx, ny - 1)
+    xs, ys = (np.linspace(0, n - side, k).round().astype(int) for n, k in ((w, nx), (h, ny)))
+    return [(int(x), int(y), int(x) + side, int(y) + side) for y in ys for x in xs]
+
+# %% ../nbs/06_detector.ipynb #efca66a0
+def _combine(p:np.ndarray, how:str)->float:
+    "One P(ai) from the tiles' P(ai): the mean of their logits, or the largest; NaN where no tile has one"
+    p = np.clip(p[~np.isnan(p)], 1e-6, 1 - 1e-6)
+    if not len(p): return np.nan
+    return float(p.max()) if how == 'max' else float(1/(1 + np.exp(-np.log(p/(1 - p)).mean())))
+
+# %% ../nbs/06_detector.ipynb #51d6c87c
+def tile_verdicts(det, items,
+                  side:int, # the tiles' side, e.g. the side of the detector's training images
+                  combine:str='mean', # 'mean' of the tiles' logits, or 'max' of their P(ai)
+                  max_tiles:int=16, # tiles per image at most
+                  chunk:int=32, # images whose tiles are scored together
+                  **kwargs)->Verdicts: # passed to det.verdicts (bs, tta, progress)
+    "`det`'s verdicts of `items`, each image larger than `side` read as tiles of its own pixels (`tile_boxes`)"
+    if combine not in ('mean', 'max'): raise UserError(f"combine must be mean or max, not {combine!r}")
+    items, parts = list(items), []
+    for s in range(0, len(items), chunk):
+        tiles, owner, errs = [], [], []
+        for k, item in enumerate(items[s:s+chunk]):
+            try: img = open_image(item) if isinstance(item, (str, Path)) else item
+            except ImageError as e: errs.append(e.reason); continue
+            errs.append(''); boxes = tile_boxes(*img.size, side, max_tiles)
+            tiles += [img.crop(b) for b in boxes]; owner += [k]*len(boxes)
+        v, owner = det.verdicts(tiles, **kwargs) if tiles else Verdicts(np.zeros(0), [], np.zeros(0)), np.array(owner)
+        p, dom = np.full(len(errs), np.nan), np.full(len(errs), np.nan)
+        for k in np.unique(owner):
+            m = owner == k; p[k] = _combine(v.p_ai[m], combine)
+            if not np.isnan(v.domain[m]).all(): dom[k] = np.nanmedian(v.domain[m])
+            if np.isnan(p[k]): errs[k] = next(e for e in np.array(v.errors, object)[m] if e)
+        parts.append(Verdicts(p, errs, dom))
+    return Verdicts.concat(parts) if parts else Verdicts(np.zeros(0), [], np.zeros(0))

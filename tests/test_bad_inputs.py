@@ -28,6 +28,9 @@ def test_predict_with_bad_files_one_row_each(cli, bad, traces_model, tmp_path):
     df2 = pd.read_csv(tmp_path/'p.csv', keep_default_na=False); out = df2.in_domain == 'no'
     assert (df2[out].label == 'unknown').all() and set(df2[~out & (df2.error == '')].label) <= {'ai', 'real'}
     assert (f'{int(out.sum())} of {len(df2)} images are outside' in r.stderr) == bool(out.any())
+    r = cli('predict', traces_model, bad['zero'].parent, '--out', tmp_path/'t.csv', '--tiles', '16', '--combine', 'max')  # tiles of the larger ones
+    df3 = pd.read_csv(tmp_path/'t.csv', keep_default_na=False); assert r.returncode == 0, r.stderr
+    assert df3.filename.tolist() == df2.filename.tolist() and (df3.error != '').tolist() == (df2.error != '').tolist()
 
 # ---- model directories from someone else, outputs that must not destroy inputs, training that cannot learn ----
 import json, os, shutil, signal, subprocess, sys, time
