@@ -394,13 +394,15 @@ def ensemble_cmd(run_dir:str, # search run directory
 def serve_cmd(model_dirs:Param("model directories to load", str, nargs='+'),
               # address to bind; another (e.g. 0.0.0.0) only when the page should be reachable from other machines
               host:str='127.0.0.1',
-              port:int=8000): # port to listen on
+              port:int=8000, # port to listen on
+              tiles:int=None): # judge each image larger than this side on tiles of its own pixels, e.g. the training side
     "A page to try the detectors on uploaded images, with a JSON endpoint (POST /api/verdicts)"
     from deepfake_detect.serve import serve
     from deepfake_detect.base import read_config
     _between(port=(port, 1, 65535))
     for m in model_dirs: read_config(m)
-    serve(model_dirs, host, port)
+    if tiles is not None: _between(tiles=(tiles, 16, 8192))
+    serve(model_dirs, host, port, tiles)
 
 # %% ../nbs/10_cli.ipynb #59a6f294
 def reseal_cmd(model_dir:str): # a model directory made or edited by hand

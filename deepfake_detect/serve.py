@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image
 from .core import *
 from .base import load_detector
+from .detector import tile_verdicts
 
 # %% auto #0
 __all__ = ['MAX_UPLOAD', 'MAX_DECODED', 'DOCS', 'LIMITS', 'decode_upload', 'trained_on', 'judge', 'png_data', 'BodyLimit',
@@ -43,13 +44,15 @@ def trained_on(det)->str:
 def judge(dets:dict, # {name: detector}
           data:bytes, name:str='upload',
           image:bool=False, # also return the decoded image (for the page)
+          tiles:int|None=None, # read an image larger than this side as tiles of its own pixels (tile_verdicts)
          )->dict:
     "Every detector's verdict on one uploaded file, or the reason it cannot be used"
     try: img = decode_upload(data, name)
     except ImageError as e: return dict(name=name, error=e.reason)
     out = []
     for k, det in dets.items():
-        t0 = time.perf_counter(); p, err, dom = (v[0] for v in det.verdicts([img], bs=1))
+        t0 = time.perf_counter()
+        p, err, dom = (v[0] for v in (tile_verdicts(det, [img], tiles, bs=1) if tiles else det.verdicts([img], bs=1)))
         out.append(dict(model=k, method=det.config['method'], p_ai=None if np.isnan(p) else round(float(p), 4),
                         threshold=det.threshold,
                         label=err and 'error' or ('ai' if p >= det.threshold else 'real'), error=err,
@@ -177,7 +180,7 @@ async def _form(req, files:int):
     return None, why
 
 # %% ../nbs/11_serve.ipynb #647b7a32
-def make_app(model_dirs:list)->'FastHTML':
+def make_app(model_dirs:list, tiles:int|None=None)->'FastHTML':
     ("The FastHTML app of the page, its detectors loaded once from `model_dirs`; uploads through `BodyLimit` and one "
      "`Scorer`")
     from fasthtml.common import FastHTML, Titled, Div, P, Input, Label, Style, Script, Small, Img, to_xml
@@ -195,7 +198,7 @@ def make_app(model_dirs:list)->'FastHTML':
     async def judged(name, data, image=False):
         if data is None or len(data) > MAX_UPLOAD:
             return dict(name=name, error=f'over the {MAX_UPLOAD >> 20} MB upload limit')
-        return await score(judge, dets, data, name, image)
+        return await score(judge, dets, data, name, image, tiles)
     def refused(why): return PlainTextResponse(why, 503 if 'waiting' in why else 413)
     @app.get('/')
     def index():
@@ -238,9 +241,9 @@ def make_app(model_dirs:list)->'FastHTML':
     return app
 
 # %% ../nbs/11_serve.ipynb #b18727f2
-def serve(model_dirs:list, host:str='127.0.0.1', port:int=8000):
+def serve(model_dirs:list, host:str='127.0.0.1', port:int=8000, tiles:int|None=None):
     "Serve the page for the detectors in `model_dirs` until interrupted"
     import uvicorn
-    app = make_app(model_dirs)
+    app = make_app(model_dirs, tiles)
     print(f"serving {len(model_dirs)} detector(s) on http://{host}:{port}/ (Ctrl-C stops)")
     uvicorn.run(app, host=host, port=port, log_level='warning')
