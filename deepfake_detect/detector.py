@@ -13,7 +13,7 @@ from .base import load_detector, Verdicts
 from .distributed import sharded, is_main
 
 # %% auto #0
-__all__ = ['collect_files', 'predict_files', 'submit', 'tile_boxes', 'tile_verdicts', 'load_detector']
+__all__ = ['collect_files', 'predict_files', 'submit', 'tile_boxes', 'combine_tiles', 'tile_verdicts', 'load_detector']
 
 # %% ../nbs/06_detector.ipynb #dcba2b5c
 # the one way in, from [the detector interface](01c_base.ipynb), kept here for scripts that import it from this module
@@ -124,8 +124,10 @@ def tile_boxes(w:int, h:int, # the image's size
     return [(int(x), int(y), int(x) + side, int(y) + side) for y in ys for x in xs]
 
 # %% ../nbs/06_detector.ipynb #efca66a0
-def _combine(p:np.ndarray, how:str)->float:
-    "One P(ai) from the tiles' P(ai): the mean of their logits, or the largest; NaN where no tile has one"
+def combine_tiles(p:np.ndarray, # the tiles' P(ai)
+                  how:str='mean', # 'mean' of their logits, or 'max'
+                 )->float:
+    "One P(ai) from the tiles' P(ai); NaN where no tile has one"
     p = np.clip(p[~np.isnan(p)], 1e-6, 1 - 1e-6)
     if not len(p): return np.nan
     return float(p.max()) if how == 'max' else float(1/(1 + np.exp(-np.log(p/(1 - p)).mean())))
@@ -137,21 +139,24 @@ def tile_verdicts(det, items,
                   max_tiles:int=16, # tiles per image at most
                   chunk:int=32, # images whose tiles are scored together
                   **kwargs)->Verdicts: # passed to det.verdicts (bs, tta, progress)
-    "`det`'s verdicts of `items`, each image larger than `side` read as tiles of its own pixels (`tile_boxes`)"
+    ("`det`'s verdicts of `items`, each image larger than `side` read as tiles of its own pixels (`tile_boxes`); "
+     "`.tiles` holds each image's `(box, P(ai))` per tile")
     if combine not in ('mean', 'max'): raise UserError(f"combine must be mean or max, not {combine!r}")
-    items, parts = list(items), []
+    items, parts, per = list(items), [], []
     for s in range(0, len(items), chunk):
-        tiles, owner, errs = [], [], []
+        tiles, owner, errs, boxes_of = [], [], [], {}
         for k, item in enumerate(items[s:s+chunk]):
             try: img = open_image(item) if isinstance(item, (str, Path)) else item
             except ImageError as e: errs.append(e.reason); continue
-            errs.append(''); boxes = tile_boxes(*img.size, side, max_tiles)
+            errs.append(''); boxes = boxes_of[k] = tile_boxes(*img.size, side, max_tiles)
             tiles += [img.crop(b) for b in boxes]; owner += [k]*len(boxes)
         v, owner = det.verdicts(tiles, **kwargs) if tiles else Verdicts(np.zeros(0), [], np.zeros(0)), np.array(owner)
         p, dom = np.full(len(errs), np.nan), np.full(len(errs), np.nan)
         for k in np.unique(owner):
-            m = owner == k; p[k] = _combine(v.p_ai[m], combine)
+            m = owner == k; p[k] = combine_tiles(v.p_ai[m], combine)
             if not np.isnan(v.domain[m]).all(): dom[k] = np.nanmedian(v.domain[m])
             if np.isnan(p[k]): errs[k] = next(e for e in np.array(v.errors, object)[m] if e)
         parts.append(Verdicts(p, errs, dom))
-    return Verdicts.concat(parts) if parts else Verdicts(np.zeros(0), [], np.zeros(0))
+        per += [list(zip(boxes_of[k], map(float, v.p_ai[owner == k]))) if k in boxes_of else [] for k in range(len(errs))]
+    out = Verdicts.concat(parts) if parts else Verdicts(np.zeros(0), [], np.zeros(0))
+    out.tiles = per; return out

@@ -51,14 +51,15 @@ def judge(dets:dict, # {name: detector}
     except ImageError as e: return dict(name=name, error=e.reason)
     out = []
     for k, det in dets.items():
-        t0 = time.perf_counter()
-        p, err, dom = (v[0] for v in (tile_verdicts(det, [img], tiles, bs=1) if tiles else det.verdicts([img], bs=1)))
+        t0 = time.perf_counter(); v = tile_verdicts(det, [img], tiles, bs=1) if tiles else det.verdicts([img], bs=1)
+        (p, err, dom), parts = (x[0] for x in v), (v.tiles[0] if tiles else [])
         out.append(dict(model=k, method=det.config['method'], p_ai=None if np.isnan(p) else round(float(p), 4),
                         threshold=det.threshold,
                         label=err and 'error' or ('ai' if p >= det.threshold else 'real'), error=err,
                         in_domain=None if np.isnan(dom) else bool(dom <= 1), domain_score=None if np.isnan(dom)
                         else round(float(dom), 3),
-                        trained_on=trained_on(det), seconds=round(time.perf_counter() - t0, 3)))
+                        trained_on=trained_on(det), seconds=round(time.perf_counter() - t0, 3),
+                        tiles=[dict(box=list(b), p_ai=None if np.isnan(q) else round(q, 4)) for b, q in parts]))
     return dict(name=name, size=list(img.size), detectors=out, **(dict(image=img) if image else {}))
 
 # %% ../nbs/11_serve.ipynb #b796ee97
@@ -145,6 +146,15 @@ _CSS = """body{font-family:system-ui,sans-serif;max-width:980px;margin:auto;padd
 .verdict{min-width:260px} .ai{color:#b00020;font-weight:bold} .real{color:#006400;font-weight:bold} .unknown{color:#a05a00;font-weight:bold}
 .error{color:#b00020} .why img{max-width:100%} small{color:#555}"""
 
+# %% ../nbs/11_serve.ipynb #3b9f2e7a
+def _tiles_note(tiles:list)->list:
+    "A line on the tiles a verdict was read from, naming the most AI-like one (none for an image read whole)"
+    from fasthtml.common import P, Small
+    scored = [t for t in tiles if t['p_ai'] is not None]
+    if len(tiles) < 2 or not scored: return []
+    top = max(scored, key=lambda t: t['p_ai']); x, y, r, b = top['box']
+    return [P(Small(f"read as {len(tiles)} tiles of {r - x} px; the most AI-like at ({x}, {y}): P(ai) {top['p_ai']:.3f}"))]
+
 # %% ../nbs/11_serve.ipynb #2f06365f
 def _card(res:dict):
     "The HTML card of one file's verdicts (FastHTML components)"
@@ -160,7 +170,7 @@ def _card(res:dict):
                         P('P(ai) = ', Span(f"{d['p_ai']:.3f}" if d['p_ai'] is not None else '-'), ' : ',
                           Span(label, cls=label),
                                           f" (threshold {d['threshold']:.2f})"),
-                        P(Small(dom, cls='domain')), P(Small(d['trained_on'])),
+                        P(Small(dom, cls='domain')), P(Small(d['trained_on'])), *_tiles_note(d.get('tiles', [])),
                         Div('explaining...', cls='why', data_model=d['model']), cls='verdict'))
     return Div(Div(Img(src=png_data(res['image'], 192), alt=res['name'], width=192), P(Small(res['name'])), cls='file'),
                *rows,
