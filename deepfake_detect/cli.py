@@ -172,7 +172,7 @@ def train_parser(method:str)->argparse.ArgumentParser:
     return p
 
 # %% ../nbs/10_cli.ipynb #70bde4c9
-GENERAL = ('probe', '--traces')  # the general model: best on a 70/30 split of the wild sources (the wild sources study)
+GENERAL = ('probe', '--traces')  # the general model: the best a family offers on the wild sources' 70/30 split
 
 # %% ../nbs/10_cli.ipynb #08a4c888
 def _default_method(argv:list)->list:
