@@ -11,6 +11,7 @@ from .core import *
 from functools import partial
 from .base import load_detector, Verdicts
 from .distributed import sharded, is_main
+from scipy.special import logit, expit
 
 # %% auto #0
 __all__ = ['collect_files', 'predict_files', 'submit', 'tile_boxes', 'combine_tiles', 'tile_verdicts', 'load_detector']
@@ -130,7 +131,7 @@ def combine_tiles(p:np.ndarray, # the tiles' P(ai)
     "One P(ai) from the tiles' P(ai); NaN where no tile has one"
     p = np.clip(p[~np.isnan(p)], 1e-6, 1 - 1e-6)
     if not len(p): return np.nan
-    return float(p.max()) if how == 'max' else float(1/(1 + np.exp(-np.log(p/(1 - p)).mean())))
+    return float(p.max()) if how == 'max' else float(expit(logit(p).mean()))
 
 # %% ../nbs/06_detector.ipynb #51d6c87c
 def tile_verdicts(det, items,

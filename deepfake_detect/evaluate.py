@@ -15,7 +15,7 @@ from .detector import load_detector
 from .distributed import sharded, is_main
 
 # %% auto #0
-__all__ = ['SWEEP', 'md_table', 'shares', 'source_rows', 'evaluate', 'perturb', 'robustness', 'cross_domain', 'plot_matrix']
+__all__ = ['SWEEP', 'md_table', 'shares', 'source_row', 'evaluate', 'perturb', 'robustness', 'cross_domain', 'plot_matrix']
 
 # %% ../nbs/07_evaluate.ipynb #f91258ab
 def md_table(df:pd.DataFrame)->str:
@@ -36,11 +36,10 @@ def shares(ai:np.ndarray, # labelled ai: P(ai) at or above the threshold
                 wrong=float((~unknown & ~correct).mean()))
 
 # %% ../nbs/07_evaluate.ipynb #d0dc5989
-def source_rows(sources:list, src:np.ndarray, y:np.ndarray, ai:np.ndarray, domain:np.ndarray)->list:
-    "One row per source: its images, its classes and the shares right, unknown and wrong (`shares`)"
-    return [dict(source=Path(s).name or str(s), images=int((src == k).sum()),
-                 kind='+'.join(c for c, v in (('ai', 1), ('real', 0)) if (y[src == k] == v).any()),
-                 **shares(ai[src == k], domain[src == k], y[src == k])) for k, s in enumerate(sources)]
+def source_row(name:str, y:np.ndarray, ai:np.ndarray, domain:np.ndarray)->dict:
+    "One source's row: its name, its classes ('ai', 'real' or 'both'), its images and the shares right, unknown, wrong"
+    kind = 'both' if len(set(y)) > 1 else ('ai' if y[0] else 'real') if len(y) else ''
+    return dict(source=name, kind=kind, images=len(y), **shares(ai, domain, y))
 
 # %% ../nbs/07_evaluate.ipynb #9e4ec931
 def _labelled(data, max_per_class, seed)->tuple:
@@ -74,7 +73,9 @@ def evaluate(model_dir, # model directory
     m.update(out_of_domain=float((dom[ok] > 1).mean()), domain_known=bool(not np.isnan(dom[ok]).all()),
              in_domain=binary_metrics(y[inside], p[inside], det.threshold) if inside.any() else None)
     several = isinstance(data, (list, tuple)) and len(data) > 1
-    if several: m['per_source'] = source_rows(data, src[ok], y[ok], p[ok] >= det.threshold, dom[ok])  # readable ones
+    if several:  # a row per source, of its readable images
+        m['per_source'] = [source_row(Path(d).name, y[ok & (src == k)], p[ok & (src == k)] >= det.threshold,
+                                      dom[ok & (src == k)]) for k, d in enumerate(data)]
     out.mkdir(parents=True, exist_ok=True); save_json(out/'metrics.json', m)
     df = pd.DataFrame(dict(filename=[str(f) for f in files], label=np.where(y == 1, 'ai', 'real'), p_ai=p,
                            domain_score=dom, error=errs))

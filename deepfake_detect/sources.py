@@ -13,7 +13,7 @@ from .core import *
 from .data import class_files, balanced_sources, source_weights
 from .base import detector_class, SklearnDetector, Verdicts, fit_detector, valid_split
 from .metrics import save_fig, best_threshold, binary_metrics
-from .evaluate import md_table, shares
+from .evaluate import md_table, source_row
 
 # %% auto #0
 __all__ = ['source_images', 'cached_features', 'fit_without', 'source_table', 'source_folds', 'fold_table',
@@ -114,9 +114,8 @@ def fold_table(method:str, # the name of the table's rows
     rows = []
     for k, f in enumerate(folds):
         y, v = imgs.label.to_numpy()[f['rows']], f['verdicts']
-        kind = 'both' if len(set(y)) > 1 else ('ai' if y[0] else 'real')
-        rows.append(dict(method=method, source=Path(paths[k]).name, kind=kind, images=len(y),
-                         **shares(v.p_ai >= f['threshold'], v.domain, y), valid_accuracy=f['valid_accuracy']))
+        rows.append(dict(method=method, **source_row(Path(paths[k]).name, y, v.p_ai >= f['threshold'], v.domain),
+                         valid_accuracy=f['valid_accuracy']))
     return source_table(pd.DataFrame(rows))
 
 # %% ../nbs/07b_sources.ipynb #51c6fadb
