@@ -8,13 +8,14 @@ import io, base64, secrets, tempfile, time
 from pathlib import Path
 import numpy as np
 from PIL import Image
+from fastcore.basics import patch
 from .core import *
 from .base import load_detector
 from .detector import tile_verdicts
 
 # %% auto #0
 __all__ = ['MAX_UPLOAD', 'MAX_DECODED', 'DOCS', 'LIMITS', 'decode_upload', 'trained_on', 'judge', 'png_data', 'BodyLimit',
-           'Scorer', 'make_app', 'serve']
+           'Scorer', 'Page', 'make_app', 'serve']
 
 # %% ../nbs/11_serve.ipynb #064b55b7
 MAX_UPLOAD = 20 << 20  # bytes an uploaded file may have
@@ -189,64 +190,101 @@ async def _form(req, files:int):
     await req.close(); release_memory()  # the parts read before the refusal: closed, and their memory given back
     return None, why
 
-# %% ../nbs/11_serve.ipynb #647b7a32
-def make_app(model_dirs:list, tiles:int|None=None)->'FastHTML':
-    ("The FastHTML app of the page, its detectors loaded once from `model_dirs`; uploads through `BodyLimit` and one "
-     "`Scorer`")
-    from fasthtml.common import FastHTML, Titled, Div, P, Input, Label, Style, Script, Small, Img, to_xml
-    from starlette.routing import Route
-    from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse
-    dets = {Path(m).name or str(m): load_detector(m) for m in model_dirs}; score = Scorer()
-    # no session file; no script from a CDN
-    app = FastHTML(title='deepfake_detect', secret_key=secrets.token_hex(16), default_hdrs=False)
-    async def upload(req, files:int):
-        "`(name, bytes or None over the limit)` of each `file` field, the form, and the reason a request is refused"
-        form, why = await _form(req, files)
-        if why: return [], None, why
-        return [(f.filename or 'upload', await f.read(MAX_UPLOAD + 1)) for f in form.getlist('file')
-                if hasattr(f, 'read')], form, None
-    async def judged(name, data, image=False):
+# %% ../nbs/11_serve.ipynb #1d56493a
+async def _uploads(req, files:int):
+    "`(name, bytes or None over the limit)` of each `file` field, the form, and the reason a request is refused"
+    form, why = await _form(req, files)
+    if why: return [], None, why
+    return [(f.filename or 'upload', await f.read(MAX_UPLOAD + 1)) for f in form.getlist('file')
+            if hasattr(f, 'read')], form, None
+
+# %% ../nbs/11_serve.ipynb #f427754c
+def _refused(why:str):
+    "The plain-text answer to a refused request: 503 while too many wait, else 413 (too large)"
+    from starlette.responses import PlainTextResponse
+    return PlainTextResponse(why, 503 if 'waiting' in why else 413)
+
+# %% ../nbs/11_serve.ipynb #5cc2ef2f
+class Page:
+    "What the page's routes share: the detectors loaded once from `model_dirs`, one `Scorer`, the tile side"
+    def __init__(self, model_dirs:list, tiles:int|None=None):
+        self.dets = {Path(m).name or str(m): load_detector(m) for m in model_dirs}
+        self.score, self.tiles = Scorer(), tiles
+
+    async def judged(self, name:str, data:bytes|None, image:bool=False)->dict:
+        "`judge`'s verdicts on one upload, in the scorer's thread; an error entry for one over the limit"
         if data is None or len(data) > MAX_UPLOAD:
             return dict(name=name, error=f'over the {MAX_UPLOAD >> 20} MB upload limit')
-        return await score(judge, dets, data, name, image, tiles)
-    def refused(why): return PlainTextResponse(why, 503 if 'waiting' in why else 413)
-    @app.get('/')
-    def index():
-        return Titled('Is this image AI-generated?',
-            Style(_CSS), P(f"Detectors: {', '.join(f'{k} ({trained_on(d)})' for k,d in dets.items())}. Images up to "
-                           f"{MAX_UPLOAD >> 20} MB; nothing is kept."),
-            Div(Label('Choose images ', Input(type='file', id='files', multiple=True, accept='image/*')),
-                P(Small('or drop them here, or paste one')), id='drop'),
-            Div(id='results'), Script(f"const MAXB = {MAX_UPLOAD};" + _JS))
-    async def verdicts(req):
-        files, _, why = await upload(req, 1)
-        if why: return refused(why)
-        try:
-            return HTMLResponse(to_xml(_card(await judged(*files[0], image=True)) if files
-                                       else P('no file in the request', cls='error')))
-        except _Busy as e: return refused(str(e))
-    async def why(req):
-        files, form, why = await upload(req, 1)
-        if why: return refused(why)
-        det = dets.get(form.get('model'))
-        if not files or files[0][1] is None or det is None:
-            return HTMLResponse(to_xml(P('no explanation: no readable file, or no such detector', cls='error')))
-        def figure(name, data):
-            try: return Img(src=png_data(det.explain(decode_upload(data, name))), alt=f"why: {form.get('model')}")
-            except ImageError as e: return P(e.reason, cls='error')
-        try: return HTMLResponse(to_xml(await score(figure, *files[0])))
-        except _Busy as e: return refused(str(e))
-    async def api(req):
-        form, why = await _form(req, 64)
-        if why: return refused(why)
-        out = []
-        try:
-            for f in (f for f in form.getlist('file') if hasattr(f, 'read')):
-                out.append(await judged(f.filename or 'upload', await f.read(MAX_UPLOAD + 1)))
-        except _Busy as e: return refused(str(e))
-        return JSONResponse(dict(files=out))
-    app.router.routes[:0] = [Route('/verdicts', verdicts, methods=['POST']), Route('/why', why, methods=['POST']),
-                             Route('/api/verdicts', api, methods=['POST'])]
+        return await self.score(judge, self.dets, data, name, image, self.tiles)
+
+# %% ../nbs/11_serve.ipynb #0ca2cbaa
+@patch
+def index(self:Page):
+    "`GET /`: the page, naming its detectors and what they were trained on"
+    from fasthtml.common import Titled, Div, P, Input, Label, Style, Script, Small
+    names = ', '.join(f'{k} ({trained_on(d)})' for k, d in self.dets.items())
+    return Titled('Is this image AI-generated?',
+        Style(_CSS), P(f"Detectors: {names}. Images up to {MAX_UPLOAD >> 20} MB; nothing is kept."),
+        Div(Label('Choose images ', Input(type='file', id='files', multiple=True, accept='image/*')),
+            P(Small('or drop them here, or paste one')), id='drop'),
+        Div(id='results'), Script(f"const MAXB = {MAX_UPLOAD};" + _JS))
+
+# %% ../nbs/11_serve.ipynb #d4a21ccd
+@patch
+async def verdicts(self:Page, req):
+    "`POST /verdicts`: the card of one uploaded file's verdicts, as HTML"
+    from fasthtml.common import P, to_xml
+    from starlette.responses import HTMLResponse
+    files, _, why = await _uploads(req, 1)
+    if why: return _refused(why)
+    try:
+        return HTMLResponse(to_xml(_card(await self.judged(*files[0], image=True)) if files
+                                   else P('no file in the request', cls='error')))
+    except _Busy as e: return _refused(str(e))
+
+# %% ../nbs/11_serve.ipynb #9db38ba0
+@patch
+async def why(self:Page, req):
+    "`POST /why`: the figure of why the detector named in the form judged the uploaded file as it did"
+    from fasthtml.common import P, Img, to_xml
+    from starlette.responses import HTMLResponse
+    files, form, why = await _uploads(req, 1)
+    if why: return _refused(why)
+    det = self.dets.get(form.get('model'))
+    if not files or files[0][1] is None or det is None:
+        return HTMLResponse(to_xml(P('no explanation: no readable file, or no such detector', cls='error')))
+    def figure(name, data):
+        try: return Img(src=png_data(det.explain(decode_upload(data, name))), alt=f"why: {form.get('model')}")
+        except ImageError as e: return P(e.reason, cls='error')
+    try: return HTMLResponse(to_xml(await self.score(figure, *files[0])))
+    except _Busy as e: return _refused(str(e))
+
+# %% ../nbs/11_serve.ipynb #a2c46264
+@patch
+async def api(self:Page, req):
+    "`POST /api/verdicts`: every uploaded file's verdicts as JSON, the files read one at a time"
+    from starlette.responses import JSONResponse
+    form, why = await _form(req, 64)
+    if why: return _refused(why)
+    out = []
+    try:
+        for f in (f for f in form.getlist('file') if hasattr(f, 'read')):
+            out.append(await self.judged(f.filename or 'upload', await f.read(MAX_UPLOAD + 1)))
+    except _Busy as e: return _refused(str(e))
+    return JSONResponse(dict(files=out))
+
+# %% ../nbs/11_serve.ipynb #c7d9a56f
+def make_app(model_dirs:list, tiles:int|None=None)->'FastHTML':
+    "The FastHTML app of the page: a `Page`'s routes behind `BodyLimit`"
+    from fasthtml.common import FastHTML
+    from starlette.routing import Route
+    page = Page(model_dirs, tiles)
+    # no session file; no script from a CDN
+    app = FastHTML(title='deepfake_detect', secret_key=secrets.token_hex(16), default_hdrs=False)
+    app.get('/')(page.index)
+    app.router.routes[:0] = [Route('/verdicts', page.verdicts, methods=['POST']),
+                             Route('/why', page.why, methods=['POST']),
+                             Route('/api/verdicts', page.api, methods=['POST'])]
     app.add_middleware(BodyLimit, limits=LIMITS)
     return app
 
