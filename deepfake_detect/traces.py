@@ -7,7 +7,6 @@ from __future__ import annotations
 import math, os, warnings
 from pathlib import Path
 from functools import partial
-from typing import NamedTuple
 from dataclasses import dataclass, field
 import numpy as np, torch
 
@@ -262,7 +261,94 @@ def _engine(engine:str, k:int, simple:bool, device, pixels:int=0)->str:
     big = pixels >= em_settings.fused_from.get(torch.device(device).type, 0)
     return 'fused' if k == 3 and big and fused_available(k, simple, device) else 'bmm'
 
-# %% ../nbs/03_traces.ipynb #6049453e
+# %% ../nbs/03_traces.ipynb #5e10dfd9
+class _EM:
+    "The fixed parts of one `em_traces` run: the pixels in the engine's layout, the basis, the E and M steps' sums"
+    def __init__(self, x, k:int, simple:bool, engine:str, p0:float, block=None, split=None):
+        C,H,W = x.shape; self.D, self.L, self.simple, self.p0 = k*k, (H-k+1)*(W-k+1), simple, p0
+        self.fused, dev = engine != 'bmm', x.device
+        block, split = (0, 1) if engine == 'float64' else _layout(dev, block, split)
+        if self.fused: self.moments = _moments_fn(engine, k, simple, dev, block, split)
+        self.data, self.extra = _fused_data(x, k, block) if self.fused else (neighbourhoods(x, k), ())
+        # the neighbours' differences to the centre pixel, as the fused engine computes them
+        if not self.fused: self.data[:, :-1] -= self.data[:, -1:]
+        self.A = _from_differences(self.D, dev)
+
+    def inputs(self, kern, s2, pi1):
+        "`[-k, 1]`, the posterior's log-odds offset and the residual's coefficient, per row (float32)"
+        kx = _kx(kern).float()
+        logit = (pi1.log() - 0.5*torch.log(2*math.pi*s2) - math.log(self.p0) - torch.log1p(-pi1)).float()[:, 0]
+        return kx, logit, (-0.5/s2).float()[:, 0]
+
+    def step(self, data, kx, logit, c2):
+        ("Weighted Gram matrix `M (n, D, D)` float64 of the neighbourhoods, sum(w), mean(r^2); the pixel-sized work in"
+         " the basis of `_from_differences`")
+        f64, D = torch.float64, self.D
+        kx = (kx.double() @ self.A).float()  # the residual's weights on the differences and the centre pixel
+        if self.fused:
+            tri, sw, r2 = self.moments(data, kx, logit, c2, *self.extra)
+            n = tri.shape[0]  # partial sums (blocks on the CPU), added in float64
+            M = _full(tri.reshape(n, D*(D+1)//2, -1).sum(2, dtype=f64), D)
+            sw, mr2 = sw.reshape(n, -1).sum(1, dtype=f64), r2.reshape(n, -1).sum(1, dtype=f64)/self.L
+        else:
+            r2 = torch.bmm(kx[:, None], data)[:, 0].square_(); mr2 = r2.mean(1, dtype=f64)
+            if self.simple: w = torch.exp_(r2.mul_((-0.5/mr2.clamp_min(1e-10)).float()[:, None]))
+            else: w = torch.sigmoid_(torch.addcmul(logit[:, None], r2, c2[:, None]))
+            M, sw = _gram(data*w.sqrt()[:, None]), w.sum(1, dtype=f64)
+        return self.A @ M @ self.A.T, sw, mr2
+
+# %% ../nbs/03_traces.ipynb #9c2523da
+def _em_start(em:_EM, C:int, device)->tuple:
+    "Each row's first kernel, sigma^2 and pi1: zeros for 'simple', else the unweighted least squares"
+    f64, d = torch.float64, em.D - 1
+    pi1 = torch.full((C, 1), .5, dtype=f64, device=device)
+    if em.simple: return torch.zeros(C, d, dtype=f64, device=device), pi1, pi1
+    # weights sigmoid(40) = 1 in float32
+    M = em.step(em.data, torch.zeros(C, em.D, device=device), torch.full((C,), 40., device=device),
+                torch.zeros(C, device=device))[0]
+    kern = _solve(M, d)
+    return kern, (_wsum_r2(M, kern)/em.L).clamp_min(1e-10)[:, None], pi1
+
+# %% ../nbs/03_traces.ipynb #dbd647c8
+def _em_update(em:_EM, M, sw, mr2)->tuple:
+    "The M step: each row's new kernel, sigma^2 and pi1 from the E step's weighted sums"
+    new = _solve(M, em.D - 1)
+    if em.simple: return new, mr2[:, None], torch.ones_like(mr2)[:, None]
+    pi1 = (sw/em.L).clamp(1e-6, 1-1e-6)[:, None]
+    return new, (_wsum_r2(M, new)/sw.clamp_min(1e-12)).clamp_min(1e-10)[:, None], pi1
+
+# %% ../nbs/03_traces.ipynb #1cc13c94
+def _em_loop(em:_EM, kern, s2, pi1, g:int, max_iter:int, tol:float, every:int)->tuple:
+    ("E and M steps until each group of `g` rows stops; what each row had when its group stopped (kernel, sigma^2,"
+     " pi1 and the E step's inputs: the posterior is computed once, at the end) and each group's iterations")
+    C, D, dev, f64 = len(kern), em.D, kern.device, torch.float64
+    out = [torch.zeros(C, D-1, dtype=f64, device=dev), torch.zeros(C, dtype=f64, device=dev),
+           torch.zeros(C, dtype=f64, device=dev), torch.zeros(C, D, device=dev), torch.zeros(C, device=dev),
+           torch.zeros(C, device=dev)]
+    iters = torch.zeros(C//g, dtype=torch.long, device=dev)
+    rows, data = torch.arange(C, device=dev), em.data
+    active = torch.ones(C//g, dtype=torch.bool, device=dev)  # groups still running
+    for it in range(max_iter):
+        kx, logit, c2 = em.inputs(kern, s2, pi1)
+        new, s2, pi1 = _em_update(em, *em.step(data, kx, logit, c2))
+        conv = (new-kern).abs().reshape(-1, g*(D-1)).amax(1) < tol if not em.simple else torch.zeros_like(active)
+        stop = active & (conv | (it == max_iter-1)); check = (it+1) % every == 0 or it == max_iter-1
+        if check:  # the host waits for the device here, every `every` iterations
+            n_stop, n_active = torch.stack([stop.sum(), (active & ~stop).sum()]).tolist()
+        if not check or n_stop:  # between checks: record unconditionally, on the device
+            sr = stop.repeat_interleave(g)
+            for o,v in zip(out, (new, s2[:, 0], pi1[:, 0], kx, logit, c2)):
+                o[rows] = torch.where(sr.reshape(-1, *[1]*(v.dim()-1)), v, o[rows])
+            grp = rows[::g]//g; iters[grp] = torch.where(stop, it+1, iters[grp])
+        active &= ~stop; kern = new
+        if not check: continue
+        if not n_active: break
+        if n_active <= 0.75*len(active):  # drop finished groups once a quarter of the rows are idle
+            keep = active.repeat_interleave(g)
+            data, kern, s2, pi1, rows, active = data[keep], kern[keep], s2[keep], pi1[keep], rows[keep], active[active]
+    return out, iters
+
+# %% ../nbs/03_traces.ipynb #d0dc0a0e
 @torch.inference_mode()
 def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
               k:int=3, # kernel size (3 to 7)
@@ -280,78 +366,15 @@ def em_traces(x:torch.Tensor, # (C, H, W) channels with values in [0, 1]
               sync_every:int|None=None,
              )->Traces:
     "Estimate each channel's local interpolation kernel with Expectation-Maximisation"
-    x = x.float(); C,H,W = x.shape; h,wd = H-k+1, W-k+1; D = k*k; d = D-1; L = h*wd
-    if h < 1 or wd < 1: raise ValueError(f"a {H}x{W} image is smaller than the {k}x{k} kernel")
+    x = x.float(); C,H,W = x.shape
+    if H < k or W < k: raise ValueError(f"a {H}x{W} image is smaller than the {k}x{k} kernel")
     if variant not in ('em', 'simple'): raise ValueError(f"variant must be 'em' or 'simple', not {variant!r}")
     g = group or C
     if C % g: raise ValueError(f"{C} channels do not split into groups of {group}")
-    max_iter = max_iter or (50 if variant == 'em' else 10); simple = variant == 'simple'
-    engine = _engine(engine, k, simple, x.device, H*W); fused = engine != 'bmm'
-    dev, f64 = x.device, torch.float64
-    block, split = (0, 1) if engine == 'float64' else _layout(dev, block, split)
-    if fused: moments = _moments_fn(engine, k, simple, dev, block, split)
-    data, extra = _fused_data(x, k, block) if fused else (neighbourhoods(x, k), ())
-    if not fused:
-        # the neighbours' differences to the centre pixel, as the fused engine computes them
-        data[:, :-1] -= data[:, -1:]
-    A = _from_differences(D, dev)
-    def inputs(kern, s2, pi1):
-        "`[-k, 1]`, the posterior's log-odds offset and the residual's coefficient, per row (float32)"
-        kx = _kx(kern).float()
-        logit = (pi1.log() - 0.5*torch.log(2*math.pi*s2) - math.log(p0) - torch.log1p(-pi1)).float()[:, 0]
-        return kx, logit, (-0.5/s2).float()[:, 0]
-    def step(data, kx, logit, c2):
-        ("Weighted Gram matrix `M (n, D, D)` float64 of the neighbourhoods, sum(w), mean(r^2); the pixel-sized work in"
-         " the basis of `_from_differences`")
-        kx = (kx.double() @ A).float()  # the residual's weights on the differences and the centre pixel
-        if fused:
-            tri, sw, r2 = moments(data, kx, logit, c2, *extra)
-            n = tri.shape[0]  # partial sums (blocks on the CPU), added in float64
-            M, sw, mr2 = _full(tri.reshape(n, D*(D+1)//2, -1).sum(2, dtype=f64), D), sw.reshape(n, -1).sum(1,
-                    dtype=f64), r2.reshape(n, -1).sum(1, dtype=f64)/L
-        else:
-            r2 = torch.bmm(kx[:, None], data)[:, 0].square_(); mr2 = r2.mean(1, dtype=f64)
-            if simple: w = torch.exp_(r2.mul_((-0.5/mr2.clamp_min(1e-10)).float()[:, None]))
-            else: w = torch.sigmoid_(torch.addcmul(logit[:, None], r2, c2[:, None]))
-            M, sw = _gram(data*w.sqrt()[:, None]), w.sum(1, dtype=f64)
-        return A @ M @ A.T, sw, mr2
-    if simple: kern = torch.zeros(C, d, dtype=f64, device=dev); s2 = pi1 = torch.full((C, 1), .5, dtype=f64, device=dev)
-    else:  # start from the unweighted least squares (weights sigmoid(40) = 1 in float32)
-        M = step(data, torch.zeros(C, D, device=dev), torch.full((C,), 40., device=dev), torch.zeros(C, device=dev))[0]
-        kern = _solve(M, d); s2 = (_wsum_r2(M, kern)/L).clamp_min(1e-10)[:, None]
-        pi1 = torch.full((C, 1), .5, dtype=f64, device=dev)
-    # what each row had when its group stopped: the kernel, sigma^2, pi1 and the E-step's inputs (the posterior is computed once, at the end)
-    out = [torch.zeros(C, d, dtype=f64, device=dev), torch.zeros(C, dtype=f64, device=dev),
-           torch.zeros(C, dtype=f64, device=dev),
-           torch.zeros(C, D, device=dev), torch.zeros(C, device=dev), torch.zeros(C, device=dev)]
-    iters = torch.zeros(C//g, dtype=torch.long, device=dev)
-    rows = torch.arange(C, device=dev)
-    active = torch.ones(C//g, dtype=torch.bool, device=dev)  # rows of data; groups still running
-    every = sync_every or em_settings.sync_every.get(dev.type, 1)
-    for it in range(max_iter):
-        kx, logit, c2 = inputs(kern, s2, pi1)
-        M, sw, mr2 = step(data, kx, logit, c2)
-        new = _solve(M, d)
-        if simple: s2, pi1 = mr2[:, None], torch.ones_like(mr2)[:, None]
-        else:
-            pi1 = (sw/L).clamp(1e-6, 1-1e-6)[:, None]
-            s2 = (_wsum_r2(M, new)/sw.clamp_min(1e-12)).clamp_min(1e-10)[:, None]
-        conv = (new-kern).abs().reshape(-1, g*d).amax(1) < tol if not simple else torch.zeros_like(active)
-        stop = active & (conv | (it == max_iter-1)); check = (it+1) % every == 0 or it == max_iter-1
-        if check:
-            # the host waits for the device here, every `every` iterations
-            n_stop, n_active = torch.stack([stop.sum(), (active & ~stop).sum()]).tolist()
-        if not check or n_stop:  # between checks: record unconditionally, on the device
-            sr = stop.repeat_interleave(g)
-            for o,v in zip(out, (new, s2[:, 0], pi1[:, 0], kx, logit, c2)):
-                o[rows] = torch.where(sr.reshape(-1, *[1]*(v.dim()-1)), v, o[rows])
-            grp = rows[::g]//g; iters[grp] = torch.where(stop, it+1, iters[grp])
-        active &= ~stop; kern = new
-        if not check: continue
-        if not n_active: break
-        if n_active <= 0.75*len(active):  # drop finished groups once a quarter of the rows are idle
-            keep = active.repeat_interleave(g)
-            data, kern, s2, pi1, rows, active = data[keep], kern[keep], s2[keep], pi1[keep], rows[keep], active[active]
+    simple = variant == 'simple'; max_iter = max_iter or (10 if simple else 50)
+    em = _EM(x, k, simple, _engine(engine, k, simple, x.device, H*W), p0, block, split)
+    every = sync_every or em_settings.sync_every.get(x.device.type, 1)
+    out, iters = _em_loop(em, *_em_start(em, C, x.device), g, max_iter, tol, every)
     w = _posterior(x, *out[3:], k, simple)
     return Traces(out[0].float(), out[1].sqrt().float(), out[2].float(), w, iters.cpu())
 
