@@ -4,13 +4,14 @@
 
 # %% ../../nbs/05_detectors.cnn.ipynb #7c014651
 from __future__ import annotations
-import json, time
+import time
 from pathlib import Path
 import numpy as np, torch
 from ..core import *
 from fastai.torch_core import default_device
 from fastcore.basics import noop
 from fastai.vision.all import PILImage, DataBlock, ImageBlock, CategoryBlock, RandomSplitter, Resize, aug_transforms, RandTransform
+from fastai.vision.all import GradientAccumulation, set_seed
 import random
 from ..data import class_files, training_files, verify, label_of, usable, VOCAB, draw_jpeg_blur, jpeg_blur
 from typing import Literal, Annotated
@@ -257,42 +258,18 @@ def from_learner(cls:CNNDetector, learn, item:int, size:int, **extra):
                   preprocessing=dict(item=item, size=size, method='squish', mean=mean, std=std), **extra)
     return cls(config, learn.model)
 
-# %% ../../nbs/05_detectors.cnn.ipynb #515484f6
-def train(path, # dataset folder (one sub-folder per class), or a list of them: sources balanced
-          out, # model directory to write
-          arch:str='resnet50', # timm name, or torchvision:NAME
-          size:int=256, # final image side
-          item:int=128, # item resize side (the study: 128)
-          epochs:int=6, # fine_tune epochs (after freeze_epochs with the body frozen)
-          lr:float=1e-2, # learning rate (the study: 0.01)
-          bs:int=64, # batch size
-          effective_bs:int|None=None, # images per optimiser step; > bs turns on gradient accumulation
-          pretrained:bool=True, # start from ImageNet weights
-          weights:str|None=None, # local weights file instead of a download
-          # 'study' (the study's resampling), 'flip' (no resampling) or 'none'
-          aug:Literal['study', 'flip', 'none']='study',
-          robust_aug:bool=False, # random JPEG re-compression and blur of training images
-          freeze_epochs:int=1, # epochs with the pretrained body frozen, before the fine-tuning ones
-          lr_find:bool=False, # choose the learning rate with fastai's lr_find (its valley) instead of lr
-          valid_pct:float=0.2, # share of the images held out to choose the temperature and threshold
-          seed:int=42, # seed of the split, the head's initial weights and the augmentations
-          files:list|None=None, # train on these files instead of every image under path
-          export_pkl:bool=False, # also write fastai's pickled learner.pkl
-          # training images whose domain rows the domain model keeps (a random sample beyond that)
-          domain_images:int=4000,
-          channels_last:bool|None=None, # the network's weights (so its activations) channels-last in memory, fastai's ChannelsLast; default: on a CPU, where it trains faster (1.18x end to end, see the CNN speed study)
-          progress:bool=True)->CNNDetector:
-    "Fine-tune a CNN on `path` and write the model directory `out`"
-    from fastai.vision.all import GradientAccumulation, set_seed
-    if aug not in ('study', 'flip', 'none'): raise UserError(f"--aug must be study, flip or none, not {aug!r}")
-    if weights and not pretrained: raise UserError("--weights and --no-pretrained contradict each other: drop one")
-    set_seed(seed, reproducible=True); out = Path(out); t0 = time.time()
+# %% ../../nbs/05_detectors.cnn.ipynb #8d5af3a8
+def _cnn_data(path, files, seed:int, **dls_kw)->tuple:
+    "The DataLoaders of the readable training files, the sources, and the files skipped with their reasons"
     files, sources = training_files(path, seed=seed, balance=False) if files is None else (list(files),
             [dict(path=str(path), images=len(files))])
     good, bad = verify(files)
     ok, skipped = usable(files, [dict(zip(bad.path, bad.reason)).get(str(f), '') for f in files])
-    dls = get_dls(path, item=item, size=size, bs=bs, valid_pct=valid_pct, seed=seed, files=good, aug=aug,
-                  robust_aug=robust_aug)
+    return get_dls(path, seed=seed, files=good, **dls_kw), sources, skipped
+
+# %% ../../nbs/05_detectors.cnn.ipynb #6c6eca2b
+def _cnn_learner(dls, arch:str, pretrained:bool, weights, bs:int, effective_bs, channels_last, progress:bool):
+    "The Learner `train` fine-tunes: gradient accumulation, mixed precision on CUDA, channels-last, quiet if asked"
     cbs = [GradientAccumulation(effective_bs)] if effective_bs and effective_bs > bs else []
     learn = create_learner(dls, arch, pretrained, weights, cbs=cbs)
     if torch.cuda.is_available(): learn = learn.to_fp16()
@@ -302,19 +279,12 @@ def train(path, # dataset folder (one sub-folder per class), or a list of them: 
     # no bar, and no raw epoch lists (the recorder prints them where no progress callback takes its lines)
     if not progress:
         learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback']); learn.logger = noop
-    if lr_find: lr = float(learn.lr_find(show_plot=False).valley)
-    with training_ctx(learn):
-        # launched on several processes: DistributedDataParallel
-        learn.fine_tune(epochs, lr, freeze_epochs=freeze_epochs)
-    train_s = time.time() - t0
-    det = CNNDetector.from_learner(learn, item if aug == 'study' else size, size,
-                                   data=dict(path=str(path), sources=sources, n_train=len(dls.train_ds),
-                                             n_valid=len(dls.valid_ds), seed=seed),
-                                   training=dict(epochs=epochs, lr=lr, bs=bs,
-                                                 effective_bs=(effective_bs or bs)*processes(), aug=aug,
-                                                 robust_aug=robust_aug, pretrained=pretrained, processes=processes()),
-                                   domain_rows='stages' if domain_layers(learn.model) else 'pooled')
-    vfiles = list(dls.valid_ds.items); y = np.array([label_of(f) == 'ai' for f in vfiles], int)
+    return learn
+
+# %% ../../nbs/05_detectors.cnn.ipynb #f7a0e5e3
+def _cnn_write(det, learn, dls, out, seed:int, bs:int, domain_images:int, skipped, export_pkl:bool, train_s:float):
+    "Calibrate `det` on the validation images, fit its domain model, and write the model directory `out`"
+    out = Path(out); vfiles = list(dls.valid_ds.items); y = np.array([label_of(f) == 'ai' for f in vfiles], int)
     tfiles = list(dls.train_ds.items)
     tfiles = [tfiles[i] for i in np.random.default_rng(seed).permutation(len(tfiles))[:domain_images]]
     # each launched process scores a share; rank 0 writes
@@ -335,5 +305,44 @@ def train(path, # dataset folder (one sub-folder per class), or a list of them: 
         if export_pkl: learn.export(tmp.resolve()/'learner.pkl')
     barrier()  # launched on several processes: the others wait until the model directory is in place
     return det
+
+# %% ../../nbs/05_detectors.cnn.ipynb #515484f6
+def train(path, # dataset folder (one sub-folder per class), or a list of them: sources balanced
+          out, # model directory to write
+          arch:str='resnet50', # timm name, or torchvision:NAME
+          size:int=256, # final image side
+          item:int=128, # item resize side (the study: 128)
+          epochs:int=6, # fine_tune epochs (after freeze_epochs with the body frozen)
+          lr:float=1e-2, # learning rate (the study: 0.01)
+          bs:int=64, # batch size
+          effective_bs:int|None=None, # images per optimiser step; > bs turns on gradient accumulation
+          pretrained:bool=True, # start from ImageNet weights
+          weights:str|None=None, # local weights file instead of a download
+          aug:Literal['study', 'flip', 'none']='study', # 'study' (the study's resampling), 'flip' or 'none'
+          robust_aug:bool=False, # random JPEG re-compression and blur of training images
+          freeze_epochs:int=1, # epochs with the pretrained body frozen, before the fine-tuning ones
+          lr_find:bool=False, # choose the learning rate with fastai's lr_find (its valley) instead of lr
+          valid_pct:float=0.2, # share of the images held out to choose the temperature and threshold
+          seed:int=42, # seed of the split, the head's initial weights and the augmentations
+          files:list|None=None, # train on these files instead of every image under path
+          export_pkl:bool=False, # also write fastai's pickled learner.pkl
+          domain_images:int=4000, # training images the domain model keeps (a random sample beyond that)
+          channels_last:bool|None=None, # the network's weights (so its activations) channels-last in memory, fastai's ChannelsLast; default: on a CPU, where it trains faster (1.18x end to end, see the CNN speed study)
+          progress:bool=True)->CNNDetector:
+    "Fine-tune a CNN on `path` and write the model directory `out`"
+    if aug not in ('study', 'flip', 'none'): raise UserError(f"--aug must be study, flip or none, not {aug!r}")
+    if weights and not pretrained: raise UserError("--weights and --no-pretrained contradict each other: drop one")
+    set_seed(seed, reproducible=True); t0 = time.time()
+    dls, sources, skipped = _cnn_data(path, files, seed, item=item, size=size, bs=bs, valid_pct=valid_pct, aug=aug,
+                                      robust_aug=robust_aug)
+    learn = _cnn_learner(dls, arch, pretrained, weights, bs, effective_bs, channels_last, progress)
+    if lr_find: lr = float(learn.lr_find(show_plot=False).valley)
+    with training_ctx(learn): learn.fine_tune(epochs, lr, freeze_epochs=freeze_epochs)  # several processes: DDP
+    det = CNNDetector.from_learner(learn, item if aug == 'study' else size, size,
+        data=dict(path=str(path), sources=sources, n_train=len(dls.train_ds), n_valid=len(dls.valid_ds), seed=seed),
+        training=dict(epochs=epochs, lr=lr, bs=bs, effective_bs=(effective_bs or bs)*processes(), aug=aug,
+                      robust_aug=robust_aug, pretrained=pretrained, processes=processes()),
+        domain_rows='stages' if domain_layers(learn.model) else 'pooled')
+    return _cnn_write(det, learn, dls, out, seed, bs, domain_images, skipped, export_pkl, time.time() - t0)
 
 CNNDetector.train = staticmethod(train)  # the family's trainer
