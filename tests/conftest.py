@@ -61,7 +61,11 @@ class CLI:
         return self.start(*args, **kw).wait(timeout)
     def close(self): self.p.stdin.close(); self.p.wait(30); shutil.rmtree(self.tmp, ignore_errors=True)
 
-_CLI, EARLY = [], {}  # the session's CLI server; what each test module's `start_early` returned
+_CLI, EARLY, TEMP = [], {}, []  # the session's CLI server; what each `start_early` returned; folders to remove
+
+def temp_dir(prefix:str)->Path:
+    "A new temporary folder, removed when the test session ends"
+    TEMP.append(Path(tempfile.mkdtemp(prefix=prefix))); return TEMP[-1]
 
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected: start only what the tests that run need
 def pytest_collection_modifyitems(session, config, items):
@@ -70,10 +74,11 @@ def pytest_collection_modifyitems(session, config, items):
     if any(uses(it, 'cli') for it in items): _CLI.append(CLI(Path(tempfile.mkdtemp(prefix='deepfake-detect-cli-'))))
     items.sort(key=lambda it: uses(it, 'cli') or uses(it, 'early'))  # stable: the file order within each part
     for mod in {it.module for it in items if getattr(it, 'module', None) is not None}:
-        if hasattr(mod, 'start_early'): EARLY[mod.__name__] = mod.start_early(Path(tempfile.mkdtemp(prefix='deepfake-detect-early-')))
+        if hasattr(mod, 'start_early'): EARLY[mod.__name__] = mod.start_early(temp_dir('deepfake-detect-early-'))
 
 def pytest_sessionfinish(session, exitstatus):
-    "Stop the background jobs no test collected their results from (a run stopped early), and a CLI server no test used"
+    ("Stop the background jobs no test collected their results from (a run stopped early) and a CLI server no test used;"
+     " remove the temporary folders")
     while _CLI: c = _CLI.pop(); c.p.kill(); c.p.wait(); shutil.rmtree(c.tmp, ignore_errors=True)
     for job in EARLY.values():
         for p in job:
@@ -81,12 +86,13 @@ def pytest_sessionfinish(session, exitstatus):
                 p.terminate()  # a launcher passes it on to the processes it started
                 try: p.wait(30)
                 except subprocess.TimeoutExpired: p.kill(); p.wait()
+    for d in TEMP: shutil.rmtree(d, ignore_errors=True)
 
 @pytest.fixture(scope='module')
 def early(request):
     "What this test module's `start_early(folder)` started when the tests were collected (started now if it was not)"
     mod = request.module
-    return EARLY.pop(mod.__name__) if mod.__name__ in EARLY else mod.start_early(Path(tempfile.mkdtemp(prefix='deepfake-detect-early-')))
+    return EARLY.pop(mod.__name__) if mod.__name__ in EARLY else mod.start_early(temp_dir('deepfake-detect-early-'))
 
 @pytest.fixture(scope='session')
 def cli():
@@ -100,7 +106,7 @@ def demo_assets()->tuple:
     "The demo data (30 images per class, 48 px) and a traces detector trained on it with LDA, built once per test run for\n    the fixtures and the background jobs: its model file loads in milliseconds (a Random Forest's 300 trees take most of a second)"
     from deepfake_detect.demo import make_demo_dataset
     from deepfake_detect.detectors.traces import train_traces
-    d = Path(tempfile.mkdtemp(prefix='deepfake-detect-demo-')); data = make_demo_dataset(d/'data', n=30, size=48, seed=0)
+    d = temp_dir('deepfake-detect-demo-'); data = make_demo_dataset(d/'data', n=30, size=48, seed=0)
     train_traces(data, d/'traces', clf='lda', progress=False)
     return data, d/'traces'
 

@@ -1,6 +1,6 @@
 """The family is the unit: every built-in family is one module of `deepfake_detect.detectors`, code outside a family's
 module never compares anything with a family's name, and no family's module imports another family's."""
-import ast, tempfile
+import ast
 from importlib.util import resolve_name
 from pathlib import Path
 from deepfake_detect.base import families
@@ -47,19 +47,17 @@ def test_families_live_in_detectors():
     outside = {m: mod for m, mod in FAMILIES.items() if not mod.startswith('deepfake_detect.detectors.') or not _file(mod).exists()}
     assert outside == {}, f'built-in families outside deepfake_detect/detectors/: {outside}'
 
-def test_no_branch_on_a_family_name_outside_the_families():
+def test_no_branch_on_a_family_name_outside_the_families(tmp_path):
     mine = {_file(m) for m in FAMILIES.values()}
     found = set().union(*(_branches(f) for f in PKG.rglob('*.py') if f not in mine and f.name != '_modidx.py'))
     assert found == set(), f'code outside the families compares with a method name: {sorted(found)}'
-    assert ('x.py', 'f') in _branches(_write("def f(m):\n    return m in ('a', 'probe')\n"))  # the search sees one
+    (tmp_path/'x.py').write_text("def f(m):\n    return m in ('a', 'probe')\n")
+    assert ('x.py', 'f') in _branches(tmp_path/'x.py')  # the search sees one
 
-def test_no_family_imports_another():
+def test_no_family_imports_another(tmp_path):
     mods = set(FAMILIES.values())
     found = {(m, other) for m in mods for other in _imported(_file(m), m.rsplit('.', 1)[0]) & (mods - {m})}
     assert found == set(), f'a family imports another: {sorted(found)}'
-    assert 'deepfake_detect.detectors.cnn' in _imported(_write('from .cnn import train\n'), 'deepfake_detect.detectors')  # the search
-    assert 'deepfake_detect.detectors.cnn' in _imported(_write('from ..detectors import cnn\n'), 'deepfake_detect.detectors')  # sees one
-
-def _write(src:str)->Path:
-    "A throwaway module x.py holding `src`, to show that the search finds what it looks for"
-    p = Path(tempfile.mkdtemp())/'x.py'; p.write_text(src); return p
+    for src in ('from .cnn import train\n', 'from ..detectors import cnn\n'):  # the search sees one
+        (tmp_path/'x.py').write_text(src)
+        assert 'deepfake_detect.detectors.cnn' in _imported(tmp_path/'x.py', 'deepfake_detect.detectors'), src
