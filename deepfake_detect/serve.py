@@ -7,7 +7,7 @@ from __future__ import annotations
 import io, base64, secrets, tempfile, time
 from pathlib import Path
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 from fastcore.basics import patch
 from .core import *
 from .base import load_detector
@@ -15,7 +15,7 @@ from .detector import tile_verdicts
 
 # %% auto #0
 __all__ = ['MAX_UPLOAD', 'MAX_DECODED', 'DOCS', 'LIMITS', 'decode_upload', 'trained_on', 'judge', 'png_data', 'BodyLimit',
-           'Scorer', 'Page', 'make_app', 'serve']
+           'Scorer', 'tile_map', 'Page', 'make_app', 'serve']
 
 # %% ../nbs/11_serve.ipynb #064b55b7
 MAX_UPLOAD = 20 << 20  # bytes an uploaded file may have
@@ -147,14 +147,28 @@ _CSS = """body{font-family:system-ui,sans-serif;max-width:980px;margin:auto;padd
 .verdict{min-width:260px} .ai{color:#b00020;font-weight:bold} .real{color:#006400;font-weight:bold} .unknown{color:#a05a00;font-weight:bold}
 .error{color:#b00020} .why img{max-width:100%} small{color:#555}"""
 
+# %% ../nbs/11_serve.ipynb #1543a153
+def tile_map(img:Image.Image, # the image the tiles were cut from
+             tiles:list, # judge's tiles: dicts with box and p_ai
+             side:int=192)->Image.Image:
+    "A thumbnail of `img` with each tile's box tinted by its P(ai): red where AI-like, green where real-like"
+    s = side/max(img.size); thumb = img.convert('RGB').resize((max(1, round(img.width*s)), max(1, round(img.height*s))))
+    over = Image.new('RGBA', thumb.size); draw = ImageDraw.Draw(over)
+    for t in (t for t in tiles if t['p_ai'] is not None):
+        rgb = (round(255*t['p_ai']), round(255*(1 - t['p_ai'])), 0)
+        draw.rectangle([round(v*s) for v in t['box']], fill=(*rgb, 60), outline=(*rgb, 255), width=2)
+    return Image.alpha_composite(thumb.convert('RGBA'), over).convert('RGB')
+
 # %% ../nbs/11_serve.ipynb #3b9f2e7a
-def _tiles_note(tiles:list)->list:
-    "A line on the tiles a verdict was read from, naming the most AI-like one (none for an image read whole)"
-    from fasthtml.common import P, Small
+def _tiles_note(tiles:list, img:Image.Image)->list:
+    "The tile map of a verdict read from tiles and a line naming the most AI-like tile (none for an image read whole)"
+    from fasthtml.common import P, Small, Img
     scored = [t for t in tiles if t['p_ai'] is not None]
     if len(tiles) < 2 or not scored: return []
     top = max(scored, key=lambda t: t['p_ai']); x, y, r, b = top['box']
-    return [P(Small(f"read as {len(tiles)} tiles of {r - x} px; the most AI-like at ({x}, {y}): P(ai) {top['p_ai']:.3f}"))]
+    return [Img(src=png_data(tile_map(img, tiles)), alt='tiles by P(ai)', cls='tiles'),
+            P(Small(f"read as {len(tiles)} tiles of {r - x} px (red: AI-like, green: real-like); the most AI-like at "
+                    f"({x}, {y}): P(ai) {top['p_ai']:.3f}"))]
 
 # %% ../nbs/11_serve.ipynb #2f06365f
 def _card(res:dict):
@@ -171,7 +185,7 @@ def _card(res:dict):
                         P('P(ai) = ', Span(f"{d['p_ai']:.3f}" if d['p_ai'] is not None else '-'), ' : ',
                           Span(label, cls=label),
                                           f" (threshold {d['threshold']:.2f})"),
-                        P(Small(dom, cls='domain')), P(Small(d['trained_on'])), *_tiles_note(d.get('tiles', [])),
+                        P(Small(dom, cls='domain')), P(Small(d['trained_on'])), *_tiles_note(d.get('tiles', []), res['image']),
                         Div('explaining...', cls='why', data_model=d['model']), cls='verdict'))
     return Div(Div(Img(src=png_data(res['image'], 192), alt=res['name'], width=192), P(Small(res['name'])), cls='file'),
                *rows,
