@@ -293,7 +293,8 @@ def cross_cmd(models:str, # comma-separated model directories
               label:str=None, # the class (ai or real) of the images of flat folders
               max_per_class:int=None,
               overwrite:bool=False): # replace a folder another command of this project wrote
-    "The models x folders matrix: accuracy and AUC where labelled, share flagged AI and share out of domain everywhere"
+    ("The models x folders matrix: accuracy, AUC and shares right, unknown, wrong where labelled; share flagged AI and "
+     "out of domain everywhere")
     from deepfake_detect.evaluate import cross_domain, md_table
     from deepfake_detect.base import read_config
     ms, ds = models.split(','), data.split(',')

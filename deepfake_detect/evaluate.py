@@ -168,8 +168,8 @@ def cross_domain(models:list, # model directories
                  out, # report directory to write
                  label:str|None=None, # the class of the images of flat folders
                  max_per_class:int|None=None, seed:int=42, progress:bool=False)->pd.DataFrame:
-    ("The models x folders matrix: accuracy and AUC where labelled, the share flagged AI and the share out of domain "
-     "everywhere")
+    ("The models x folders matrix: accuracy, AUC and the shares right, unknown and wrong where labelled, the share "
+     "flagged AI and the share out of domain everywhere")
     out = Path(out); dets = {str(m): load_detector(m) for m in models}; rows = []
     for folder in folders:
         files, y, kind = _folder_files(folder, label, max_per_class, seed)
@@ -182,6 +182,7 @@ def cross_domain(models:list, # model directories
                      out_of_domain=float((dom[ok] > 1).mean()) if ok.any() and not np.isnan(dom[ok]).all() else np.nan)
             if y is not None and ok.any():
                 r['accuracy'] = float(((p[ok] >= det.threshold) == y[ok]).mean())
+                r.update(shares(p[ok] >= det.threshold, dom[ok], y[ok]))  # as evaluate's and loso's rows per source
                 if kind == 'labelled': r['roc_auc'] = binary_metrics(y[ok], p[ok], det.threshold)['roc_auc']
             rows.append(r)
     df = pd.DataFrame(rows)
