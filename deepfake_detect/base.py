@@ -16,7 +16,7 @@ from .core import *
 from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 from . import __version__
-from .data import label_of
+from .data import label_of, tile_side
 from .metrics import binary_metrics, best_threshold, plot_confusion, plot_roc, fit_temperature, apply_temperature, save_fig
 from .domain import load_domain, save_domain, fit_domain
 from fastcore.basics import patch
@@ -68,6 +68,8 @@ class DetectorConfig(Part):
     version: str|None = Field(None, max_length=64)
     data: dict|None = None # what it was trained on: shown, never read for work
     training: dict|None = None # how it was trained: shown, never read for work
+    # the side of the training images where they shared one: the side of the tiles predict and serve read
+    tile_side: int|None = Field(None, ge=1, le=1 << 16)
     domain: DomainConfig|None = None
     # name -> [size, SHA-256], from `seal`
     files: dict[Annotated[str, Field(pattern=FILE_NAME)], list[int|str]]|None = None
@@ -642,7 +644,8 @@ def fit_detector(cls, model, X, y, tr, va, files, out, t0:float,
         model = _fit(clone(model), Xr, yr, wr)
     config = dict(method=config.pop('method'), vocab=['ai', 'real'], positive='ai', threshold=thr, temperature=T,
                   version=__version__,
-                  data=dict(n_train=int(len(tr)), n_valid=int(len(va)), **data), **config)
+                  data=dict(n_train=int(len(tr)), n_valid=int(len(va)), **data),
+                  tile_side=tile_side([files[i] for i in tr], data.get('sources')), **config)
     dm = fit_domain(X[tr], X[va], items=[files[i] for i in tr], columns=domain_columns) if domain else None
     if dm is not None: config['domain'] = save_domain(dm, out)
     det = cls(config, model); det.domain = dm; det.save(out)

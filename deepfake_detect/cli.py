@@ -246,7 +246,9 @@ def predict_cmd(model_dir:str, # model directory
                 # with --kaggle: the class of a file that cannot be read, ai or real (the competition needs one)
                 unreadable:str='real',
                 abstain:bool=True, # label images outside the detector's training domain unknown
-                tiles:int=None, # score each image larger than this side on tiles of its own pixels, e.g. the training side
+                # score each image larger than this side on tiles of its own pixels; default: the side of the detector's
+                # training images where they shared one (its tile_side); 0: whole images
+                tiles:int=None,
                 combine:typing.Literal['mean', 'max']='mean', # with --tiles: the mean of the tiles' logits, or the largest P(ai)
                 overwrite:bool=False): # replace an existing --out that is not an earlier predictions file
     "Predict P(ai) for images; one row per image file, unreadable files get their error"
@@ -255,7 +257,7 @@ def predict_cmd(model_dir:str, # model directory
     _between(bs=(bs, 1, 4096)); read_config(model_dir)
     if unreadable not in ('ai', 'real'): raise UserError(f"--unreadable must be ai or real, not {unreadable!r}")
     check_out(out, [model_dir, *paths], own=_is_csv_of('filename,p_ai,label', 'filename,class'), overwrite=overwrite)
-    if tiles is not None: _between(tiles=(tiles, 16, 8192))
+    if tiles: _between(tiles=(tiles, 16, 8192))
     df = predict_files(model_dir, paths, out, tta=tta, kaggle=kaggle, bs=bs, unreadable=unreadable, abstain=abstain,
                        tiles=tiles, combine=combine)
     if df is None: return  # launched on several processes: rank 0 wrote the file
@@ -396,13 +398,15 @@ def serve_cmd(model_dirs:Param("model directories to load", str, nargs='+'),
               # address to bind; another (e.g. 0.0.0.0) only when the page should be reachable from other machines
               host:str='127.0.0.1',
               port:int=8000, # port to listen on
-              tiles:int=None): # judge each image larger than this side on tiles of its own pixels, e.g. the training side
+              # judge each image larger than this side on tiles of its own pixels; default: each detector's tile_side
+              # (the side its training images shared); 0: whole images
+              tiles:int=None):
     "A page to try the detectors on uploaded images, with a JSON endpoint (POST /api/verdicts)"
     from deepfake_detect.serve import serve
     from deepfake_detect.base import read_config
     _between(port=(port, 1, 65535))
     for m in model_dirs: read_config(m)
-    if tiles is not None: _between(tiles=(tiles, 16, 8192))
+    if tiles: _between(tiles=(tiles, 16, 8192))
     serve(model_dirs, host, port, tiles)
 
 # %% ../nbs/10_cli.ipynb #59a6f294

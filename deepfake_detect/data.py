@@ -14,8 +14,8 @@ from .core import *
 # %% auto #0
 __all__ = ['CLASS_NAMES', 'VOCAB', 'MIN_PER_CLASS', 'kaggle_credentials', 'get_source', 'label_of', 'class_files', 'verify',
            'usable', 'resize_images', 'balanced_subset', 'source_counts', 'balanced_sources', 'training_files',
-           'source_weights', 'holdout_split', 'data_dir', 'jpeg_quality', 'image_meta', 'Audit', 'audit',
-           'draw_jpeg_blur', 'jpeg_blur', 'JpegBlurred']
+           'source_weights', 'shared_side', 'tile_side', 'holdout_split', 'data_dir', 'jpeg_quality', 'image_meta',
+           'Audit', 'audit', 'draw_jpeg_blur', 'jpeg_blur', 'JpegBlurred']
 
 # %% ../nbs/01_data.ipynb #8ab8352e
 def _kaggle_cached(handle:str)->bool:
@@ -228,6 +228,29 @@ def source_weights(files:list, # from training_files
         ks = np.unique(src[y == c])
         for k in ks: w[(src == k) & (y == c)] = 1/(len(ks)*((src == k) & (y == c)).sum())
     return w*len(w)/w.sum()
+
+# %% ../nbs/01_data.ipynb #5af8d2c1
+def shared_side(files:list, # image files (other items: None)
+               n:int=200, # the seeded sample of files whose headers are read
+               seed:int=0)->int|None:
+    "The side of the images when a sample of them are all squares of one size, else None"
+    if not files or not all(isinstance(f, (str, Path)) for f in files): return None
+    sizes = set()
+    for f in random.Random(seed).sample(list(files), min(n, len(files))):
+        try:
+            with Image.open(f) as im: sizes.add(im.size)
+        except Exception: return None  # unreadable: no claim about the sizes
+        if len(sizes) > 1: return None
+    (w, h), = sizes
+    return w if w == h else None
+
+# %% ../nbs/01_data.ipynb #453a8d69
+def tile_side(files:list, # the training images
+              sources:list|None, # from training_files
+             )->int|None:
+    ("The side a model reads larger images as tiles of: the side its training images shared, where it was trained on "
+     "several sources (crops of native pixels, as the wild sources are); None for one folder (faces, CIFAKE: downscaled)")
+    return shared_side(files) if sources and len(sources) > 1 else None
 
 # %% ../nbs/01_data.ipynb #33d8bc2b
 def holdout_split(path, # dataset folder with one sub-folder per class

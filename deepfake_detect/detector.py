@@ -4,9 +4,10 @@
 
 # %% ../nbs/06_detector.ipynb #7132a222
 from __future__ import annotations
-import os, sys, json
+import os, sys, json, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
+from PIL import Image
 from .core import *
 from functools import partial
 from .base import load_detector, Verdicts
@@ -14,7 +15,8 @@ from .distributed import sharded, is_main
 from scipy.special import logit, expit
 
 # %% auto #0
-__all__ = ['collect_files', 'predict_files', 'submit', 'tile_boxes', 'combine_tiles', 'tile_verdicts', 'load_detector']
+__all__ = ['collect_files', 'tile_boxes', 'combine_tiles', 'tile_verdicts', 'tiles_for', 'predict_files', 'submit',
+           'load_detector']
 
 # %% ../nbs/06_detector.ipynb #dcba2b5c
 # the one way in, from [the detector interface](01c_base.ipynb), kept here for scripts that import it from this module
@@ -31,6 +33,80 @@ def collect_files(paths)->list:
         for f in found:
             if os.path.realpath(f) not in seen: seen.add(os.path.realpath(f)); out.append(f)
     return out
+
+# %% ../nbs/06_detector.ipynb #91123691
+def tile_boxes(w:int, h:int, # the image's size
+               side:int, # the tiles' side
+               max_tiles:int=16)->list:
+    "Boxes `(left, top, right, bottom)` of `side`-pixel tiles spread evenly over a `w` x `h` image (the whole image where a side is shorter)"
+    if w < side or h < side: return [(0, 0, w, h)]
+    nx, ny = -(-w//side), -(-h//side)  # tiles that cover each side
+    while nx*ny > max_tiles: nx, ny = (nx - 1, ny) if nx >= ny else (nx, ny - 1)
+    xs, ys = (np.linspace(0, n - side, k).round().astype(int) for n, k in ((w, nx), (h, ny)))
+    return [(int(x), int(y), int(x) + side, int(y) + side) for y in ys for x in xs]
+
+# %% ../nbs/06_detector.ipynb #efca66a0
+def combine_tiles(p:np.ndarray, # the tiles' P(ai)
+                  how:str='mean', # 'mean' of their logits, or 'max'
+                 )->float:
+    "One P(ai) from the tiles' P(ai); NaN where no tile has one"
+    p = np.clip(p[~np.isnan(p)], 1e-6, 1 - 1e-6)
+    if not len(p): return np.nan
+    return float(p.max()) if how == 'max' else float(expit(logit(p).mean()))
+
+# %% ../nbs/06_detector.ipynb #6d511e2e
+def _size(item)->tuple:
+    "`(w, h)` of an image, an HxWx3 array or an image file (from its header); (0, 0) where it cannot be told"
+    if isinstance(item, Image.Image): return item.size
+    if isinstance(item, np.ndarray) and item.ndim == 3: return item.shape[1], item.shape[0]
+    if not isinstance(item, (str, Path)): return 0, 0
+    try:
+        with warnings.catch_warnings(), open_regular(item) as f, Image.open(f) as im:
+            warnings.simplefilter('ignore'); return im.size
+    except Exception: return 0, 0  # read whole: the family's reader says why it cannot be used
+
+# %% ../nbs/06_detector.ipynb #51d6c87c
+def _tiled(det, items:list, side:int, combine:str, max_tiles:int, chunk:int, **kwargs)->Verdicts:
+    "`tile_verdicts` of images larger than `side`: each decoded, cut into tiles, the tiles scored `chunk` images at a time"
+    parts, per = [], []
+    for s in range(0, len(items), chunk):
+        tiles, owner, errs, boxes_of = [], [], [], {}
+        for k, item in enumerate(items[s:s+chunk]):
+            try: img = open_image(item) if isinstance(item, (str, Path)) else item
+            except ImageError as e: errs.append(e.reason); continue
+            errs.append(''); boxes = boxes_of[k] = tile_boxes(*img.size, side, max_tiles)
+            tiles += [img.crop(b) for b in boxes]; owner += [k]*len(boxes)
+        v, owner = det.verdicts(tiles, **kwargs) if tiles else Verdicts(np.zeros(0), [], np.zeros(0)), np.array(owner)
+        p, dom = np.full(len(errs), np.nan), np.full(len(errs), np.nan)
+        for k in np.unique(owner):
+            m = owner == k; p[k] = combine_tiles(v.p_ai[m], combine)
+            if not np.isnan(v.domain[m]).all(): dom[k] = np.nanmedian(v.domain[m])
+            if np.isnan(p[k]): errs[k] = next(e for e in np.array(v.errors, object)[m] if e)
+        parts.append(Verdicts(p, errs, dom))
+        per += [list(zip(boxes_of[k], map(float, v.p_ai[owner == k]))) if k in boxes_of else [] for k in range(len(errs))]
+    out = Verdicts.concat(parts) if parts else Verdicts(np.zeros(0), [], np.zeros(0))
+    out.tiles = per; return out
+
+# %% ../nbs/06_detector.ipynb #036769b7
+def tile_verdicts(det, items,
+                  side:int, # the tiles' side, e.g. the side of the detector's training images
+                  combine:str='mean', # 'mean' of the tiles' logits, or 'max' of their P(ai)
+                  max_tiles:int=16, # tiles per image at most
+                  chunk:int=32, # images whose tiles are scored together
+                  **kwargs)->Verdicts: # passed to det.verdicts (bs, tta, progress)
+    ("`det`'s verdicts of `items`, each image larger than `side` read as tiles of its own pixels (`tile_boxes`), the "
+     "others whole; `.tiles` holds each image's `(box, P(ai))` per tile (none for an image read whole)")
+    if combine not in ('mean', 'max'): raise UserError(f"combine must be mean or max, not {combine!r}")
+    items = list(items); big = np.array([len(tile_boxes(*_size(it), side, max_tiles)) > 1 for it in items], bool)
+    p, dom, errs, per = np.full(len(items), np.nan), np.full(len(items), np.nan), ['']*len(items), [[] for _ in items]
+    for mask in (~big, big):
+        if not mask.any(): continue
+        part = [items[k] for k in np.flatnonzero(mask)]
+        v = _tiled(det, part, side, combine, max_tiles, chunk, **kwargs) if mask is big else det.verdicts(part, **kwargs)
+        for j, k in enumerate(np.flatnonzero(mask)):
+            p[k], dom[k], errs[k] = v.p_ai[j], v.domain[j], v.errors[j]
+            if mask is big: per[k] = v.tiles[j]
+    out = Verdicts(p, errs, dom); out.tiles = per; return out
 
 # %% ../nbs/06_detector.ipynb #2e060cd1
 def _kaggle_table(files:list, label:np.ndarray, errs:list, unreadable:str, out)->pd.DataFrame:
@@ -53,6 +129,11 @@ def _table(files:list, p:np.ndarray, label:np.ndarray, errs:list, dom:np.ndarray
     if any(errs): df['error'] = errs
     return df
 
+# %% ../nbs/06_detector.ipynb #6f2f1571
+def tiles_for(det, tiles:int|None=None)->int|None:
+    "The side of the tiles `det` reads: `tiles` where given (0: none), else its config's `tile_side`; None: whole images"
+    return (det.config.get('tile_side') if tiles is None else tiles) or None
+
 # %% ../nbs/06_detector.ipynb #dc7ef265
 def predict_files(model_dir, # model directory
                   paths:list, # image files or folders
@@ -63,7 +144,9 @@ def predict_files(model_dir, # model directory
                   unreadable:str='real', # Kaggle file: the class of a file that cannot be read, ai or real
                   # label an image outside the detector's training domain 'unknown' (False: ai or real anyway)
                   abstain:bool=True,
-                  tiles:int|None=None, # score each image larger than this side on tiles of its own pixels (tile_verdicts)
+                  # score each image larger than this side on tiles of its own pixels (tile_verdicts); default:
+                  # the side the training images shared (tiles_for), 0: whole images
+                  tiles:int|None=None,
                   combine:str='mean', # with tiles: 'mean' of the tiles' logits or 'max' of their P(ai)
                  )->pd.DataFrame:
     "P(ai) and a label for every image under `paths` by the detector in `model_dir`, written to the CSV `out`"
@@ -73,6 +156,7 @@ def predict_files(model_dir, # model directory
     if not files: raise UserError(f"no image files found in {', '.join(map(str, paths))}")
     if kaggle: _unique_names(files)
     det = load_detector(model_dir)
+    tiles = tiles_for(det, tiles)
     score = partial(tile_verdicts, det, side=tiles, combine=combine) if tiles else det.verdicts
     v = sharded(score, files, bs=bs, tta=tta, progress=progress)  # each launched process scores its share
     if v is None: return None  # not rank 0, which writes
@@ -112,52 +196,3 @@ def submit(csv, # submission file
     from fastkaggle import import_kaggle
     try: return import_kaggle().competition_submit_cli(str(csv), message, competition)
     except SystemExit as e: raise UserError(f"the Kaggle API refused the submission ({e})") from None
-
-# %% ../nbs/06_detector.ipynb #91123691
-def tile_boxes(w:int, h:int, # the image's size
-               side:int, # the tiles' side
-               max_tiles:int=16)->list:
-    "Boxes `(left, top, right, bottom)` of `side`-pixel tiles spread evenly over a `w` x `h` image (the whole image where a side is shorter)"
-    if w < side or h < side: return [(0, 0, w, h)]
-    nx, ny = -(-w//side), -(-h//side)  # tiles that cover each side
-    while nx*ny > max_tiles: nx, ny = (nx - 1, ny) if nx >= ny else (nx, ny - 1)
-    xs, ys = (np.linspace(0, n - side, k).round().astype(int) for n, k in ((w, nx), (h, ny)))
-    return [(int(x), int(y), int(x) + side, int(y) + side) for y in ys for x in xs]
-
-# %% ../nbs/06_detector.ipynb #efca66a0
-def combine_tiles(p:np.ndarray, # the tiles' P(ai)
-                  how:str='mean', # 'mean' of their logits, or 'max'
-                 )->float:
-    "One P(ai) from the tiles' P(ai); NaN where no tile has one"
-    p = np.clip(p[~np.isnan(p)], 1e-6, 1 - 1e-6)
-    if not len(p): return np.nan
-    return float(p.max()) if how == 'max' else float(expit(logit(p).mean()))
-
-# %% ../nbs/06_detector.ipynb #51d6c87c
-def tile_verdicts(det, items,
-                  side:int, # the tiles' side, e.g. the side of the detector's training images
-                  combine:str='mean', # 'mean' of the tiles' logits, or 'max' of their P(ai)
-                  max_tiles:int=16, # tiles per image at most
-                  chunk:int=32, # images whose tiles are scored together
-                  **kwargs)->Verdicts: # passed to det.verdicts (bs, tta, progress)
-    ("`det`'s verdicts of `items`, each image larger than `side` read as tiles of its own pixels (`tile_boxes`); "
-     "`.tiles` holds each image's `(box, P(ai))` per tile")
-    if combine not in ('mean', 'max'): raise UserError(f"combine must be mean or max, not {combine!r}")
-    items, parts, per = list(items), [], []
-    for s in range(0, len(items), chunk):
-        tiles, owner, errs, boxes_of = [], [], [], {}
-        for k, item in enumerate(items[s:s+chunk]):
-            try: img = open_image(item) if isinstance(item, (str, Path)) else item
-            except ImageError as e: errs.append(e.reason); continue
-            errs.append(''); boxes = boxes_of[k] = tile_boxes(*img.size, side, max_tiles)
-            tiles += [img.crop(b) for b in boxes]; owner += [k]*len(boxes)
-        v, owner = det.verdicts(tiles, **kwargs) if tiles else Verdicts(np.zeros(0), [], np.zeros(0)), np.array(owner)
-        p, dom = np.full(len(errs), np.nan), np.full(len(errs), np.nan)
-        for k in np.unique(owner):
-            m = owner == k; p[k] = combine_tiles(v.p_ai[m], combine)
-            if not np.isnan(v.domain[m]).all(): dom[k] = np.nanmedian(v.domain[m])
-            if np.isnan(p[k]): errs[k] = next(e for e in np.array(v.errors, object)[m] if e)
-        parts.append(Verdicts(p, errs, dom))
-        per += [list(zip(boxes_of[k], map(float, v.p_ai[owner == k]))) if k in boxes_of else [] for k in range(len(errs))]
-    out = Verdicts.concat(parts) if parts else Verdicts(np.zeros(0), [], np.zeros(0))
-    out.tiles = per; return out

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 from fastcore.basics import patch
 from .core import *
 from .base import load_detector
-from .detector import tile_verdicts
+from .detector import tile_verdicts, tiles_for
 
 # %% auto #0
 __all__ = ['MAX_UPLOAD', 'MAX_DECODED', 'DOCS', 'LIMITS', 'decode_upload', 'trained_on', 'judge', 'png_data', 'BodyLimit',
@@ -45,15 +45,17 @@ def trained_on(det)->str:
 def judge(dets:dict, # {name: detector}
           data:bytes, name:str='upload',
           image:bool=False, # also return the decoded image (for the page)
-          tiles:int|None=None, # read an image larger than this side as tiles of its own pixels (tile_verdicts)
+          # read an image larger than this side as tiles of its own pixels; default: each detector's (tiles_for), 0: none
+          tiles:int|None=None,
          )->dict:
     "Every detector's verdict on one uploaded file, or the reason it cannot be used"
     try: img = decode_upload(data, name)
     except ImageError as e: return dict(name=name, error=e.reason)
     out = []
     for k, det in dets.items():
-        t0 = time.perf_counter(); v = tile_verdicts(det, [img], tiles, bs=1) if tiles else det.verdicts([img], bs=1)
-        (p, err, dom), parts = (x[0] for x in v), (v.tiles[0] if tiles else [])
+        t0 = time.perf_counter(); side = tiles_for(det, tiles)
+        v = tile_verdicts(det, [img], side, bs=1) if side else det.verdicts([img], bs=1)
+        (p, err, dom), parts = (x[0] for x in v), (v.tiles[0] if side else [])
         out.append(dict(model=k, method=det.config['method'], p_ai=None if np.isnan(p) else round(float(p), 4),
                         threshold=det.threshold,
                         label=err and 'error' or ('ai' if p >= det.threshold else 'real'), error=err,

@@ -14,6 +14,7 @@ from fastai.vision.all import PILImage, DataBlock, ImageBlock, CategoryBlock, Ra
 from fastai.vision.all import GradientAccumulation, set_seed
 import random
 from ..data import class_files, training_files, verify, label_of, usable, VOCAB, draw_jpeg_blur, jpeg_blur
+from ..data import tile_side
 from typing import Literal, Annotated
 from pydantic import Field
 from ..base import Detector, DetectorConfig, Part, Verdicts, register, model_dir, load_weights, build_bounded
@@ -293,6 +294,7 @@ def _cnn_write(det, learn, dls, out, seed:int, bs:int, domain_images:int, skippe
     p_raw, _, Ev = v; det.domain = fit_domain(t[2], Ev, items=list(dls.train_ds.items))  # defaults: domain study
     det.config['temperature'] = T = fit_temperature(y, p_raw); p = apply_temperature(p_raw, T)
     det.config['threshold'] = best_threshold(y, p); rec = learn.recorder
+    det.config['tile_side'] = tile_side(list(dls.train_ds.items), det.config['data']['sources'])  # predict's tiles
     with model_dir(out) as tmp:  # the model directory appears whole, or not at all
         det.config['domain'] = save_domain(det.domain, tmp); det.save(tmp)
         save_json(tmp/'metrics.json',
