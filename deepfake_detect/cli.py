@@ -249,7 +249,7 @@ def predict_cmd(model_dir:str, # model directory
                 # score each image larger than this side on tiles of its own pixels; default: the side of the detector's
                 # training images where they shared one (its tile_side); 0: whole images
                 tiles:int=None,
-                combine:typing.Literal['mean', 'max']='mean', # with --tiles: the mean of the tiles' logits, or the largest P(ai)
+                combine:typing.Literal['mean', 'max']='mean', # images read as tiles: the mean of their logits, or the largest P(ai)
                 overwrite:bool=False): # replace an existing --out that is not an earlier predictions file
     "Predict P(ai) for images; one row per image file, unreadable files get their error"
     from deepfake_detect.detector import predict_files, submit as kaggle_submit
