@@ -238,7 +238,7 @@ def shared_side(files:list, # image files (other items: None)
     sizes = set()
     for f in random.Random(seed).sample(list(files), min(n, len(files))):
         try:
-            with Image.open(f) as im: sizes.add(im.size)
+            with open_regular(f) as fh, Image.open(fh) as im: sizes.add(im.size)
         except Exception: return None  # unreadable: no claim about the sizes
         if len(sizes) > 1: return None
     (w, h), = sizes
