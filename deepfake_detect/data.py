@@ -10,6 +10,7 @@ import numpy as np, pandas as pd
 from PIL import Image, ImageFilter
 from fastcore.parallel import parallel
 from .core import *
+from .domain import image_side
 
 # %% auto #0
 __all__ = ['CLASS_NAMES', 'VOCAB', 'MIN_PER_CLASS', 'kaggle_credentials', 'get_source', 'label_of', 'class_files', 'verify',
@@ -235,14 +236,10 @@ def shared_side(files:list, # image files (other items: None)
                seed:int=0)->int|None:
     "The side of the images when a sample of them are all squares of one size, else None"
     if not files or not all(isinstance(f, (str, Path)) for f in files): return None
-    sizes = set()
-    for f in random.Random(seed).sample(list(files), min(n, len(files))):
-        try:
-            with open_regular(f) as fh, Image.open(fh) as im: sizes.add(im.size)
-        except Exception: return None  # unreadable: no claim about the sizes
-        if len(sizes) > 1: return None
-    (w, h), = sizes
-    return w if w == h else None
+    sides = {image_side(f) for f in random.Random(seed).sample(list(files), min(n, len(files)))}  # (shorter, longer)
+    if len(sides) != 1: return None
+    (short, long), = sides
+    return int(short) if short == long else None  # NaN (unreadable) is no side
 
 # %% ../nbs/01_data.ipynb #453a8d69
 def tile_side(files:list, # the training images

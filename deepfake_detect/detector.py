@@ -4,13 +4,13 @@
 
 # %% ../nbs/06_detector.ipynb #7132a222
 from __future__ import annotations
-import os, sys, json, warnings
+import os, sys, json
 from pathlib import Path
 import numpy as np, pandas as pd
-from PIL import Image
 from .core import *
 from functools import partial
 from .base import load_detector, Verdicts
+from .domain import image_side
 from .distributed import sharded, is_main
 from scipy.special import logit, expit
 
@@ -54,17 +54,6 @@ def combine_tiles(p:np.ndarray, # the tiles' P(ai)
     if not len(p): return np.nan
     return float(p.max()) if how == 'max' else float(expit(logit(p).mean()))
 
-# %% ../nbs/06_detector.ipynb #6d511e2e
-def _size(item)->tuple:
-    "`(w, h)` of an image, an HxWx3 array or an image file (from its header); (0, 0) where it cannot be told"
-    if isinstance(item, Image.Image): return item.size
-    if isinstance(item, np.ndarray) and item.ndim == 3: return item.shape[1], item.shape[0]
-    if not isinstance(item, (str, Path)): return 0, 0
-    try:
-        with warnings.catch_warnings(), open_regular(item) as f, Image.open(f) as im:
-            warnings.simplefilter('ignore'); return im.size
-    except Exception: return 0, 0  # read whole: the family's reader says why it cannot be used
-
 # %% ../nbs/06_detector.ipynb #51d6c87c
 def _tiled(det, items:list, side:int, combine:str, max_tiles:int, chunk:int, **kwargs)->Verdicts:
     "`tile_verdicts` of images larger than `side`: each decoded, cut into tiles, the tiles scored `chunk` images at a time"
@@ -97,15 +86,16 @@ def tile_verdicts(det, items,
     ("`det`'s verdicts of `items`, each image larger than `side` read as tiles of its own pixels (`tile_boxes`), the "
      "others whole; `.tiles` holds each image's `(box, P(ai))` per tile (none for an image read whole)")
     if combine not in ('mean', 'max'): raise UserError(f"combine must be mean or max, not {combine!r}")
-    items = list(items); big = np.array([len(tile_boxes(*_size(it), side, max_tiles)) > 1 for it in items], bool)
+    items = list(items); sides = np.array([image_side(it) for it in items]).reshape(-1, 2)  # (shorter, longer); NaN
+    big = (sides[:, 0] >= side) & (sides[:, 1] > side)  # unreadable headers: read whole, the family says why
     p, dom, errs, per = np.full(len(items), np.nan), np.full(len(items), np.nan), ['']*len(items), [[] for _ in items]
-    for mask in (~big, big):
-        if not mask.any(): continue
-        part = [items[k] for k in np.flatnonzero(mask)]
-        v = _tiled(det, part, side, combine, max_tiles, chunk, **kwargs) if mask is big else det.verdicts(part, **kwargs)
-        for j, k in enumerate(np.flatnonzero(mask)):
-            p[k], dom[k], errs[k] = v.p_ai[j], v.domain[j], v.errors[j]
-            if mask is big: per[k] = v.tiles[j]
+    for tiled in (False, True):
+        at = np.flatnonzero(big == tiled)
+        if not len(at): continue
+        part = [items[k] for k in at]
+        v = _tiled(det, part, side, combine, max_tiles, chunk, **kwargs) if tiled else det.verdicts(part, **kwargs)
+        p[at], dom[at] = v.p_ai, v.domain
+        for j, k in enumerate(at): errs[k], per[k] = v.errors[j], (v.tiles[j] if tiled else [])
     out = Verdicts(p, errs, dom); out.tiles = per; return out
 
 # %% ../nbs/06_detector.ipynb #2e060cd1
