@@ -22,11 +22,11 @@ from .domain import load_domain, save_domain, fit_domain
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['FILE_NAME', 'SHA256', 'DETECTORS', 'GROUP', 'MAX_CONFIG', 'SKOPS_TYPES', 'Part', 'SizeFacts', 'DomainConfig',
-           'DetectorConfig', 'config_problem', 'Verdicts', 'Detector', 'register', 'families', 'detector_class', 'seal',
-           'model_dir', 'read_config', 'load_detector', 'reseal', 'check_family', 'occlusion', 'occlusion_figure',
-           'save_skops', 'load_skops', 'check_pipeline', 'build_bounded', 'load_weights', 'SklearnDetector',
-           'valid_split', 'fit_detector', 'feature_importance']
+__all__ = ['FILE_NAME', 'SHA256', 'DISAGREE', 'DETECTORS', 'GROUP', 'MAX_CONFIG', 'SKOPS_TYPES', 'Part', 'SizeFacts',
+           'DomainConfig', 'DetectorConfig', 'config_problem', 'Verdicts', 'disagree', 'Detector', 'register',
+           'families', 'detector_class', 'seal', 'model_dir', 'read_config', 'load_detector', 'reseal', 'check_family',
+           'occlusion', 'occlusion_figure', 'save_skops', 'load_skops', 'check_pipeline', 'build_bounded',
+           'load_weights', 'SklearnDetector', 'valid_split', 'fit_detector', 'feature_importance']
 
 # %% ../nbs/01c_base.ipynb #9c3e505d
 class Part(BaseModel):
@@ -106,6 +106,15 @@ class Verdicts:
         "The verdicts of several lists of items, one after the other"
         return cls(np.concatenate([v.p_ai for v in parts]), sum([list(v.errors) for v in parts], []),
                    np.concatenate([v.domain for v in parts]))
+
+# %% ../nbs/01c_base.ipynb #54d8d489
+DISAGREE = 2.0  # the domain score of an image that detectors judging together label differently: out of domain
+
+def disagree(P, # (members, images) probabilities of 'ai'
+             thresholds)->np.ndarray: # each member's threshold
+    "Where some member labels an image `ai` and another `real`, each at its own threshold"
+    ai = np.asarray(P, float) >= np.asarray(thresholds, float)[:, None]
+    return ai.any(0) & ~ai.all(0)
 
 # %% ../nbs/01c_base.ipynb #150325ed
 class Detector:

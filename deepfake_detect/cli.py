@@ -372,16 +372,28 @@ def search_cmd(data_dir:str, # labelled folder, or kaggle:owner/name
     print(df.to_string(index=False))
 
 # %% ../nbs/10_cli.ipynb #6aa1ae81
-def ensemble_cmd(run_dir:str, # search run directory
+def ensemble_cmd(paths:Param("a search run directory, or the model directories to combine", str, nargs='+'),
                  out:Param("model directory to write", str, required=True)=None,
-                 how:str='mean', # mean, weighted or logit
+                 # mean, weighted, logit, or agree (a verdict only where the members' labels agree, else unknown);
+                 # default: mean for a search run, agree for model directories
+                 how:str=None,
                  members:str=None, # comma-separated trial names (default: greedy forward selection)
                  select:str='roc_auc', # greedy selection on validation roc_auc or log_loss
                  overwrite:bool=False): # replace a folder another command of this project wrote
-    "Ensemble of a search run's models; reports it against the best single model"
-    from deepfake_detect.detectors.ensemble import ensemble
+    ("Ensemble of a search run's models, reported against the best single model, or of model directories trained "
+     "apart")
+    from deepfake_detect.detectors.ensemble import ensemble, ensemble_of
+    if all((Path(p)/'config.json').is_file() for p in paths):
+        if members or select != 'roc_auc': raise UserError("--members and --select choose among a search run's trials")
+        check_out(out, paths, own=_is_model_dir, overwrite=overwrite, folder=True)
+        r = ensemble_of(paths, out, how or 'agree')
+        print(f"{r['how']} of {len(paths)} model directories; threshold {r['threshold']:.4f}"); return
+    if len(paths) > 1:
+        bad = next(p for p in paths if not (Path(p)/'config.json').is_file())
+        raise UserError(f"{bad}: not a model directory (no config.json); give one search run, or model directories")
+    run_dir = paths[0]
     check_out(out, [Path(run_dir)/'trials'], own=_is_model_dir, overwrite=overwrite, folder=True)
-    r = ensemble(run_dir, out, how, members.split(',') if members else None, select)
+    r = ensemble(run_dir, out, how or 'mean', members.split(',') if members else None, select)
     print(f"members: {r['members']}\nvalidation: ensemble accuracy {r['valid']['accuracy']:.4f} AUC "
           f"{r['valid']['roc_auc']:.4f}; "
           f"best single ({r['best_single']['trial']}) accuracy {r['best_single']['accuracy']:.4f} AUC "
@@ -430,7 +442,7 @@ def loso_cmd(sources:Param("source folders, three or more: each holds ai/, real/
                            "place, the images of one generator)", str, nargs='+'),
              out:Param("report folder to write (loso.csv, loso.md, loso.png, the cached features)", str,
                        required=True)=None,
-             method:str='probe', # comma-separated families that fit a head on features (probe, traces, npr); several: also the mean of their P(ai)
+             method:str='probe', # comma-separated families that fit a head on features (probe, traces, npr); several: also their mean and agreement
              opt:Param("a family's training option key=value, for every family listed that has it (e.g. views=4, "
                        "size=192, clf=lda); repeatable", str, nargs='*')=None,
              max_per_source:int=None, # score a seeded subset of at most this many images per source and class
@@ -458,7 +470,9 @@ def loso_cmd(sources:Param("source folders, three or more: each holds ai/, real/
                              **{k: v for k, v in opts.items() if k in known[m]}) for m in fams}
     tables = [fold_table(m, f, imgs, sources) for m, f in folds.items()]
     if len(folds) > 1:
-        tables.append(fold_table('mean of ' + '+'.join(folds), mean_folds(list(folds.values()), imgs), imgs, sources))
+        for rule, agree in (('mean', False), ('agreement', True)):
+            tables.append(fold_table(f"{rule} of {'+'.join(folds)}", mean_folds(list(folds.values()), imgs, agree), imgs,
+                                     sources))
     df = pd.concat(tables, ignore_index=True); write_sources(df, out); print(md_table(df))
 
 # %% ../nbs/10_cli.ipynb #3ee2f9e8

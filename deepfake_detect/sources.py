@@ -11,7 +11,7 @@ import numpy as np, pandas as pd
 from sklearn.base import clone
 from .core import *
 from .data import class_files, balanced_sources, source_weights
-from .base import detector_class, SklearnDetector, Verdicts, fit_detector, valid_split
+from .base import detector_class, SklearnDetector, Verdicts, fit_detector, valid_split, DISAGREE, disagree
 from .metrics import save_fig, best_threshold, binary_metrics
 from .evaluate import md_table, source_row
 
@@ -134,19 +134,24 @@ def leave_one_source_out(paths:list, # source folders, three or more: each holds
 
 # %% ../nbs/07b_sources.ipynb #39e532c6
 def mean_folds(family_folds:list, # one list of folds per family (source_folds), the same sources in the same order
-               imgs:pd.DataFrame)->list:
+               imgs:pd.DataFrame,
+               agree:bool=False)->list: # also out of domain (DISAGREE) where the families' labels differ
     ("The folds of the mean of several families' P(ai): the images all read, a threshold from their mean validation "
-     "predictions, out of domain where any is")
+     "predictions (with `agree`: the mean of their thresholds), out of domain where any is")
     label, out = dict(zip(imgs.path, imgs.label)), []
     for parts in zip(*family_folds):
         rows = reduce(np.intersect1d, [f['rows'] for f in parts])
         at = [np.searchsorted(f['rows'], rows) for f in parts]
-        p = np.mean([f['verdicts'].p_ai[i] for f, i in zip(parts, at)], 0)
+        P, ts = np.array([f['verdicts'].p_ai[i] for f, i in zip(parts, at)]), [f['threshold'] for f in parts]
         dom = np.fmax.reduce([f['verdicts'].domain[i] for f, i in zip(parts, at)])
         vpaths = sorted(set.intersection(*(set(f['valid']) for f in parts))); vy = np.array([label[q] for q in vpaths])
-        vp = np.mean([[f['valid'][q] for q in vpaths] for f in parts], 0); thr = best_threshold(vy, vp)
-        out.append(dict(rows=rows, verdicts=Verdicts(p, ['']*len(rows), dom), threshold=thr,
-                        valid=dict(zip(vpaths, vp)), valid_accuracy=binary_metrics(vy, vp, thr)['accuracy']))
+        vP = np.array([[f['valid'][q] for q in vpaths] for f in parts]); vp = vP.mean(0)
+        if agree:  # validation accuracy: an image they disagree on is not right
+            dom, thr = np.where(disagree(P, ts), np.fmax(dom, DISAGREE), dom), float(np.mean(ts))
+            acc = float((((vp >= thr) == (vy == 1)) & ~disagree(vP, ts)).mean())
+        else: thr = best_threshold(vy, vp); acc = binary_metrics(vy, vp, thr)['accuracy']
+        out.append(dict(rows=rows, verdicts=Verdicts(P.mean(0), ['']*len(rows), dom), threshold=thr,
+                        valid=dict(zip(vpaths, vp)), valid_accuracy=acc))
     return out
 
 # %% ../nbs/07b_sources.ipynb #6cb537f8

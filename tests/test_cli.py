@@ -116,6 +116,18 @@ def test_search_then_ensemble_scored_on_held_out(cli, demo_data, tmp_path):
     r = cli('evaluate', tmp_path/'ens', held, '--out', tmp_path/'rep')
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path/'rep'/'metrics.json').read_text())['n'] == 12 and (tmp_path/'rep'/'roc.png').exists()
+    # model directories trained apart: a verdict only where both trials label an image alike
+    trials = sorted(p for p in (run/'trials').iterdir() if p.is_dir())
+    r = cli('ensemble', *trials, '--out', tmp_path/'agree')
+    assert r.returncode == 0 and 'agree of 2 model directories' in r.stdout, r.stderr
+    labels = []
+    for i, m in enumerate(trials + [tmp_path/'agree']):
+        assert cli('predict', m, held, '--out', tmp_path/f'a{i}.csv').returncode == 0
+        labels.append(pd.read_csv(tmp_path/f'a{i}.csv').set_index('filename').label)
+    a, b, ens = labels; both = (a == b) & (a != 'unknown') & (b != 'unknown')
+    assert both.any() and (ens[both] == a[both]).all() and (ens[~both] == 'unknown').all()
+    r = cli('ensemble', trials[0], demo_data, '--out', tmp_path/'bad')
+    assert r.returncode == 2 and 'not a model directory' in r.stderr and not (tmp_path/'bad').exists()
 
 def _one_class_sources(root, n:int=10, side:int=48)->list:
     "Five folders of one class each: photographs (smooth noise at three brightnesses) and two 'generators' (noise up-sampled by pixel repetition)"
@@ -145,7 +157,9 @@ def test_one_class_sources_train_and_leave_one_out(cli, tmp_path):
     assert r.returncode == 0 and (rep/'features_traces.npz').stat().st_mtime_ns == t and pd.read_csv(rep/'loso.csv').equals(df)
     r = cli('loso', *srcs, '--method', 'traces,npr', '--opt', 'clf=lda', '--out', rep, '--overwrite')  # two families: also the mean of their P(ai)
     both = pd.read_csv(rep/'loso.csv'); assert r.returncode == 0, r.stderr
-    assert both.method.unique().tolist() == ['traces', 'npr', 'mean of traces+npr'] and both[both.method == 'traces'].reset_index(drop=True).equals(df)
+    assert both.method.unique().tolist() == ['traces', 'npr', 'mean of traces+npr', 'agreement of traces+npr'] and both[both.method == 'traces'].reset_index(drop=True).equals(df)
+    mean, agreement = (both[both.method == f'{r} of traces+npr'].set_index('source') for r in ('mean', 'agreement'))
+    assert (agreement.unknown >= mean.unknown).all() and (agreement.images == mean.images).all()  # the same images; unknown also where they disagree
     for args, words in ((('--opt', 'bogus=1'), '--opt bogus: no family'), (('--method', 'cnn'), 'fits no head on features'), (('--opt', 'clf'), 'expected key=value')):
         r = cli('loso', *srcs, '--out', tmp_path/'r2', *args)
         assert r.returncode == 2 and r.stderr.strip().count('\n') == 0 and words in r.stderr, r.stderr

@@ -12,26 +12,26 @@ from sklearn.metrics import roc_auc_score, log_loss
 from ..metrics import binary_metrics, best_threshold
 from typing import Literal, Annotated
 from pydantic import Field, model_validator
-from ..base import Detector, DetectorConfig, Verdicts, register, load_detector, model_dir
+from ..base import Detector, DetectorConfig, Verdicts, register, load_detector, model_dir, DISAGREE, disagree
 from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['MAX_DEPTH', 'MAX_LOADED', 'combine', 'greedy_select', 'run_predictions', 'ensemble', 'EnsembleConfig',
-           'EnsembleDetector']
+           'EnsembleDetector', 'ensemble_of']
 
 # %% ../../nbs/09_detectors.ensemble.ipynb #2f58ffb3
 def _logit(p): p = np.clip(p, 1e-6, 1-1e-6); return np.log(p/(1-p))
 
 # %% ../../nbs/09_detectors.ensemble.ipynb #06c1cce5
 def combine(P, # (members, images) probabilities of 'ai'
-            how:str='mean', # mean, weighted or logit
+            how:str='mean', # mean, weighted, logit or agree (the mean)
             weights=None)->np.ndarray:
     "Combined P(ai) of several members"
     P = np.asarray(P, float); w = np.ones(len(P)) if weights is None else np.asarray(weights, float)
     w = w/w.sum()
-    if how in ('mean', 'weighted'): return (w[:, None]*P).sum(0)
+    if how in ('mean', 'weighted', 'agree'): return (w[:, None]*P).sum(0)
     if how == 'logit': return 1/(1+np.exp(-(w[:, None]*_logit(P)).sum(0)))
-    raise UserError(f"unknown combination {how!r}: use mean, weighted or logit")
+    raise UserError(f"unknown combination {how!r}: use mean, weighted, logit or agree")
 
 # %% ../../nbs/09_detectors.ensemble.ipynb #91e36ebc
 def _score(y, p, metric):
@@ -113,7 +113,7 @@ MAX_DEPTH, MAX_LOADED = 3, 64
 
 class EnsembleConfig(DetectorConfig):
     "`config.json` of an ensemble: its members (model directories, relative to its own folder), how they combine"
-    how: Literal['mean', 'weighted', 'logit'] = 'mean'
+    how: Literal['mean', 'weighted', 'logit', 'agree'] = 'mean'
     members: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(min_length=1, max_length=32)
     weights: list[Annotated[float, Field(ge=0)]]
     @model_validator(mode='after')
@@ -169,10 +169,33 @@ def load_model(cls:EnsembleDetector, path, config):
 @patch
 def verdicts(self:EnsembleDetector, items, bs:int=64, tta:bool=False, progress:bool=False)->Verdicts:
     ("The members' P(ai) combined; an image fails if any member fails on it, and is in domain only where every member "
-     "says so")
+     "says so (and, for `agree`, where they label it alike)")
     items = list(items); outs = [m.verdicts(items, bs=bs, tta=tta, progress=progress) for m in self.members]
     P = np.stack([o.p_ai for o in outs])
     errs = [next((e for e in es if e), '') for es in zip(*[o.errors for o in outs])]
     p = combine(np.nan_to_num(P, nan=.5), self.config['how'], self.config['weights'])
     p[np.isnan(P).any(0)] = np.nan
-    return Verdicts(p, errs, np.stack([o.domain for o in outs]).max(0))  # NaN where a member cannot tell
+    dom = np.stack([o.domain for o in outs]).max(0)  # NaN where a member cannot tell
+    if self.config['how'] == 'agree':
+        dom = np.where(disagree(P, [m.threshold for m in self.members]), np.fmax(dom, DISAGREE), dom)
+    return Verdicts(p, errs, dom)
+
+# %% ../../nbs/09_detectors.ensemble.ipynb #968271f5
+def ensemble_of(models:list, # model directories
+                out, # model directory to write
+                how:str='agree', # agree, mean, weighted or logit
+                weights=None)->dict: # one per member; default equal
+    "Write an ensemble of existing model directories to `out`; return what its `metrics.json` holds"
+    dets = [load_detector(m) for m in models]
+    w = np.ones(len(dets)) if weights is None else np.asarray(weights, float)
+    if len(w) != len(dets) or not w.sum() > 0: raise UserError(f"{out}: one weight per member, not all zero")
+    t = np.array([d.threshold for d in dets]); thr = float(combine(t[:, None], how, w)[0])
+    out = Path(out)
+    config = dict(method='ensemble', vocab=['ai', 'real'], positive='ai', threshold=thr, how=how,
+                  members=[os.path.relpath(Path(m).resolve(), out.resolve()) for m in models],
+                  weights=[float(v) for v in w/w.sum()])
+    sides = {d.config.get('tile_side') for d in dets}
+    if len(sides) == 1 and None not in sides: config['tile_side'] = sides.pop()  # large images as tiles, as each member
+    res = dict(members=[str(m) for m in models], member_thresholds=t.tolist(), how=how, threshold=thr)
+    with model_dir(out) as tmp: save_json(tmp/'config.json', config); save_json(tmp/'metrics.json', res)
+    return res
