@@ -11,8 +11,8 @@ from ..core import *
 from sklearn.metrics import roc_auc_score, log_loss
 from ..metrics import binary_metrics, best_threshold
 from typing import Literal, Annotated
-from pydantic import Field, model_validator
-from ..base import Detector, DetectorConfig, Verdicts, register, load_detector, model_dir, DISAGREE, disagree
+from pydantic import Field, model_validator, ValidationError
+from ..base import Detector, DetectorConfig, Verdicts, register, load_detector, model_dir, DISAGREE, disagree, config_problem
 from fastcore.basics import patch
 
 # %% auto #0
@@ -194,6 +194,8 @@ def ensemble_of(models:list, # model directories
     config = dict(method='ensemble', vocab=['ai', 'real'], positive='ai', threshold=thr, how=how,
                   members=[os.path.relpath(Path(m).resolve(), out.resolve()) for m in models],
                   weights=[float(v) for v in w/w.sum()])
+    try: EnsembleConfig.model_validate(config)  # what loading it will check: at most 32 members
+    except ValidationError as err: raise UserError(f"{out}: {config_problem(err)}") from None
     sides = {d.config.get('tile_side') for d in dets}
     if len(sides) == 1 and None not in sides: config['tile_side'] = sides.pop()  # large images as tiles, as each member
     res = dict(members=[str(m) for m in models], member_thresholds=t.tolist(), how=how, threshold=thr)
