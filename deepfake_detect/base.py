@@ -23,10 +23,10 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['FILE_NAME', 'SHA256', 'DISAGREE', 'DETECTORS', 'GROUP', 'MAX_CONFIG', 'SKOPS_TYPES', 'Part', 'SizeFacts',
-           'DomainConfig', 'DetectorConfig', 'config_problem', 'Verdicts', 'disagree', 'Detector', 'register',
-           'families', 'detector_class', 'seal', 'model_dir', 'read_config', 'load_detector', 'reseal', 'check_family',
-           'occlusion', 'occlusion_figure', 'save_skops', 'load_skops', 'check_pipeline', 'build_bounded',
-           'load_weights', 'SklearnDetector', 'valid_split', 'fit_detector', 'feature_importance']
+           'DomainConfig', 'DetectorConfig', 'config_problem', 'Verdicts', 'disagree', 'agreed_domain', 'Detector',
+           'register', 'families', 'detector_class', 'seal', 'model_dir', 'read_config', 'load_detector', 'reseal',
+           'check_family', 'occlusion', 'occlusion_figure', 'save_skops', 'load_skops', 'check_pipeline',
+           'build_bounded', 'load_weights', 'SklearnDetector', 'valid_split', 'fit_detector', 'feature_importance']
 
 # %% ../nbs/01c_base.ipynb #9c3e505d
 class Part(BaseModel):
@@ -116,6 +116,12 @@ def disagree(P, # (members, images) probabilities of 'ai'
     ai = np.asarray(P, float) >= np.asarray(thresholds, float)[:, None]
     return ai.any(0) & ~ai.all(0)
 
+# %% ../nbs/01c_base.ipynb #eacd39e7
+def agreed_domain(domain:np.ndarray, # the detectors' domain score per image (the largest of theirs)
+                  P, thresholds)->np.ndarray: # as disagree takes them
+    "`domain`, raised to at least `DISAGREE` where the detectors disagree"
+    return np.where(disagree(P, thresholds), np.fmax(domain, DISAGREE), domain)
+
 # %% ../nbs/01c_base.ipynb #150325ed
 class Detector:
     ("A detector as its model directory holds it: `config`, a `model`, and one `verdicts` (and `predict`) for every "
@@ -134,6 +140,7 @@ class Detector:
     # sets a value
     aliases = {}
     internal = ('path', 'out', 'progress')  # the trainer's parameters the command line does not offer
+    unknown_means = 'outside what it was trained on'  # what its `unknown` (a domain score over 1) says, on the page
     def __init__(self, config:dict, model=None): self.config, self.model = config, model
     @property
     def threshold(self)->float:

@@ -383,14 +383,15 @@ def ensemble_cmd(paths:Param("a search run directory, or the model directories t
     ("Ensemble of a search run's models, reported against the best single model, or of model directories trained "
      "apart")
     from deepfake_detect.detectors.ensemble import ensemble, ensemble_of
-    if all((Path(p)/'config.json').is_file() for p in paths):
+    not_models = [p for p in paths if not (Path(p)/'config.json').is_file()]
+    if not not_models:
         if members or select != 'roc_auc': raise UserError("--members and --select choose among a search run's trials")
         check_out(out, paths, own=_is_model_dir, overwrite=overwrite, folder=True)
         r = ensemble_of(paths, out, how or 'agree')
         print(f"{r['how']} of {len(paths)} model directories; threshold {r['threshold']:.4f}"); return
     if len(paths) > 1:
-        bad = next(p for p in paths if not (Path(p)/'config.json').is_file())
-        raise UserError(f"{bad}: not a model directory (no config.json); give one search run, or model directories")
+        raise UserError(f"{not_models[0]}: not a model directory (no config.json); give one search run, or model "
+                        "directories")
     run_dir = paths[0]
     check_out(out, [Path(run_dir)/'trials'], own=_is_model_dir, overwrite=overwrite, folder=True)
     r = ensemble(run_dir, out, how or 'mean', members.split(',') if members else None, select)

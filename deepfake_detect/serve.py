@@ -56,7 +56,7 @@ def judge(dets:dict, # {name: detector}
         t0 = time.perf_counter(); side = tiles_for(det, tiles)
         v = tile_verdicts(det, [img], side, bs=1) if side else det.verdicts([img], bs=1)
         (p, err, dom), parts = (x[0] for x in v), (v.tiles[0] if side else [])
-        out.append(dict(model=k, method=det.config['method'], rule=det.config.get('how'),
+        out.append(dict(model=k, method=det.config['method'], unknown_means=det.unknown_means,
                         p_ai=None if np.isnan(p) else round(float(p), 4),
                         threshold=det.threshold,
                         label=err and 'error' or ('ai' if p >= det.threshold else 'real'), error=err,
@@ -180,9 +180,8 @@ def _card(res:dict):
     if 'error' in res: return Div(P(f"{res['name']}: {res['error']}", cls='error'), cls='file')
     rows = []
     for d in res['detectors']:
-        outside = 'outside what it was trained on' + (', or its members disagree' if d.get('rule') == 'agree' else '')
-        dom = ('inside what it was trained on' if d['in_domain'] else f'{outside}: its answer is not evidence') \
-              if d['in_domain'] is not None else 'no domain model (trained before this check)'
+        dom = 'no domain model (trained before this check)' if d['in_domain'] is None else \
+              'inside what it was trained on' if d['in_domain'] else f"{d['unknown_means']}: its answer is not evidence"
         label = 'unknown' if d['in_domain'] is False else d['label']
         rows.append(Div(H4(d['model']),
                         P('P(ai) = ', Span(f"{d['p_ai']:.3f}" if d['p_ai'] is not None else '-'), ' : ',

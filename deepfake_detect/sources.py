@@ -11,7 +11,7 @@ import numpy as np, pandas as pd
 from sklearn.base import clone
 from .core import *
 from .data import class_files, balanced_sources, source_weights
-from .base import detector_class, SklearnDetector, Verdicts, fit_detector, valid_split, DISAGREE, disagree
+from .base import detector_class, SklearnDetector, Verdicts, fit_detector, valid_split, disagree, agreed_domain
 from .metrics import save_fig, best_threshold, binary_metrics
 from .evaluate import md_table, source_row
 
@@ -147,7 +147,7 @@ def mean_folds(family_folds:list, # one list of folds per family (source_folds),
         vpaths = sorted(set.intersection(*(set(f['valid']) for f in parts))); vy = np.array([label[q] for q in vpaths])
         vP = np.array([[f['valid'][q] for q in vpaths] for f in parts]); vp = vP.mean(0)
         if agree:  # validation accuracy: an image they disagree on is not right
-            dom, thr = np.where(disagree(P, ts), np.fmax(dom, DISAGREE), dom), float(np.mean(ts))
+            dom, thr = agreed_domain(dom, P, ts), float(np.mean(ts))
             acc = float((((vp >= thr) == (vy == 1)) & ~disagree(vP, ts)).mean())
         else: thr = best_threshold(vy, vp); acc = binary_metrics(vy, vp, thr)['accuracy']
         out.append(dict(rows=rows, verdicts=Verdicts(P.mean(0), ['']*len(rows), dom), threshold=thr,

@@ -12,7 +12,7 @@ from sklearn.metrics import roc_auc_score, log_loss
 from ..metrics import binary_metrics, best_threshold
 from typing import Literal, Annotated
 from pydantic import Field, model_validator, ValidationError
-from ..base import Detector, DetectorConfig, Verdicts, register, load_detector, model_dir, DISAGREE, disagree, config_problem
+from ..base import Detector, DetectorConfig, Verdicts, register, load_detector, model_dir, disagree, agreed_domain, config_problem
 from fastcore.basics import patch
 
 # %% auto #0
@@ -131,6 +131,10 @@ class EnsembleDetector(Detector):
     def members(self)->list:
         "The member detectors"
         return self.model
+    @property
+    def unknown_means(self)->str:
+        "What its `unknown` says: an agreeing ensemble's also covers its members disagreeing"
+        return Detector.unknown_means + (', or its members disagree' if self.config['how'] == 'agree' else '')
 
 # %% ../../nbs/09_detectors.ensemble.ipynb #8803b088
 @patch
@@ -176,8 +180,7 @@ def verdicts(self:EnsembleDetector, items, bs:int=64, tta:bool=False, progress:b
     p = combine(np.nan_to_num(P, nan=.5), self.config['how'], self.config['weights'])
     p[np.isnan(P).any(0)] = np.nan
     dom = np.stack([o.domain for o in outs]).max(0)  # NaN where a member cannot tell
-    if self.config['how'] == 'agree':
-        dom = np.where(disagree(P, [m.threshold for m in self.members]), np.fmax(dom, DISAGREE), dom)
+    if self.config['how'] == 'agree': dom = agreed_domain(dom, P, [m.threshold for m in self.members])
     return Verdicts(p, errs, dom)
 
 # %% ../../nbs/09_detectors.ensemble.ipynb #968271f5
