@@ -390,7 +390,8 @@ def occlusion_figure(det:Detector, item, path=None):
 
 # %% ../nbs/01c_base.ipynb #ecb4dcd8
 SKOPS_TYPES = ('sklearn.tree._tree.Tree', 'sklearn.neighbors._kd_tree.KDTree', 'sklearn.neighbors._ball_tree.BallTree',
-               'sklearn.metrics._dist_metrics.EuclideanDistance64')
+               'sklearn.metrics._dist_metrics.EuclideanDistance64', 'sklearn.calibration._CalibratedClassifier',
+               'sklearn.calibration._SigmoidCalibration')
 
 def save_skops(model, path):
     "Write the scikit-learn `model` to the skops file `path`, atomically"
@@ -473,18 +474,38 @@ def _check_forest(f, d:int, path):
         _check_tree(t, d, path)
 
 # %% ../nbs/01c_base.ipynb #ace91c2b
-def _check_svc(s, d:int, path):
-    "An SVM with probabilities whose support vectors, coefficients and counts agree, on `d` features"
+def _check_svc(s, d:int, path, platt:bool=True):
+    ("An SVM whose support vectors, coefficients and counts agree, on `d` features; with `platt`, one with its own "
+     "probabilities (`SVC(probability=True)`, which scikit-learn 1.11 removes)")
     _binary(s, path); ns = getattr(s, '_n_support', None)
-    if s.kernel not in ('linear', 'poly', 'rbf', 'sigmoid') or getattr(s, '_sparse', True) or not getattr(s,
-            'probability', False):
-        raise _bad(path, 'the SVM is not a dense one with probabilities')
+    if s.kernel not in ('linear', 'poly', 'rbf', 'sigmoid') or getattr(s, '_sparse', True):
+        raise _bad(path, 'the SVM is not a dense one')
+    if platt and not (getattr(s, 'probability', False) is True and callable(getattr(s, 'predict_proba', None))):
+        raise _bad(path, 'the SVM gives no probabilities (this scikit-learn no longer has them)')
     if not isinstance(ns, np.ndarray) or ns.shape != (2,) or ns.dtype.kind not in 'iu' or (ns < 0).any() or not 1 <= ns.sum() <= 10**6:
         raise _bad(path, 'the SVM\'s support counts are out of range')
     n = int(ns.sum())
-    _arrays(s, path, support_vectors_=(n, d), _dual_coef_=(1, n), _intercept_=(1,), _probA=(1,), _probB=(1,))
+    _arrays(s, path, support_vectors_=(n, d), _dual_coef_=(1, n), _intercept_=(1,),
+            **(dict(_probA=(1,), _probB=(1,)) if platt else {}))
     if not (np.isfinite([s._gamma, s.coef0]).all() and s._gamma > 0 and 0 <= s.degree <= 20):
         raise _bad(path, 'the SVM\'s kernel parameters are out of range')
+
+# %% ../nbs/01c_base.ipynb #dc61ff74
+def _check_calibrated(c, d:int, path):
+    ("An SVM calibrated by a sigmoid on its decision function (`CalibratedClassifierCV(SVC(), ensemble=False)`), "
+     "on `d` features")
+    import sklearn.calibration as cal
+    from sklearn.svm import SVC
+    _binary(c, path); parts = getattr(c, 'calibrated_classifiers_', None)
+    if c.method != 'sigmoid' or not isinstance(parts, list) or len(parts) != 1 or type(parts[0]) is not cal._CalibratedClassifier:
+        raise _bad(path, 'the calibrated classifier is not one sigmoid over one classifier')
+    part = parts[0]; sigmoids = getattr(part, 'calibrators', None)
+    if (type(part.estimator) is not SVC or part.method != 'sigmoid' or not np.array_equal(part.classes, [0, 1])
+            or not isinstance(sigmoids, list) or len(sigmoids) != 1 or type(sigmoids[0]) is not cal._SigmoidCalibration):
+        raise _bad(path, 'the calibrated classifier is not one sigmoid over an SVM')
+    if not np.isfinite([getattr(sigmoids[0], 'a_', np.nan), getattr(sigmoids[0], 'b_', np.nan)]).all():
+        raise _bad(path, 'the sigmoid\'s parameters are not finite numbers')
+    _check_svc(part.estimator, d, path, platt=False)
 
 # %% ../nbs/01c_base.ipynb #75165788
 def _check_knn(k, d:int, path):
@@ -511,7 +532,8 @@ def check_pipeline(model, d:int, # the number of features the family's rows hold
         raise _bad(path, f"it holds {type(model).__name__} {[type(s[1]).__name__ for s in steps or []]}, not a "
                          f"StandardScaler then one of {[c.__name__ for c in allowed]}")
     checks = {'LogisticRegression': _check_linear, 'LinearDiscriminantAnalysis': _check_linear, 'SVC': _check_svc,
-              'RandomForestClassifier': _check_forest, 'KNeighborsClassifier': _check_knn}
+              'CalibratedClassifierCV': _check_calibrated, 'RandomForestClassifier': _check_forest,
+              'KNeighborsClassifier': _check_knn}
     _check_scaler(steps[0][1], d, path); checks[type(steps[1][1]).__name__](steps[1][1], d, path)
     return model
 

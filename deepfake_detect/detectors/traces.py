@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
@@ -48,15 +49,17 @@ class ConvTraces(TransformerMixin, BaseEstimator):
 
 # %% ../../nbs/04_detectors.traces.ipynb #11c5a62a
 CLASSIFIERS = dict(
-    rf=lambda seed: RandomForestClassifier(n_estimators=300, random_state=seed, n_jobs=-1),
-    svc=lambda seed: SVC(probability=True, random_state=seed),
-    knn=lambda seed: KNeighborsClassifier(n_neighbors=5),
-    lda=lambda seed: LinearDiscriminantAnalysis())
+    rf=lambda seed, folds: RandomForestClassifier(n_estimators=300, random_state=seed, n_jobs=-1),
+    svc=lambda seed, folds: CalibratedClassifierCV(SVC(random_state=seed), cv=folds, ensemble=False),
+    knn=lambda seed, folds: KNeighborsClassifier(n_neighbors=5),
+    lda=lambda seed, folds: LinearDiscriminantAnalysis())
 
-def make_classifier(name:str='svc', seed:int=42):
+def make_classifier(name:str='svc', seed:int=42,
+                    y=None): # the training labels: the SVM's calibration folds are at most its smaller class's count
     "A scaler + classifier pipeline by name: rf, svc, knn or lda"
     if name not in CLASSIFIERS: raise UserError(f"unknown classifier {name!r}; choose from {list(CLASSIFIERS)}")
-    return make_pipeline(StandardScaler(), CLASSIFIERS[name](seed))
+    folds = 5 if y is None else int(np.clip(np.bincount(np.asarray(y, int), minlength=2).min(), 2, 5))
+    return make_pipeline(StandardScaler(), CLASSIFIERS[name](seed, folds))
 
 # %% ../../nbs/04_detectors.traces.ipynb #d1021ae8
 class TracesConfig(DetectorConfig):
@@ -69,7 +72,7 @@ class TracesConfig(DetectorConfig):
 class TracesDetector(SklearnDetector):
     "A convolutional-traces detector: features from `config`, a scikit-learn pipeline on top"
     Config = TracesConfig
-    classifiers = (SVC, RandomForestClassifier, KNeighborsClassifier, LinearDiscriminantAnalysis)
+    classifiers = (CalibratedClassifierCV, SVC, RandomForestClassifier, KNeighborsClassifier, LinearDiscriminantAnalysis)
     workers = 0  # processes features extracts in (0: this one)
     ranges = {**SklearnDetector.ranges, **dict(max_per_class=(MIN_PER_CLASS, 10**7), workers=(0, 64))}
     def features(self, items, progress:bool=False)->tuple:
@@ -120,7 +123,7 @@ def train_traces(path, # dataset folder (one sub-folder per class), or a list of
         Xa, _ = extract([JpegBlurred(files[i], *draw_jpeg_blur(rnd)) for i in tr], cfg, workers, progress)
         oka = ~np.isnan(Xa).any(1); Xtr, ytr, itr = np.r_[Xtr, Xa[oka]], np.r_[ytr, y[tr][oka]], np.r_[tr, tr[oka]]
     with model_dir(out) as tmp:  # the model directory appears whole, or not at all
-        det = fit_detector(TracesDetector, make_classifier(clf, seed), X, y, tr, va, files, tmp, t0,
+        det = fit_detector(TracesDetector, make_classifier(clf, seed, ytr), X, y, tr, va, files, tmp, t0,
                            lambda: (Xtr, ytr, itr), weights=source_weights(files, sources),
                            refit=(np.r_[Xtr, X[va]], np.r_[ytr, y[va]], np.r_[itr, va]) if refit else None,
                            method='traces', preprocessing=cfg, classifier=clf,
@@ -200,7 +203,7 @@ def compare_variants(path, # labelled folder
         X = X[:, [i for p in parts for i in cols if names[i].split('_')[0] == p]]; ok = ~np.isnan(X).any(1)
         a, b = tr[ok[tr]], te[ok[te]]
         for c in clfs:
-            m = make_classifier(c, seed).fit(X[a], y[a])
+            m = make_classifier(c, seed, y[a]).fit(X[a], y[a])
             p = m.predict_proba(X[b])[:, list(m.classes_).index(1)]
             r = binary_metrics(y[b], p, 0.5)
             rows.append(dict(variant=name, classifier=c, features=X.shape[1], accuracy=round(r['accuracy'], 3),
