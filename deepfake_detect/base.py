@@ -428,11 +428,18 @@ def _arrays(est, path, **shapes):
             raise _bad(path, f"{type(est).__name__}.{name} is not a finite array of shape {shape} "
                              f"({getattr(a, 'shape', type(a).__name__)})")
 
+# %% ../nbs/01c_base.ipynb #ecaef813
+def _number(x)->bool:
+    "Whether `x` is a finite real number (not a bool, a string or an array)"
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_)) and bool(np.isfinite(x))
+
 # %% ../nbs/01c_base.ipynb #e2648bd6
-def _binary(est, path):
-    "Check that `est` tells the classes 0 (real) and 1 (ai)"
+def _binary(est, path, d:int|None=None):
+    "Check that `est` tells the classes 0 (real) and 1 (ai), and that it was fitted on `d` features (when given)"
     if not np.array_equal(getattr(est, 'classes_', None), [0, 1]):
         raise _bad(path, f"{type(est).__name__} does not tell the classes 0 and 1")
+    if d is not None and not (_number(f := getattr(est, 'n_features_in_', None)) and f == d):
+        raise _bad(path, f"{type(est).__name__} expects {f} features, not {d}")
 
 # %% ../nbs/01c_base.ipynb #81e425b1
 def _check_scaler(s, d:int, path):
@@ -444,7 +451,7 @@ def _check_scaler(s, d:int, path):
 # %% ../nbs/01c_base.ipynb #4dd63c75
 def _check_linear(c, d:int, path):
     "A linear classifier (logistic regression, LDA) on `d` features"
-    _binary(c, path); _arrays(c, path, coef_=(1, d), intercept_=(1,))
+    _binary(c, path, d); _arrays(c, path, coef_=(1, d), intercept_=(1,))
 
 # %% ../nbs/01c_base.ipynb #99a08fa9
 def _check_tree(t, d:int, path):
@@ -466,8 +473,8 @@ def _check_tree(t, d:int, path):
 def _check_forest(f, d:int, path):
     "A random forest of at most 10,000 checked trees on `d` features"
     from sklearn.tree import DecisionTreeClassifier
-    _binary(f, path); trees = getattr(f, 'estimators_', None)
-    if not isinstance(trees, list) or not 1 <= len(trees) <= 10_000 or f.n_features_in_ != d:
+    _binary(f, path, d); trees = getattr(f, 'estimators_', None)
+    if not isinstance(trees, list) or not 1 <= len(trees) <= 10_000:
         raise _bad(path, 'the forest is not a list of trees on the config\'s features')
     for t in trees:
         if type(t) is not DecisionTreeClassifier: raise _bad(path, f'the forest holds a {type(t).__name__}')
@@ -477,7 +484,7 @@ def _check_forest(f, d:int, path):
 def _check_svc(s, d:int, path, platt:bool=True):
     ("An SVM whose support vectors, coefficients and counts agree, on `d` features; with `platt`, one with its own "
      "probabilities (`SVC(probability=True)`, which scikit-learn 1.11 removes)")
-    _binary(s, path); ns = getattr(s, '_n_support', None)
+    _binary(s, path, d); ns = getattr(s, '_n_support', None)
     if s.kernel not in ('linear', 'poly', 'rbf', 'sigmoid') or getattr(s, '_sparse', True):
         raise _bad(path, 'the SVM is not a dense one')
     if platt and not (getattr(s, 'probability', False) is True and callable(getattr(s, 'predict_proba', None))):
@@ -487,23 +494,23 @@ def _check_svc(s, d:int, path, platt:bool=True):
     n = int(ns.sum())
     _arrays(s, path, support_vectors_=(n, d), _dual_coef_=(1, n), _intercept_=(1,),
             **(dict(_probA=(1,), _probB=(1,)) if platt else {}))
-    if not (np.isfinite([s._gamma, s.coef0]).all() and s._gamma > 0 and 0 <= s.degree <= 20):
+    if not (all(_number(getattr(s, a, None)) for a in ('_gamma', 'coef0', 'degree')) and s._gamma > 0 and 0 <= s.degree <= 20):
         raise _bad(path, 'the SVM\'s kernel parameters are out of range')
 
-# %% ../nbs/01c_base.ipynb #dc61ff74
+# %% ../nbs/01c_base.ipynb #10b84313
 def _check_calibrated(c, d:int, path):
     ("An SVM calibrated by a sigmoid on its decision function (`CalibratedClassifierCV(SVC(), ensemble=False)`), "
      "on `d` features")
     import sklearn.calibration as cal
     from sklearn.svm import SVC
-    _binary(c, path); parts = getattr(c, 'calibrated_classifiers_', None)
+    _binary(c, path, d); parts = getattr(c, 'calibrated_classifiers_', None)
     if c.method != 'sigmoid' or not isinstance(parts, list) or len(parts) != 1 or type(parts[0]) is not cal._CalibratedClassifier:
         raise _bad(path, 'the calibrated classifier is not one sigmoid over one classifier')
     part = parts[0]; sigmoids = getattr(part, 'calibrators', None)
     if (type(part.estimator) is not SVC or part.method != 'sigmoid' or not np.array_equal(part.classes, [0, 1])
             or not isinstance(sigmoids, list) or len(sigmoids) != 1 or type(sigmoids[0]) is not cal._SigmoidCalibration):
         raise _bad(path, 'the calibrated classifier is not one sigmoid over an SVM')
-    if not np.isfinite([getattr(sigmoids[0], 'a_', np.nan), getattr(sigmoids[0], 'b_', np.nan)]).all():
+    if not (_number(getattr(sigmoids[0], 'a_', None)) and _number(getattr(sigmoids[0], 'b_', None))):
         raise _bad(path, 'the sigmoid\'s parameters are not finite numbers')
     _check_svc(part.estimator, d, path, platt=False)
 
@@ -513,7 +520,7 @@ def _check_knn(k, d:int, path):
     _binary(k, path); X, y = getattr(k, '_fit_X', None), getattr(k, '_y', None)
     _arrays(k, path, _fit_X=(len(X) if isinstance(X, np.ndarray) else -1, d))
     if not (isinstance(y, np.ndarray) and y.shape == (len(X),) and np.isin(y, (0, 1)).all()
-            and 1 <= k.n_neighbors <= len(X) <= 10**6):
+            and _number(k.n_neighbors) and 1 <= k.n_neighbors <= len(X) <= 10**6):
         raise _bad(path, 'the k-NN\'s rows, labels or k are out of range')
     if (k.metric, k.p, k.weights) not in (('minkowski', 2, 'uniform'), ('minkowski', 2, 'distance')):
         raise _bad(path, 'the k-NN\'s metric is not the one this project trains')
@@ -534,7 +541,10 @@ def check_pipeline(model, d:int, # the number of features the family's rows hold
     checks = {'LogisticRegression': _check_linear, 'LinearDiscriminantAnalysis': _check_linear, 'SVC': _check_svc,
               'CalibratedClassifierCV': _check_calibrated, 'RandomForestClassifier': _check_forest,
               'KNeighborsClassifier': _check_knn}
-    _check_scaler(steps[0][1], d, path); checks[type(steps[1][1]).__name__](steps[1][1], d, path)
+    try: _check_scaler(steps[0][1], d, path); checks[type(steps[1][1]).__name__](steps[1][1], d, path)
+    except UserError: raise
+    except Exception as e:  # a value of a type no check expected (a string where a number belongs): refused alike
+        raise _bad(path, f"a value of the wrong type ({type(e).__name__}: {str(e)[:80]})") from None
     return model
 
 # %% ../nbs/01c_base.ipynb #543c1441

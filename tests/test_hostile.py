@@ -10,14 +10,16 @@ T = 60  # seconds any one command may take here: a hang fails the test instead o
 
 @pytest.fixture(scope='module')
 def dirs(cli, traces_model, small_data, tmp_path_factory):
-    "Small model directories of every family: the session's traces model, a Random Forest one, a probe, a CNN, an ensemble"
+    "Small model directories of every family: the session's traces model, a Random Forest and an SVM one, a probe, a CNN, an ensemble"
     from deepfake_detect.base import load_detector, seal
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
+    from deepfake_detect.detectors.traces import make_classifier
     d = tmp_path_factory.mktemp('families'); det = load_detector(traces_model); n = len(det.feature_names())
     rng = np.random.default_rng(0); X = rng.normal(size=(40, n)); y = np.arange(40) % 2
     det.model = make_pipeline(StandardScaler(), RandomForestClassifier(5, random_state=0)).fit(X, y); det.config['classifier'] = 'rf'; det.save(d/'forest')
+    det.model = make_classifier('svc', 0, y).fit(X, y); det.config['classifier'] = 'svc'; det.save(d/'svm')
     for name, opts in (('probe', ['--arch', 'tf_efficientnet_lite0', '--size', '48', '--probe-views', '1']),
                        ('cnn', ['--arch', 'resnet10t', '--size', '32', '--item', '32', '--epochs', '1', '--bs', '8', '--aug', 'none'])):
         r = cli('train', small_data, '--out', d/name, '--method', name, '--no-pretrained', *opts); assert r.returncode == 0, r.stderr
@@ -25,7 +27,7 @@ def dirs(cli, traces_model, small_data, tmp_path_factory):
     (d/'ensemble'/'config.json').write_text(json.dumps(dict(method='ensemble', threshold=0.5, how='mean', weights=[.5, .5],
                                                             members=[os.path.relpath(traces_model, d/'ensemble'), '../probe'])))
     seal(d/'ensemble')
-    return dict(traces=traces_model, forest=d/'forest', probe=d/'probe', cnn=d/'cnn', ensemble=d/'ensemble')
+    return dict(traces=traces_model, forest=d/'forest', svm=d/'svm', probe=d/'probe', cnn=d/'cnn', ensemble=d/'ensemble')
 
 def predict(cli, model, items, tmp_path, *extra):
     return cli('predict', model, *items, '--out', tmp_path/'p.csv', *extra, timeout=T)
@@ -47,6 +49,25 @@ def test_tampered_tree(case, cli, dirs, demo_data, tmp_path):
     m = _tree_edit(dirs['forest'], tmp_path/'m', TREES[case])
     one_line(predict(cli, m, [demo_data/'ai'], tmp_path), 'model.skops', 'out of range')
     one_line(cli('serve', m, '--port', 8791, timeout=T), 'out of range')  # refused before it serves
+
+SVMS = {  # the calibrated SVM's parts, each edit one a predict would otherwise crash on (words of the one line)
+    'the SVC fitted on 7 features': (lambda m: setattr(m[-1].calibrated_classifiers_[0].estimator, 'n_features_in_', 7), 'expects 7 features'),
+    'gamma a string': (lambda m: setattr(m[-1].calibrated_classifiers_[0].estimator, '_gamma', 'abc'), 'kernel parameters'),
+    'the sigmoid a string': (lambda m: setattr(m[-1].calibrated_classifiers_[0].calibrators[0], 'a_', 'x'), 'not finite numbers'),
+    'support counts 10**9': (lambda m: setattr(m[-1].calibrated_classifiers_[0].estimator, '_n_support', np.array([10**9, 1], np.int32)), 'support counts'),
+    'the method an array': (lambda m: setattr(m[-1], 'method', np.array(['sigmoid', 'x'])), 'wrong type')}
+
+@pytest.mark.parametrize('case', list(SVMS))
+def test_tampered_svm(case, cli, dirs, demo_data, tmp_path):
+    import skops.io as sio
+    from deepfake_detect.base import load_skops
+    pipe = load_skops(dirs['svm']/'model.skops'); edit, words = SVMS[case]; edit(pipe); f = tmp_path/'m.skops'; sio.dump(pipe, f)
+    one_line(predict(cli, forge(dirs['svm'], tmp_path/'m', files={'model.skops': f.read_bytes()}), [demo_data/'ai'], tmp_path), 'model.skops', words)
+
+def test_untampered_svm_predicts(cli, dirs, demo_data, tmp_path):
+    "The control of the cases above: the same SVM directory, unedited, predicts every image"
+    r = predict(cli, dirs['svm'], [demo_data/'ai'], tmp_path); assert r.returncode == 0, r.stderr
+    assert len(pd.read_csv(tmp_path/'p.csv')) == len(list((demo_data/'ai').iterdir()))
 
 def _set(*keys, value):
     "A config edit: the nested key `keys` set to `value` (deleted where `value` is DEL)"
