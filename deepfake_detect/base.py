@@ -482,20 +482,24 @@ def _check_forest(f, d:int, path):
 
 # %% ../nbs/01c_base.ipynb #ace91c2b
 def _check_svc(s, d:int, path, platt:bool=True):
-    ("An SVM whose support vectors, coefficients and counts agree, on `d` features; with `platt`, one with its own "
-     "probabilities (`SVC(probability=True)`, which scikit-learn 1.11 removes)")
+    ("A dense SVM on `d` features whose arrays have the exact types and shapes libsvm reads (it reads them unchecked); "
+     "with `platt`, one with its own probabilities (`SVC(probability=True)`, which scikit-learn 1.11 removes)")
     _binary(s, path, d); ns = getattr(s, '_n_support', None)
-    if s.kernel not in ('linear', 'poly', 'rbf', 'sigmoid') or getattr(s, '_sparse', True):
+    if s.kernel not in ('linear', 'poly', 'rbf', 'sigmoid') or getattr(s, '_sparse', True) or s._impl != 'c_svc':
         raise _bad(path, 'the SVM is not a dense one')
     if platt and not (getattr(s, 'probability', False) is True and callable(getattr(s, 'predict_proba', None))):
         raise _bad(path, 'the SVM gives no probabilities (this scikit-learn no longer has them)')
-    if not isinstance(ns, np.ndarray) or ns.shape != (2,) or ns.dtype.kind not in 'iu' or (ns < 0).any() or not 1 <= ns.sum() <= 10**6:
+    if not (isinstance(ns, np.ndarray) and ns.dtype == np.int32 and ns.shape == (2,) and (ns >= 0).all() and 1 <= ns.sum() <= 10**6):
         raise _bad(path, 'the SVM\'s support counts are out of range')
-    n = int(ns.sum())
-    _arrays(s, path, support_vectors_=(n, d), _dual_coef_=(1, n), _intercept_=(1,),
-            **(dict(_probA=(1,), _probB=(1,)) if platt else {}))
-    if not (all(_number(getattr(s, a, None)) for a in ('_gamma', 'coef0', 'degree')) and s._gamma > 0 and 0 <= s.degree <= 20):
-        raise _bad(path, 'the SVM\'s kernel parameters are out of range')
+    n, p = int(ns.sum()), int(platt)
+    for name, (dtype, shape) in dict(support_=(np.int32, (n,)), support_vectors_=(np.float64, (n, d)), _dual_coef_=(
+            np.float64, (1, n)), _intercept_=(np.float64, (1,)), _probA=(np.float64, (p,)), _probB=(np.float64, (p,))).items():
+        a = getattr(s, name, None)
+        if not (isinstance(a, np.ndarray) and a.dtype == dtype and a.shape == shape and np.isfinite(a).all()):
+            raise _bad(path, f"SVC.{name} is not a finite {np.dtype(dtype).name} array of shape {shape}")
+    if not ((s.support_ >= 0).all() and all(_number(getattr(s, a, None)) for a in ('_gamma', 'coef0', 'degree'))
+            and s._gamma > 0 and 0 <= s.degree <= 20):
+        raise _bad(path, 'the SVM\'s kernel parameters or support indices are out of range')
 
 # %% ../nbs/01c_base.ipynb #10b84313
 def _check_calibrated(c, d:int, path):
@@ -526,12 +530,31 @@ def _check_knn(k, d:int, path):
         raise _bad(path, 'the k-NN\'s metric is not the one this project trains')
     k.fit(X, k.classes_[y])
 
+# %% ../nbs/01c_base.ipynb #923422b9
+def _bounded(est, path):
+    "Check the settings that decide what a scikit-learn estimator spends when it predicts: threads, logging, cache"
+    for name, (lo, hi) in dict(n_jobs=(-1, 64), verbose=(0, 10), cache_size=(1, 10_000)).items():
+        if not hasattr(est, name): continue
+        v = getattr(est, name)
+        if (name == 'n_jobs' and v is None) or (name == 'verbose' and isinstance(v, bool)): continue
+        if not (_number(v) and lo <= v <= hi and not (name == 'n_jobs' and v == 0)):
+            raise _bad(path, f"{type(est).__name__}.{name} is {str(v)[:20]}, not a number from {lo} to {hi}")
+
+# %% ../nbs/01c_base.ipynb #544a549f
+def _scores_a_row(model, d:int, path):
+    "Check that `model` scores two rows of `d` zeros with two probabilities each (a model broken in a way no check names)"
+    try: p = model.predict_proba(np.zeros((2, d)))
+    except Exception as e:
+        raise _bad(path, f"it cannot score a row ({type(e).__name__}: {str(e)[:80]})") from None
+    if not (isinstance(p, np.ndarray) and p.shape == (2, 2) and np.isfinite(p).all() and (p >= 0).all() and (p <= 1).all()):
+        raise _bad(path, 'it scores a row with something other than two probabilities')
+
 # %% ../nbs/01c_base.ipynb #e1b70b78
 def check_pipeline(model, d:int, # the number of features the family's rows hold
                    allowed:tuple, # the classifier classes the family trains
                    path):
     ("`model` if it is a `StandardScaler` then one of the `allowed` classifiers, fitted on `d` features, every array "
-     "in range; else a `UserError`")
+     "and setting in range, and it scores a row; else a `UserError`")
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
     steps = getattr(model, 'steps', None) if type(model) is Pipeline else None
@@ -541,11 +564,14 @@ def check_pipeline(model, d:int, # the number of features the family's rows hold
     checks = {'LogisticRegression': _check_linear, 'LinearDiscriminantAnalysis': _check_linear, 'SVC': _check_svc,
               'CalibratedClassifierCV': _check_calibrated, 'RandomForestClassifier': _check_forest,
               'KNeighborsClassifier': _check_knn}
-    try: _check_scaler(steps[0][1], d, path); checks[type(steps[1][1]).__name__](steps[1][1], d, path)
+    clf = steps[1][1]
+    try:
+        _check_scaler(steps[0][1], d, path); checks[type(clf).__name__](clf, d, path)  # then the calibrated SVC's parts are sound
+        for est in (steps[0][1], clf, *[p.estimator for p in getattr(clf, 'calibrated_classifiers_', [])]): _bounded(est, path)
     except UserError: raise
     except Exception as e:  # a value of a type no check expected (a string where a number belongs): refused alike
         raise _bad(path, f"a value of the wrong type ({type(e).__name__}: {str(e)[:80]})") from None
-    return model
+    _scores_a_row(model, d, path); return model
 
 # %% ../nbs/01c_base.ipynb #543c1441
 def build_bounded(build, # build(device) returns the torch network on `device` (None: its default)

@@ -55,7 +55,9 @@ SVMS = {  # the calibrated SVM's parts, each edit one a predict would otherwise 
     'gamma a string': (lambda m: setattr(m[-1].calibrated_classifiers_[0].estimator, '_gamma', 'abc'), 'kernel parameters'),
     'the sigmoid a string': (lambda m: setattr(m[-1].calibrated_classifiers_[0].calibrators[0], 'a_', 'x'), 'not finite numbers'),
     'support counts 10**9': (lambda m: setattr(m[-1].calibrated_classifiers_[0].estimator, '_n_support', np.array([10**9, 1], np.int32)), 'support counts'),
-    'the method an array': (lambda m: setattr(m[-1], 'method', np.array(['sigmoid', 'x'])), 'wrong type')}
+    'the method an array': (lambda m: setattr(m[-1], 'method', np.array(['sigmoid', 'x'])), 'wrong type'),
+    'a cache of 10**9 MB': (lambda m: setattr(m[-1].calibrated_classifiers_[0].estimator, 'cache_size', 10**9), 'cache_size'),
+    'a setting no check names': (lambda m: setattr(m[-1].calibrated_classifiers_[0].estimator, 'decision_function_shape', np.array([1, 2])), 'cannot score a row')}
 
 @pytest.mark.parametrize('case', list(SVMS))
 def test_tampered_svm(case, cli, dirs, demo_data, tmp_path):
@@ -223,3 +225,42 @@ def test_arguments_checked_before_work(case, cli, traces_model, demo_data, tmp_p
     out = [] if args[0] == 'serve' else ['--out', tmp_path/('f.npz' if args[0] == 'traces' else 'm')]
     one_line(cli(*args, *out, timeout=T), words)
     assert not (tmp_path/'m').exists() and not (tmp_path/'f.npz').exists()
+
+HOSTILE_VALUES = ['x', None, True, -1, 10**30, np.nan, np.array([1.0, 2.0]), np.array([[np.nan]]), []]
+
+def test_every_attribute_of_every_head():
+    """Every attribute of every scikit-learn head this project trains (the scaler, the classifier, the calibrated SVM's
+    parts), set in turn to each of HOSTILE_VALUES: `check_pipeline` refuses it with a UserError, or the pipeline still
+    scores rows with two finite probabilities (libsvm reads its arrays unchecked: a None there read memory at random)"""
+    import copy, warnings
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+    from deepfake_detect.base import check_pipeline
+    from deepfake_detect.core import UserError
+    X = np.random.default_rng(0).normal(size=(60, 4)); y = np.arange(60) % 2
+    def parts(m):
+        yield 'scaler', m[0]; yield 'head', m[-1]
+        for p in getattr(m[-1], 'calibrated_classifiers_', []): yield 'part', p; yield 'svc', p.estimator; yield 'sigmoid', p.calibrators[0]
+    heads = [LogisticRegression(), LinearDiscriminantAnalysis(), RandomForestClassifier(3, random_state=0), KNeighborsClassifier(3),
+             CalibratedClassifierCV(SVC(random_state=0), ensemble=False), SVC(probability=True, random_state=0)]
+    tried, crashed = 0, []
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # the old SVC's FutureWarning, and what the broken heads warn
+        for head in heads:
+            good = make_pipeline(StandardScaler(), head).fit(X, y)
+            for part, obj in list(parts(good)):
+                for attr in list(vars(obj)):
+                    for v in HOSTILE_VALUES:
+                        m = copy.deepcopy(good); setattr(dict(parts(m))[part], attr, v); tried += 1
+                        try: check_pipeline(m, 4, (type(head),), 'model.skops')
+                        except UserError: continue
+                        try: p = m.predict_proba(X); ok = isinstance(p, np.ndarray) and p.shape == (60, 2) and np.isfinite(p).all()
+                        except Exception as e: ok = False
+                        if not ok: crashed.append(f"{type(head).__name__} {part}.{attr} = {v!r}")
+    assert tried > 1000 and not crashed, crashed[:10]
