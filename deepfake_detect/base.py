@@ -420,13 +420,15 @@ def _bad(path, what:str)->UserError:
                      "sources you trust")
 
 # %% ../nbs/01c_base.ipynb #dddbe911
-def _arrays(est, path, **shapes):
-    "Check that each named attribute of `est` is a finite numeric array of the given shape"
+def _arrays(est, path, dtype=None, **shapes):
+    "Check that each named attribute of `est` is a finite numeric array of the given shape (and exactly `dtype`, if given)"
     for name, shape in shapes.items():
         a = getattr(est, name, None)
-        if not isinstance(a, np.ndarray) or a.dtype.kind not in 'fiu' or a.shape != shape or not np.isfinite(a).all():
-            raise _bad(path, f"{type(est).__name__}.{name} is not a finite array of shape {shape} "
-                             f"({getattr(a, 'shape', type(a).__name__)})")
+        if not (isinstance(a, np.ndarray) and a.dtype.kind in 'fiu' and (dtype is None or a.dtype == dtype)
+                and a.shape == shape and np.isfinite(a).all()):
+            kind = '' if dtype is None else f'{np.dtype(dtype).name} '
+            raise _bad(path, f"{type(est).__name__}.{name} is not a finite {kind}array of shape {shape} "
+                             f"({getattr(a, 'dtype', '')} {getattr(a, 'shape', type(a).__name__)})")
 
 # %% ../nbs/01c_base.ipynb #ecaef813
 def _number(x)->bool:
@@ -492,11 +494,8 @@ def _check_svc(s, d:int, path, platt:bool=True):
     if not (isinstance(ns, np.ndarray) and ns.dtype == np.int32 and ns.shape == (2,) and (ns >= 0).all() and 1 <= ns.sum() <= 10**6):
         raise _bad(path, 'the SVM\'s support counts are out of range')
     n, p = int(ns.sum()), int(platt)
-    for name, (dtype, shape) in dict(support_=(np.int32, (n,)), support_vectors_=(np.float64, (n, d)), _dual_coef_=(
-            np.float64, (1, n)), _intercept_=(np.float64, (1,)), _probA=(np.float64, (p,)), _probB=(np.float64, (p,))).items():
-        a = getattr(s, name, None)
-        if not (isinstance(a, np.ndarray) and a.dtype == dtype and a.shape == shape and np.isfinite(a).all()):
-            raise _bad(path, f"SVC.{name} is not a finite {np.dtype(dtype).name} array of shape {shape}")
+    _arrays(s, path, np.int32, support_=(n,))
+    _arrays(s, path, np.float64, support_vectors_=(n, d), _dual_coef_=(1, n), _intercept_=(1,), _probA=(p,), _probB=(p,))
     if not ((s.support_ >= 0).all() and all(_number(getattr(s, a, None)) for a in ('_gamma', 'coef0', 'degree'))
             and s._gamma > 0 and 0 <= s.degree <= 20):
         raise _bad(path, 'the SVM\'s kernel parameters or support indices are out of range')

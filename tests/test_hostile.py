@@ -261,6 +261,6 @@ def test_every_attribute_of_every_head():
                         try: check_pipeline(m, 4, (type(head),), 'model.skops')
                         except UserError: continue
                         try: p = m.predict_proba(X); ok = isinstance(p, np.ndarray) and p.shape == (60, 2) and np.isfinite(p).all()
-                        except Exception as e: ok = False
+                        except Exception: ok = False
                         if not ok: crashed.append(f"{type(head).__name__} {part}.{attr} = {v!r}")
     assert tried > 1000 and not crashed, crashed[:10]
